@@ -1,0 +1,73 @@
+package io.gearbox;
+
+import java.time.Duration;
+
+/**
+ * Entry point: factories for each kind of {@link Pool}, and the library's defaults.
+ *
+ * <table>
+ *   <caption>Which pool for which bottleneck (the seed's decision matrix, on the JVM)</caption>
+ *   <tr><th>the work</th><th>pool</th><th>why</th></tr>
+ *   <tr><td>CPU-heavy</td><td>{@link #cpu()}</td>
+ *       <td>no GIL: platform threads run on every core; no process needed</td></tr>
+ *   <tr><td>many I/O operations</td><td>{@link #virtual()}</td>
+ *       <td>plain blocking code, a few hundred bytes of stack per waiting task</td></tr>
+ *   <tr><td>simple script, low concurrency</td><td>{@link #threads(int)}</td>
+ *       <td>easiest to reason about</td></tr>
+ *   <tr><td>high-scale server (10K+ concurrent)</td><td>{@link #virtual()}</td>
+ *       <td>a virtual thread per connection, no callbacks, no "async is contagious"</td></tr>
+ *   <tr><td>shared state between tasks</td><td>any thread pool</td>
+ *       <td>one heap, java.util.concurrent for safe sharing</td></tr>
+ * </table>
+ */
+public final class Gearbox {
+
+  /** Threads in a {@link PoolKind#THREADS} pool unless told otherwise: 8. */
+  public static final int DEFAULT_THREADS = 8;
+
+  /** Default bound on in-flight tasks per platform thread: 256 (queued plus running). */
+  public static final int DEFAULT_QUEUE_PER_THREAD = 256;
+
+  /** Default bound on in-flight tasks of a virtual pool: 100,000. */
+  public static final int DEFAULT_VIRTUAL_MAX_IN_FLIGHT = 100_000;
+
+  /** Most frames recorded in a {@link SubmitSite}: 24. */
+  public static final int SUBMIT_SITE_FRAMES = 24;
+
+  /**
+   * How long {@link Pool#close(Duration)} waits, after cancelling what remains, for the pool's
+   * threads to exit: 2 seconds.
+   */
+  public static final Duration DEFAULT_CANCEL_GRACE = Duration.ofSeconds(2);
+
+  private Gearbox() {}
+
+  /**
+   * A pool of {@code n} platform threads (Python's {@code threading}, or
+   * {@code ThreadPoolExecutor}).
+   *
+   * @throws IllegalArgumentException if n is less than 1
+   */
+  public static Pool threads(int n) {
+    return builder(PoolKind.THREADS).threads(n).build();
+  }
+
+  /** A pool that runs each task on its own virtual thread (Python's {@code asyncio}). */
+  public static Pool virtual() {
+    return builder(PoolKind.VIRTUAL).build();
+  }
+
+  /** A pool with one platform thread per available core, for compute. */
+  public static Pool cpu() {
+    return builder(PoolKind.CPU).build();
+  }
+
+  /**
+   * A builder for a pool of the given kind.
+   *
+   * @throws NullPointerException if kind is null
+   */
+  public static PoolBuilder builder(PoolKind kind) {
+    return new PoolBuilder(kind);
+  }
+}

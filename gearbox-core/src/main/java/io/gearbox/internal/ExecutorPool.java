@@ -1,0 +1,526 @@
+package io.gearbox.internal;
+
+import io.gearbox.Gearbox;
+import io.gearbox.MapOptions;
+import io.gearbox.Outcome;
+import io.gearbox.Pool;
+import io.gearbox.PoolClosedException;
+import io.gearbox.PoolKind;
+import io.gearbox.PoolSaturatedException;
+import io.gearbox.PoolStats;
+import io.gearbox.Saturation;
+import io.gearbox.StuckTask;
+import io.gearbox.TaskHandle;
+import io.gearbox.TaskOptions;
+import io.gearbox.TaskScope;
+import io.gearbox.TaskState;
+import io.gearbox.TaskTimings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * The engine behind the {@code threads}, {@code virtual} and {@code cpu} pools.
+ *
+ * <h2>Implementation overview</h2>
+ *
+ * <p><b>Data structures.</b> A backing JDK executor does the thread management: a fixed
+ * {@link ThreadPoolExecutor} over an unbounded queue for THREADS and CPU, a thread-per-task
+ * executor over virtual threads for VIRTUAL. Around it:
+ * <ul>
+ *   <li>{@code permits}: a {@link Semaphore} of {@code maxInFlight} permits. A task holds one from
+ *       admission until its code exits, so queued plus running work is bounded even though the
+ *       backing queue is not. The {@link Saturation} policy decides what happens when none is
+ *       free.
+ *   <li>{@code inFlight}: the set of admitted tasks whose code has not exited. It lets shutdownNow
+ *       cancel every task (the JDK's thread-per-task executor has no queue to drain), lets close
+ *       decide termination, and lets stats() find stuck tasks.
+ *   <li>Counters: {@link LongAdder}s for totals and gauges, bumped in {@link #onTransition} on each
+ *       state change of a task, so the gauges (queued, running) are exact once the pool is idle.
+ *   <li>{@code timer}: a one-thread scheduler, created on the first task with a deadline, that
+ *       fires deadlines. It is shut down when the pool is shut down and no task is left undone.
+ * </ul>
+ *
+ * <p><b>Lifecycle.</b>
+ * <pre>
+ * RUNNING  -> SHUTDOWN  shutdown(): submit rejects; blocked submitters are woken and rejected
+ * RUNNING  -> STOP      shutdownNow(): as above, and every task in flight is cancelled
+ * SHUTDOWN -> STOP      shutdownNow()
+ * </pre>
+ * Termination is the backing executor's (all its threads exited) plus the timer's.
+ *
+ * <p><b>Submit.</b> (1) null checks; (2) state check; (3) admission per policy; (4) add to
+ * inFlight, then re-check the state, so a concurrent shutdownNow either sees the task in inFlight
+ * and cancels it, or the submitter sees STOP and backs out; (5) schedule the deadline; (6) hand to
+ * the backing executor. If the backing executor rejects (a shutdown raced with step 4), the task
+ * is discarded uncounted and the caller gets {@link PoolClosedException}: a task is either
+ * accepted and ends in a terminal state, or the caller is told it was not accepted.
+ *
+ * <p><b>Shutdown correctness.</b> Blocked submitters wait on the semaphore; shutdown releases a
+ * very large number of permits so that each wakes, re-checks the state, and is rejected; from then
+ * on the bound no longer matters because nothing is admitted. shutdownNow cancels every pending
+ * task first (they are returned as never run), then interrupts running ones, then drains the
+ * backing queue; a drained task is already cancelled and just records its exit.
+ *
+ * <p><b>References.</b> JDK {@code ThreadPoolExecutor} (run state, interrupt discipline),
+ * {@code FutureTask} (cancel/interrupt race), JEP 444 (semaphores, not pools, to bound virtual
+ * threads).
+ */
+public final class ExecutorPool implements Pool {
+
+  private static final AtomicInteger POOL_SEQUENCE = new AtomicInteger();
+  private static final int RUNNING = 0;
+  private static final int SHUTDOWN = 1;
+  private static final int STOP = 2;
+  /** Released on shutdown to wake every blocked submitter. */
+  private static final int WAKE_ALL = Integer.MAX_VALUE / 2;
+
+  private final PoolConfig config;
+  private final String name;
+  private final ExecutorService backing;
+  private final Semaphore permits;
+  private final Set<TaskRun<?>> inFlight = ConcurrentHashMap.newKeySet();
+  private final AtomicLong taskIds = new AtomicLong();
+  private final AtomicInteger runState = new AtomicInteger(RUNNING);
+  private final Object timerLock = new Object();
+  private volatile ScheduledThreadPoolExecutor timer;
+
+  private final LongAdder submitted = new LongAdder();
+  private final LongAdder rejected = new LongAdder();
+  private final LongAdder queued = new LongAdder();
+  private final LongAdder running = new LongAdder();
+  private final LongAdder succeeded = new LongAdder();
+  private final LongAdder failed = new LongAdder();
+  private final LongAdder cancelled = new LongAdder();
+  private final LongAdder timedOut = new LongAdder();
+  private final LongAdder queuedNanos = new LongAdder();
+  private final LongAdder wallNanos = new LongAdder();
+  private final LongAdder cpuNanos = new LongAdder();
+  private final LongAdder cpuTasks = new LongAdder();
+
+  /**
+   * Creates and starts a pool; threads start on demand.
+   *
+   * @param config a validated configuration
+   */
+  public ExecutorPool(PoolConfig config) {
+    this.config = Objects.requireNonNull(config);
+    this.name = config.name() != null
+        ? config.name()
+        : config.kind().label() + "-" + POOL_SEQUENCE.incrementAndGet();
+    this.permits = new Semaphore(config.maxInFlight());
+    String prefix = "gearbox-" + name + "-";
+    this.backing = switch (config.kind()) {
+      case VIRTUAL -> Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(prefix, 1).factory());
+      case THREADS, CPU -> new ThreadPoolExecutor(
+          config.threads(), config.threads(), 0L, TimeUnit.MILLISECONDS,
+          new LinkedBlockingQueue<>(), Thread.ofPlatform().name(prefix, 1).factory());
+    };
+  }
+
+  // ---------------------------------------------------------------- identity
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public PoolKind kind() {
+    return config.kind();
+  }
+
+  @Override
+  public int parallelism() {
+    return config.kind() == PoolKind.VIRTUAL ? -1 : config.threads();
+  }
+
+  @Override
+  public int defaultMapWindow() {
+    int wanted = config.kind() == PoolKind.VIRTUAL ? 1024 : 2 * config.threads();
+    return Math.max(1, Math.min(wanted, config.maxInFlight()));
+  }
+
+  Saturation saturationPolicy() {
+    return config.saturation();
+  }
+
+  boolean measuresCpu() {
+    return config.measureCpuTime() && config.kind() != PoolKind.VIRTUAL;
+  }
+
+  // ---------------------------------------------------------------- submit
+
+  @Override
+  public <T> TaskHandle<T> submit(Callable<T> task) {
+    return submit(task, TaskOptions.defaults());
+  }
+
+  @Override
+  public <T> TaskHandle<T> submit(Callable<T> task, TaskOptions options) {
+    Objects.requireNonNull(task, "task");
+    Objects.requireNonNull(options, "options");
+    return admit(task, options, task, config.saturation());
+  }
+
+  /**
+   * Admits one task (steps 1 to 6 of the overview).
+   *
+   * @param source what the user submitted, returned by the ExecutorService view's shutdownNow
+   * @param policy the saturation policy for this submit
+   */
+  <T> TaskRun<T> admit(Callable<T> task, TaskOptions options, Object source, Saturation policy) {
+    if (runState.get() != RUNNING) {
+      rejected.increment();
+      throw closed();
+    }
+    boolean permitted = permits.tryAcquire();
+    if (!permitted) {
+      switch (policy) {
+        case REJECT -> {
+          rejected.increment();
+          throw new PoolSaturatedException("pool '" + name + "' is full: " + config.maxInFlight()
+              + " tasks in flight (maxInFlight) and its saturation policy is REJECT");
+        }
+        case CALLER_RUNS -> {
+          // Runs here and now; it holds no permit, so it is not tracked in inFlight either.
+          TaskRun<T> run = newRun(task, options, source);
+          submitted.increment();
+          queued.increment();
+          run.run();
+          return run;
+        }
+        case BLOCK -> {
+          try {
+            permits.acquire();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            rejected.increment();
+            throw new PoolSaturatedException("interrupted while waiting for room in pool '" + name
+                + "' (" + config.maxInFlight() + " tasks in flight)");
+          }
+        }
+      }
+    }
+    TaskRun<T> run = newRun(task, options, source);
+    inFlight.add(run);
+    if (runState.get() != RUNNING) {
+      inFlight.remove(run);
+      permits.release();
+      rejected.increment();
+      throw closed();
+    }
+    submitted.increment();
+    queued.increment();
+    options.timeout().ifPresent(t ->
+        run.setDeadline(timer().schedule(run::deadlinePassed, t.toNanos(), TimeUnit.NANOSECONDS)));
+    try {
+      backing.execute(run);
+    } catch (RejectedExecutionException e) {
+      // shutdown() raced with admission: the caller is told, the task is not counted.
+      submitted.decrement();
+      run.cancelIfPending();
+      cancelled.decrement();
+      rejected.increment();
+      run.exit(null);
+      throw closed();
+    }
+    return run;
+  }
+
+  private <T> TaskRun<T> newRun(Callable<T> task, TaskOptions options, Object source) {
+    return new TaskRun<>(
+        this,
+        taskIds.incrementAndGet(),
+        options.name().orElse(null),
+        task,
+        source,
+        config.captureSubmitSite() ? SubmitSites.capture() : null,
+        options.timeout().orElse(null));
+  }
+
+  private PoolClosedException closed() {
+    return new PoolClosedException("pool '" + name + "' is shut down; the task was not accepted");
+  }
+
+  private ScheduledThreadPoolExecutor timer() {
+    ScheduledThreadPoolExecutor t = timer;
+    if (t == null) {
+      synchronized (timerLock) {
+        t = timer;
+        if (t == null) {
+          ThreadFactory factory = Thread.ofPlatform().daemon(true).name("gearbox-" + name + "-timer").factory();
+          t = new ScheduledThreadPoolExecutor(1, factory);
+          t.setRemoveOnCancelPolicy(true);
+          timer = t;
+        }
+      }
+    }
+    return t;
+  }
+
+  @Override
+  public <T> T invoke(Callable<T> task) {
+    TaskHandle<T> handle = submit(task);
+    try {
+      handle.get();
+    } catch (InterruptedException e) {
+      handle.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new CompletionException("interrupted while waiting for task #" + handle.id(), e);
+    } catch (Exception ignored) {
+      // reported by join() below, with the submit site
+    }
+    return handle.join();
+  }
+
+  // ---------------------------------------------------------------- task callbacks
+
+  /** Counts one state change of one task. */
+  void onTransition(TaskState from, TaskState to) {
+    switch (from) {
+      case PENDING -> queued.decrement();
+      case RUNNING -> running.decrement();
+      default -> throw new AssertionError(from);
+    }
+    switch (to) {
+      case RUNNING -> running.increment();
+      case SUCCEEDED -> succeeded.increment();
+      case FAILED -> failed.increment();
+      case CANCELLED -> cancelled.increment();
+      case TIMED_OUT -> timedOut.increment();
+      default -> throw new AssertionError(to);
+    }
+    if (to.isTerminal() && runState.get() != RUNNING) {
+      tryStopTimer();
+    }
+  }
+
+  /** A task's code has exited (or it was discarded unrun): release its permit. */
+  void onExit(TaskRun<?> run, TaskTimings measured) {
+    if (measured != null) {
+      queuedNanos.add(measured.queuedNanos());
+      wallNanos.add(measured.wallNanos());
+      if (measured.cpuMeasured()) {
+        cpuNanos.add(measured.cpuNanos());
+        cpuTasks.increment();
+      }
+    }
+    if (inFlight.remove(run)) {
+      permits.release();
+    }
+    if (runState.get() != RUNNING) {
+      tryStopTimer();
+    }
+  }
+
+  /** Once shut down and no task is left undone, no deadline can matter: stop the timer thread. */
+  private void tryStopTimer() {
+    ScheduledThreadPoolExecutor t = timer;
+    if (t == null || t.isShutdown()) {
+      return;
+    }
+    for (TaskRun<?> run : inFlight) {
+      if (!run.isDone()) {
+        return;
+      }
+    }
+    t.shutdownNow();
+  }
+
+  // ---------------------------------------------------------------- map, scope, views
+
+  @Override
+  public <T, R> Stream<R> map(Function<? super T, ? extends R> fn, Iterable<? extends T> inputs) {
+    return map(fn, inputs, MapOptions.defaults());
+  }
+
+  @Override
+  public <T, R> Stream<R> map(
+      Function<? super T, ? extends R> fn, Iterable<? extends T> inputs, MapOptions options) {
+    return MapIterator.stream(this, fn, inputs, options, MapIterator.Mode.ORDERED);
+  }
+
+  @Override
+  public <T, R> Stream<R> mapUnordered(
+      Function<? super T, ? extends R> fn, Iterable<? extends T> inputs, MapOptions options) {
+    return MapIterator.stream(this, fn, inputs, options, MapIterator.Mode.UNORDERED);
+  }
+
+  @Override
+  public <T, R> Stream<Outcome<R>> mapOutcomes(
+      Function<? super T, ? extends R> fn, Iterable<? extends T> inputs, MapOptions options) {
+    return MapIterator.stream(this, fn, inputs, options, MapIterator.Mode.OUTCOMES);
+  }
+
+  @Override
+  public TaskScope openScope() {
+    if (runState.get() != RUNNING) {
+      throw closed();
+    }
+    return new Scope(this);
+  }
+
+  @Override
+  public ExecutorService asExecutorService() {
+    return new PoolExecutorService(this);
+  }
+
+  @Override
+  public PoolStats stats() {
+    List<StuckTask> stuck = new ArrayList<>();
+    long now = System.nanoTime();
+    for (TaskRun<?> run : inFlight) {
+      Thread thread = run.runner();
+      if (run.isDone() && thread != null) {
+        StackTraceElement[] stack = thread.getStackTrace();
+        stuck.add(new StuckTask(
+            run.id(),
+            run.name(),
+            run.status(),
+            thread.getName(),
+            Duration.ofNanos(Math.max(0, now - run.terminalNanos())),
+            Arrays.asList(stack).subList(0, Math.min(stack.length, 8))));
+      }
+    }
+    return new PoolStats(
+        name,
+        config.kind(),
+        parallelism(),
+        config.maxInFlight(),
+        submitted.sum(),
+        rejected.sum(),
+        queued.sum(),
+        running.sum(),
+        succeeded.sum(),
+        failed.sum(),
+        cancelled.sum(),
+        timedOut.sum(),
+        queuedNanos.sum(),
+        wallNanos.sum(),
+        cpuNanos.sum(),
+        cpuTasks.sum(),
+        stuck);
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  @Override
+  public void shutdown() {
+    if (runState.compareAndSet(RUNNING, SHUTDOWN)) {
+      permits.release(WAKE_ALL);
+      backing.shutdown();
+      tryStopTimer();
+    }
+  }
+
+  @Override
+  public List<TaskHandle<?>> shutdownNow() {
+    int previous = runState.getAndSet(STOP);
+    if (previous == RUNNING) {
+      permits.release(WAKE_ALL);
+    }
+    List<TaskHandle<?>> neverRan = new ArrayList<>();
+    for (TaskRun<?> run : inFlight) {
+      if (run.cancelIfPending()) {
+        neverRan.add(run);
+      }
+    }
+    for (TaskRun<?> run : inFlight) {
+      run.cancel(true);
+    }
+    for (Runnable drained : backing.shutdownNow()) {
+      if (drained instanceof TaskRun<?> run) {
+        run.exit(null);
+      }
+    }
+    tryStopTimer();
+    return neverRan;
+  }
+
+  @Override
+  public boolean isShutdown() {
+    return runState.get() != RUNNING;
+  }
+
+  @Override
+  public boolean isTerminated() {
+    ScheduledThreadPoolExecutor t = timer;
+    return backing.isTerminated() && (t == null || t.isTerminated());
+  }
+
+  @Override
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    if (!backing.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+      return false;
+    }
+    ScheduledThreadPoolExecutor t = timer;
+    if (t == null) {
+      return true;
+    }
+    tryStopTimer();
+    return t.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void close() {
+    shutdown();
+    boolean interrupted = false;
+    while (!isTerminated()) {
+      try {
+        awaitTermination(Duration.ofDays(1));
+      } catch (InterruptedException e) {
+        if (!interrupted) {
+          shutdownNow();
+          interrupted = true;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public boolean close(Duration grace) {
+    Objects.requireNonNull(grace, "grace");
+    shutdown();
+    try {
+      if (awaitTermination(grace)) {
+        return true;
+      }
+      shutdownNow();
+      return awaitTermination(Gearbox.DEFAULT_CANCEL_GRACE);
+    } catch (InterruptedException e) {
+      shutdownNow();
+      Thread.currentThread().interrupt();
+      return isTerminated();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Pool[" + name + ", " + config.kind().label() + ", " + (isShutdown() ? "shut down" : "running") + "]";
+  }
+}

@@ -1,0 +1,84 @@
+package io.gearbox.internal;
+
+import io.gearbox.TaskOptions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A pool seen as a {@link java.util.concurrent.ExecutorService}. Every method delegates to the
+ * pool; {@code submit} returns the pool's own handles, so tasks keep their states, timings and
+ * submit sites. {@code invokeAll}/{@code invokeAny} come from {@link AbstractExecutorService}.
+ */
+final class PoolExecutorService extends AbstractExecutorService {
+
+  private final ExecutorPool pool;
+
+  PoolExecutorService(ExecutorPool pool) {
+    this.pool = pool;
+  }
+
+  @Override
+  public void execute(Runnable command) {
+    Objects.requireNonNull(command, "command");
+    pool.admit(Executors.callable(command), TaskOptions.defaults(), command, pool.saturationPolicy());
+  }
+
+  @Override
+  public Future<?> submit(Runnable task) {
+    Objects.requireNonNull(task, "task");
+    return pool.admit(Executors.callable(task), TaskOptions.defaults(), task, pool.saturationPolicy());
+  }
+
+  @Override
+  public <T> Future<T> submit(Runnable task, T result) {
+    Objects.requireNonNull(task, "task");
+    return pool.admit(Executors.callable(task, result), TaskOptions.defaults(), task,
+        pool.saturationPolicy());
+  }
+
+  @Override
+  public <T> Future<T> submit(Callable<T> task) {
+    return pool.submit(task);
+  }
+
+  @Override
+  public void shutdown() {
+    pool.shutdown();
+  }
+
+  @Override
+  public List<Runnable> shutdownNow() {
+    return pool.shutdownNow().stream().map(h -> ((TaskRun<?>) h).sourceAsRunnable()).toList();
+  }
+
+  @Override
+  public boolean isShutdown() {
+    return pool.isShutdown();
+  }
+
+  @Override
+  public boolean isTerminated() {
+    return pool.isTerminated();
+  }
+
+  @Override
+  public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+    return pool.awaitTermination(Duration.of(timeout, unit.toChronoUnit()));
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+
+  @Override
+  public String toString() {
+    return "ExecutorService view of " + pool;
+  }
+}

@@ -1,0 +1,479 @@
+package io.gearbox.internal;
+
+import io.gearbox.SubmitSite;
+import io.gearbox.TaskFailedException;
+import io.gearbox.TaskHandle;
+import io.gearbox.TaskState;
+import io.gearbox.TaskTimeoutException;
+import io.gearbox.TaskTimings;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One submitted task: the {@link Runnable} a pool thread runs and the {@link TaskHandle} its
+ * submitter holds.
+ *
+ * <h2>Implementation overview</h2>
+ *
+ * <p><b>State.</b> An int {@code state} (the ordinal of {@link TaskState}) changed only by CAS, so
+ * exactly one transition reaches a terminal state (see TaskState for the diagram). The winner of
+ * that CAS writes {@code value}/{@code error}, updates the pool's counters and completes
+ * {@code done}; everyone else loses and does nothing. Waiting is waiting on {@code done}, which
+ * gives the happens-before edge from the task to its waiters.
+ *
+ * <p><b>Two ends.</b> A handle is <em>done</em> when its state is terminal; its code has
+ * <em>exited</em> when the runner thread has left {@link #run()} (or the task was discarded without
+ * running). The two differ for a task cancelled or timed out while running: the handle completes at
+ * once, the code may run on (a "stuck" task). {@code exited} is what structured scopes and pool
+ * termination wait for; the pool's in-flight permit is released only at exit, so the bound on
+ * in-flight work counts threads really in use.
+ *
+ * <p><b>Interrupts.</b> {@code runner} is read and written under {@code this} lock so that cancel
+ * never interrupts a thread that has already moved on to another task (the race FutureTask closes
+ * with its INTERRUPTING state). A runner interrupted by the pool clears that interrupt before it
+ * leaves, so it does not leak into the next task, nor into the caller's thread under
+ * CALLER_RUNS.
+ *
+ * <p><b>Timings.</b> Written by the runner just before it completes the handle (or at exit, for a
+ * task cancelled while running), published through a volatile field.
+ */
+final class TaskRun<T> implements TaskHandle<T>, Runnable {
+
+  private static final VarHandle STATE;
+
+  static {
+    try {
+      STATE = MethodHandles.lookup().findVarHandle(TaskRun.class, "state", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private static final int PENDING = TaskState.PENDING.ordinal();
+  private static final int RUNNING = TaskState.RUNNING.ordinal();
+  private static final TaskState[] STATES = TaskState.values();
+
+  private final ExecutorPool pool;
+  private final long id;
+  private final String name;
+  private final Callable<T> task;
+  private final Object source;
+  private final List<StackWalker.StackFrame> submitFrames;
+  private final String submitThread;
+  private final long admittedNanos;
+  private final Duration timeout;
+
+  private volatile int state;
+  private Thread runner; // guarded by this
+  private boolean interruptedByPool; // guarded by this
+  private T value;
+  private Throwable error;
+  private boolean endedWhileRunning;
+  private volatile long terminalNanos;
+  private volatile TaskTimings timings = TaskTimings.NONE;
+  private volatile ScheduledFuture<?> deadline;
+  private volatile boolean exitRecorded;
+  final CompletableFuture<Void> done = new CompletableFuture<>();
+  final CompletableFuture<Void> exited = new CompletableFuture<>();
+
+  TaskRun(
+      ExecutorPool pool,
+      long id,
+      String name,
+      Callable<T> task,
+      Object source,
+      List<StackWalker.StackFrame> submitFrames,
+      Duration timeout) {
+    this.pool = pool;
+    this.id = id;
+    this.name = name != null ? name : "task-" + id;
+    this.task = task;
+    this.source = source;
+    this.submitFrames = submitFrames;
+    this.submitThread = submitFrames != null ? Thread.currentThread().getName() : null;
+    this.admittedNanos = System.nanoTime();
+    this.timeout = timeout;
+  }
+
+  // ---------------------------------------------------------------- running
+
+  @Override
+  public void run() {
+    if (!STATE.compareAndSet(this, PENDING, RUNNING)) {
+      exit(null); // cancelled or timed out while queued: never runs
+      return;
+    }
+    pool.onTransition(TaskState.PENDING, TaskState.RUNNING);
+    Thread me = Thread.currentThread();
+    synchronized (this) {
+      runner = me;
+    }
+    long start = System.nanoTime();
+    long cpuStart = pool.measuresCpu() ? CpuClock.currentThreadCpuNanos() : -1;
+    T result = null;
+    Throwable failure = null;
+    try {
+      result = task.call();
+    } catch (Throwable t) {
+      failure = t;
+    }
+    long end = System.nanoTime();
+    long cpu = cpuStart >= 0 ? CpuClock.currentThreadCpuNanos() - cpuStart : -1;
+    TaskTimings measured = new TaskTimings(start - admittedNanos, end - start, cpu);
+    timings = measured;
+    if (failure == null) {
+      finish(TaskState.SUCCEEDED, result, null);
+    } else {
+      finish(TaskState.FAILED, null, failure);
+    }
+    synchronized (this) {
+      runner = null;
+      if (interruptedByPool) {
+        Thread.interrupted(); // the interrupt was ours; do not leak it into the thread's next job
+      }
+    }
+    exit(measured);
+  }
+
+  /** RUNNING -> SUCCEEDED or FAILED, unless cancel or the deadline won. */
+  private void finish(TaskState to, T result, Throwable failure) {
+    if (STATE.compareAndSet(this, RUNNING, to.ordinal())) {
+      value = result;
+      error = failure;
+      complete(TaskState.RUNNING, to);
+    }
+  }
+
+  /** Called once per task, when its code has left (or never entered) the runner. */
+  void exit(TaskTimings measured) {
+    if (exitRecorded) {
+      return;
+    }
+    exitRecorded = true;
+    if (measured == null && timings == TaskTimings.NONE) {
+      timings = new TaskTimings(System.nanoTime() - admittedNanos, 0, -1);
+    }
+    pool.onExit(this, measured);
+    exited.complete(null);
+  }
+
+  // ---------------------------------------------------------------- terminal transitions
+
+  @Override
+  public boolean cancel(boolean mayInterruptIfRunning) {
+    return endEarly(TaskState.CANCELLED);
+  }
+
+  /** Fired by the pool's timer at the task's deadline. */
+  void deadlinePassed() {
+    endEarly(TaskState.TIMED_OUT);
+  }
+
+  /** Cancels only if the task has not started; used by shutdownNow to list never-run tasks. */
+  boolean cancelIfPending() {
+    if (STATE.compareAndSet(this, PENDING, TaskState.CANCELLED.ordinal())) {
+      error = cancellation(false);
+      complete(TaskState.PENDING, TaskState.CANCELLED);
+      return true;
+    }
+    return false;
+  }
+
+  private boolean endEarly(TaskState to) {
+    for (; ; ) {
+      int s = state;
+      if (s != PENDING && s != RUNNING) {
+        return false;
+      }
+      if (STATE.compareAndSet(this, s, to.ordinal())) {
+        boolean wasRunning = s == RUNNING;
+        endedWhileRunning = wasRunning;
+        error = to == TaskState.CANCELLED ? cancellation(wasRunning) : timeoutException(wasRunning);
+        complete(STATES[s], to);
+        if (wasRunning) {
+          interruptRunner();
+        }
+        return true;
+      }
+    }
+  }
+
+  private void interruptRunner() {
+    synchronized (this) {
+      if (runner != null) {
+        interruptedByPool = true;
+        runner.interrupt();
+      }
+    }
+  }
+
+  private void complete(TaskState from, TaskState to) {
+    terminalNanos = System.nanoTime();
+    ScheduledFuture<?> d = deadline;
+    if (d != null && to != TaskState.TIMED_OUT) {
+      d.cancel(false);
+    }
+    pool.onTransition(from, to);
+    done.complete(null);
+  }
+
+  void setDeadline(ScheduledFuture<?> deadline) {
+    this.deadline = deadline;
+    if (isDone()) {
+      deadline.cancel(false);
+    }
+  }
+
+  // ---------------------------------------------------------------- handle
+
+  @Override
+  public long id() {
+    return id;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public TaskState status() {
+    return STATES[state];
+  }
+
+  @Override
+  public boolean isDone() {
+    return done.isDone();
+  }
+
+  @Override
+  public boolean isCancelled() {
+    return state == TaskState.CANCELLED.ordinal();
+  }
+
+  @Override
+  public Future.State state() {
+    return switch (status()) {
+      case PENDING, RUNNING -> Future.State.RUNNING;
+      case SUCCEEDED -> Future.State.SUCCESS;
+      case FAILED, TIMED_OUT -> Future.State.FAILED;
+      case CANCELLED -> Future.State.CANCELLED;
+    };
+  }
+
+  @Override
+  public T resultNow() {
+    if (!done.isDone() || status() != TaskState.SUCCEEDED) {
+      throw new IllegalStateException("task #" + id + " is " + status() + ", not SUCCEEDED");
+    }
+    return value;
+  }
+
+  @Override
+  public Throwable exceptionNow() {
+    TaskState s = status();
+    if (!done.isDone() || s != TaskState.FAILED && s != TaskState.TIMED_OUT) {
+      throw new IllegalStateException("task #" + id + " is " + s + ", not FAILED or TIMED_OUT");
+    }
+    return error;
+  }
+
+  @Override
+  public T get() throws InterruptedException, ExecutionException {
+    awaitDone();
+    return reportChecked();
+  }
+
+  @Override
+  public T get(long amount, TimeUnit unit)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    if (!await(Duration.of(amount, unit.toChronoUnit()))) {
+      throw new TimeoutException(
+          "task #" + id + " '" + name + "' not done after " + amount + " " + unit + " (still "
+              + status() + ")");
+    }
+    return reportChecked();
+  }
+
+  @Override
+  public T join() {
+    try {
+      awaitDone();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CompletionException("interrupted while waiting for task #" + id, e);
+    }
+    return reportUnchecked();
+  }
+
+  @Override
+  public boolean await(Duration timeout) throws InterruptedException {
+    if (done.isDone()) {
+      return true;
+    }
+    try {
+      done.get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      throw new AssertionError("done never completes exceptionally", e);
+    }
+  }
+
+  private void awaitDone() throws InterruptedException {
+    if (done.isDone()) {
+      return;
+    }
+    if (Thread.interrupted()) {
+      throw new InterruptedException();
+    }
+    try {
+      done.get(); // uses ForkJoinPool.managedBlock when called from a ForkJoinPool worker
+    } catch (ExecutionException e) {
+      throw new AssertionError("done never completes exceptionally", e);
+    }
+  }
+
+  @Override
+  public TaskTimings timings() {
+    return timings;
+  }
+
+  @Override
+  public CompletableFuture<T> toCompletableFuture() {
+    CompletableFuture<T> view = new CompletableFuture<>();
+    done.whenComplete((ignored, alsoIgnored) -> {
+      switch (status()) {
+        case SUCCEEDED -> view.complete(value);
+        case CANCELLED -> view.cancel(false);
+        default -> view.completeExceptionally(error);
+      }
+    });
+    view.whenComplete((v, e) -> {
+      if (view.isCancelled()) {
+        cancel(true);
+      }
+    });
+    return view;
+  }
+
+  private T reportChecked() throws ExecutionException {
+    return switch (status()) {
+      case SUCCEEDED -> value;
+      case CANCELLED -> throw withSite(cancellation(wasCancelledWhileRunning()));
+      case FAILED, TIMED_OUT -> throw withSite(new ExecutionException(failureMessage(), error));
+      default -> throw new AssertionError("not done: " + status());
+    };
+  }
+
+  private T reportUnchecked() {
+    return switch (status()) {
+      case SUCCEEDED -> value;
+      case CANCELLED -> throw withSite(cancellation(wasCancelledWhileRunning()));
+      case TIMED_OUT -> throw (TaskTimeoutException) error;
+      case FAILED -> throw withSite(new TaskFailedException(failureMessage(), error, id));
+      default -> throw new AssertionError("not done: " + status());
+    };
+  }
+
+  /** The exception a fail-fast consumer (map, scope) throws for this failed or timed-out task. */
+  RuntimeException failureForConsumer() {
+    return switch (status()) {
+      case TIMED_OUT -> (TaskTimeoutException) error;
+      case FAILED -> withSite(new TaskFailedException(failureMessage(), error, id));
+      case CANCELLED -> withSite(cancellation(wasCancelledWhileRunning()));
+      default -> throw new AssertionError("not failed: " + status());
+    };
+  }
+
+  /** The task's outcome error as stored: its own exception, the timeout, or a cancellation. */
+  Throwable storedError() {
+    return error;
+  }
+
+  T storedValue() {
+    return value;
+  }
+
+  private boolean wasCancelledWhileRunning() {
+    return endedWhileRunning;
+  }
+
+  private <X extends Throwable> X withSite(X exception) {
+    SubmitSite site = SubmitSites.toThrowable(submitFrames, siteMessage());
+    if (site != null) {
+      exception.addSuppressed(site);
+    }
+    return exception;
+  }
+
+  private String siteMessage() {
+    return "task #" + id + " '" + name + "' was submitted to pool '" + pool.name()
+        + "' from thread '" + submitThread + "' here";
+  }
+
+  private String failureMessage() {
+    Throwable e = error;
+    return "task #" + id + " '" + name + "' in pool '" + pool.name() + "' failed: " + e;
+  }
+
+  private CancellationException cancellation(boolean wasRunning) {
+    return new CancellationException(
+        "task #" + id + " '" + name + "' in pool '" + pool.name() + "' was cancelled "
+            + (wasRunning ? "while running" : "before it started"));
+  }
+
+  private TaskTimeoutException timeoutException(boolean wasRunning) {
+    TaskTimeoutException e = new TaskTimeoutException(
+        "task #" + id + " '" + name + "' in pool '" + pool.name() + "' timed out after " + timeout
+            + (wasRunning ? " while running (its thread was interrupted)" : " before it started"),
+        id,
+        timeout);
+    if (submitFrames != null) {
+      e.setStackTrace(SubmitSites.toElements(submitFrames));
+    }
+    return e;
+  }
+
+  // ---------------------------------------------------------------- pool-side views
+
+  /** The object the user submitted, as a Runnable (for ExecutorService.shutdownNow). */
+  Runnable sourceAsRunnable() {
+    if (source instanceof Runnable r) {
+      return r;
+    }
+    return () -> {
+      try {
+        task.call();
+      } catch (Exception e) {
+        throw new CompletionException(e);
+      }
+    };
+  }
+
+  /** The thread still running this task's code, or null. */
+  synchronized Thread runner() {
+    return runner;
+  }
+
+  long terminalNanos() {
+    return terminalNanos;
+  }
+
+  @Override
+  public String toString() {
+    return "TaskRun[#" + id + " '" + name + "' " + status() + "]";
+  }
+}
