@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.Arrays;
@@ -49,7 +48,7 @@ public final class LatencyServer implements AutoCloseable {
    * @throws IOException if no port can be bound
    */
   public static LatencyServer start(java.time.Duration latency) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16_384);
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16_384);
     ExecutorService handlers =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("latency-server-", 1).factory());
     LatencyServer latencyServer = new LatencyServer(server, handlers, latency.toMillis());
@@ -74,12 +73,12 @@ public final class LatencyServer implements AutoCloseable {
       }
       byte[] body = new byte[Math.max(0, bytes)];
       Arrays.fill(body, (byte) 'x');
+      served.incrementAndGet(); // before the answer leaves, so a client that has it sees it counted
       exchange.getResponseHeaders().set("Content-Type", "text/plain");
       exchange.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
       }
-      served.incrementAndGet();
     }
   }
 
@@ -105,7 +104,7 @@ public final class LatencyServer implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
   }
 
-  /** Requests answered so far. */
+  /** Requests answered so far (counted as each answer starts, after its latency). */
   public long served() {
     return served.get();
   }

@@ -1,0 +1,165 @@
+package io.gearbox.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gearbox.Gearbox;
+import io.gearbox.Pool;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Runs {@link Main} in-process, as the launcher would, and checks exit codes and output. */
+@ExtendWith(NoThreadLeaks.class)
+class MainTest {
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+  }
+
+  private String section(String text, String from, String to) {
+    int start = text.indexOf(from);
+    int end = to == null ? text.length() : text.indexOf(to);
+    assertThat(start).as("section '%s' in:%n%s", from, text).isNotNegative();
+    assertThat(end).as("section after '%s' in:%n%s", from, text).isGreaterThan(start);
+    return text.substring(start, end);
+  }
+
+  @Test
+  void demoQuickPrintsTheThreeSectionsWithNumbers() {
+    int code = run("demo", "--quick");
+
+    assertThat(err.toString()).isEmpty();
+    assertThat(code).isZero();
+    String text = out.toString();
+    String io = section(text, "1. I/O-bound", "2. CPU-bound");
+    String cpu = section(text, "2. CPU-bound", "3. Async");
+    String async = section(text, "3. Async", null);
+
+    assertThat(io).contains("sequential", "Gearbox.threads(10)", "Gearbox.virtual()",
+        "significantly faster");
+    assertThat(io.lines().filter(l -> l.matches(".*\\d+\\.\\d\\d s +\\d+\\.\\dx .*"))).hasSize(3);
+    assertThat(io).containsPattern("waiting \\d+% of the time");
+
+    assertThat(cpu).contains("Gearbox.cpu(), " + Runtime.getRuntime().availableProcessors()
+        + " threads", "roughly a 4x speedup", "No GIL");
+    assertThat(cpu.lines().filter(l -> l.matches(".*\\d+\\.\\d\\d s +\\d+\\.\\dx .*"))).hasSize(2);
+    for (int n = 1; n <= 4; n++) {
+      assertThat(cpu).containsPattern("compute_heavy\\(" + n + "\\) +\\d+\\.\\d\\d s +\\d+\\.\\d\\d s +\\d+%");
+    }
+
+    assertThat(async).containsPattern("10 x fetch, one scope +10 SUCCEEDED +\\d+\\.\\d\\d s");
+    assertThat(async).containsPattern("1 x fetch \\?ms=5000 +CANCELLED +\\d+\\.\\d\\d s");
+    assertThat(async).containsPattern("1,000 x Thread.sleep +200 ms +\\d+\\.\\d\\d s +\\d+");
+    assertThat(async).containsPattern("100 x fetch +50 ms +\\d+\\.\\d\\d s +\\d+");
+    assertThat(async).containsPattern("cpu.invoke\\(.*\\) +gearbox-cpu-\\S+ +platform +\\d+\\.\\d\\d s");
+    assertThat(async).containsPattern("Workloads.fetch\\(uri\\) +gearbox-virtual-\\S+ +virtual");
+    assertThat(async).contains("contagious");
+
+    assertThat(text).doesNotContain("\u001b["); // not a terminal: no colour
+  }
+
+  @Test
+  void unknownOptionPrintsUsageOnStderrAndExits2() {
+    assertThat(run("--bogus")).isEqualTo(2);
+    assertThat(err.toString()).contains("Unknown option: '--bogus'", "Usage: gearbox");
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
+  void unknownSubcommandExits2() {
+    assertThat(run("nope")).isEqualTo(2);
+    assertThat(err.toString()).contains("'nope'", "Usage: gearbox");
+  }
+
+  @Test
+  void badDemoFlagOrValueExits2WithTheDemoUsage() {
+    assertThat(run("demo", "--bogus")).isEqualTo(2);
+    assertThat(err.toString()).contains("Unknown option: '--bogus'", "Usage: gearbox demo");
+
+    err.getBuffer().setLength(0);
+    assertThat(run("demo", "--scale", "abc")).isEqualTo(2);
+    assertThat(err.toString()).contains("'abc' is not a double", "Usage: gearbox demo");
+
+    err.getBuffer().setLength(0);
+    assertThat(run("demo", "--scale", "-1")).isEqualTo(2);
+    assertThat(err.toString()).contains("--scale", "Usage: gearbox demo");
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
+  void noSubcommandExits2() {
+    assertThat(run()).isEqualTo(2);
+    assertThat(err.toString()).contains("Missing required subcommand", "Usage: gearbox");
+  }
+
+  @Test
+  void helpAndVersionExit0() {
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString()).contains("Usage: gearbox", "demo", "--verbose");
+
+    out.getBuffer().setLength(0);
+    assertThat(run("demo", "--help")).isZero();
+    assertThat(out.toString()).contains("Usage: gearbox demo", "--quick", "--scale");
+
+    out.getBuffer().setLength(0);
+    assertThat(run("--version")).isZero();
+    assertThat(out.toString()).startsWith("gearbox ").contains("Java " + Runtime.version().feature());
+    assertThat(err.toString()).isEmpty();
+  }
+
+  /** A subcommand that fails the way a real one would: a pool task throws. */
+  @Command(name = "fail")
+  static final class Failing implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      try (Pool pool = Gearbox.threads(1)) {
+        return pool.invoke(() -> {
+          throw new UncheckedIOException("could not fetch http://127.0.0.1:9/",
+              new ConnectException("Connection refused"));
+        });
+      }
+    }
+  }
+
+  private int runWithFailing(String... args) {
+    CommandLine cl = new CommandLine(new Main(Style.PLAIN)).addSubcommand(new Failing());
+    Main.configure(cl, new PrintWriter(out, true), new PrintWriter(err, true), Style.PLAIN);
+    return cl.execute(args);
+  }
+
+  @Test
+  void runtimeFailureIsOneLineOnStderrAndExit1() {
+    assertThat(runWithFailing("fail")).isEqualTo(1);
+
+    assertThat(err.toString().lines().toList())
+        .containsExactly("gearbox: could not fetch http://127.0.0.1:9/");
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
+  void verboseAddsTheStackTrace() {
+    assertThat(runWithFailing("fail", "--verbose")).isEqualTo(1);
+
+    List<String> lines = err.toString().lines().toList();
+    assertThat(lines.getFirst()).isEqualTo("gearbox: could not fetch http://127.0.0.1:9/");
+    assertThat(lines).hasSizeGreaterThan(3).anyMatch(l -> l.contains("Caused by: java.io.UncheckedIOException"));
+  }
+
+  @Test
+  void describeUnwrapsWrappersAndKeepsOneLine() {
+    assertThat(Main.describe(new java.util.concurrent.CompletionException(
+        new java.io.IOException("disk\nfull")))).isEqualTo("disk full");
+    assertThat(Main.describe(new NullPointerException())).isEqualTo("NullPointerException");
+    assertThat(Main.describe(new ArithmeticException("/ by zero"))).isEqualTo("ArithmeticException: / by zero");
+  }
+}
