@@ -69,15 +69,18 @@ import java.util.stream.Stream;
  * </pre>
  * Termination is the backing executor's (all its threads exited) plus the timer's.
  *
- * <p><b>Submit.</b> (1) null checks; (2) state check; (3) admission per policy; (4) add to
- * inFlight, then re-check the state, so a concurrent shutdownNow either sees the task in inFlight
- * and cancels it, or the submitter sees STOP and backs out; (5) schedule the deadline; (6) hand to
- * the backing executor. If the backing executor rejects (a shutdown raced with step 4), the task
- * is discarded uncounted and the caller gets {@link PoolClosedException}: a task is either
- * accepted and ends in a terminal state, or the caller is told it was not accepted.
+ * <p><b>Submit.</b> (1) null checks; (2) state check; (3) admission per policy; (4) count it,
+ * add to inFlight, then re-check the state, so a concurrent shutdownNow either sees the task in
+ * inFlight and cancels it, or the submitter sees the shutdown and backs out; (5) schedule the
+ * deadline; (6) hand to the backing executor. If the re-check fails or the backing executor rejects
+ * (a shutdown raced with step 4), {@code backOut} settles who owns the task with one CAS: the
+ * submitter (the task is uncounted and the caller gets {@link PoolClosedException}) or
+ * shutdownNow (the task was accepted, and cancelled). A task is either accepted and ends in one
+ * terminal state, or the caller is told it was not accepted; never both.
  *
- * <p><b>Shutdown correctness.</b> Blocked submitters wait on the semaphore; shutdown releases a
- * very large number of permits so that each wakes, re-checks the state, and is rejected; from then
+ * <p><b>Shutdown correctness.</b> Blocked submitters wait on the semaphore; shutdown releases
+ * {@code Integer.MAX_VALUE - maxInFlight} permits (as many as the semaphore can take once every
+ * held permit is back) so that each wakes, re-checks the state, and is rejected; from then
  * on the bound no longer matters because nothing is admitted. shutdownNow cancels every pending
  * task first (they are returned as never run), then interrupts running ones, then drains the
  * backing queue; a drained task is already cancelled and just records its exit.
@@ -92,13 +95,19 @@ public final class ExecutorPool implements Pool {
   private static final int RUNNING = 0;
   private static final int SHUTDOWN = 1;
   private static final int STOP = 2;
-  /** Released on shutdown to wake every blocked submitter. */
-  private static final int WAKE_ALL = Integer.MAX_VALUE / 2;
 
   private final PoolConfig config;
   private final String name;
   private final ExecutorService backing;
   private final Semaphore permits;
+  /**
+   * Released once on shutdown to wake every blocked submitter: as many permits as the semaphore
+   * can still take. Permits held by tasks come back later, so the count can reach at most
+   * {@code maxInFlight + wakeAll = Integer.MAX_VALUE}; a fixed {@code Integer.MAX_VALUE / 2}
+   * overflowed ({@link Error} "Maximum permit count exceeded", backing executor never shut down)
+   * for a pool built with {@code maxInFlight} above that.
+   */
+  private final int wakeAll;
   private final Set<TaskRun<?>> inFlight = ConcurrentHashMap.newKeySet();
   private final AtomicLong taskIds = new AtomicLong();
   private final AtomicInteger runState = new AtomicInteger(RUNNING);
@@ -129,6 +138,7 @@ public final class ExecutorPool implements Pool {
         ? config.name()
         : config.kind().label() + "-" + POOL_SEQUENCE.incrementAndGet();
     this.permits = new Semaphore(config.maxInFlight());
+    this.wakeAll = Integer.MAX_VALUE - config.maxInFlight();
     String prefix = "gearbox-" + name + "-";
     this.backing = switch (config.kind()) {
       case VIRTUAL -> Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(prefix, 1).factory());
@@ -203,10 +213,13 @@ public final class ExecutorPool implements Pool {
               + " tasks in flight (maxInFlight) and its saturation policy is REJECT");
         }
         case CALLER_RUNS -> {
-          // Runs here and now; it holds no permit, so it is not tracked in inFlight either.
+          // Runs here and now; it holds no permit, so it is not tracked in inFlight either. Its
+          // deadline still applies: the timer interrupts the caller, and run() clears that
+          // interrupt before returning.
           TaskRun<T> run = newRun(task, options, source);
           submitted.increment();
           queued.increment();
+          scheduleDeadline(run, options);
           run.run();
           return run;
         }
@@ -223,29 +236,45 @@ public final class ExecutorPool implements Pool {
       }
     }
     TaskRun<T> run = newRun(task, options, source);
-    inFlight.add(run);
-    if (runState.get() != RUNNING) {
-      inFlight.remove(run);
-      permits.release();
-      rejected.increment();
-      throw closed();
-    }
+    // Counted before it becomes visible in inFlight: from then on shutdownNow may cancel it.
     submitted.increment();
     queued.increment();
-    options.timeout().ifPresent(t ->
-        run.setDeadline(timer().schedule(run::deadlinePassed, t.toNanos(), TimeUnit.NANOSECONDS)));
+    inFlight.add(run);
+    if (runState.get() != RUNNING) {
+      return backOut(run);
+    }
+    scheduleDeadline(run, options);
     try {
       backing.execute(run);
     } catch (RejectedExecutionException e) {
-      // shutdown() raced with admission: the caller is told, the task is not counted.
+      return backOut(run); // shutdown() raced with admission
+    }
+    return run;
+  }
+
+  /**
+   * A shutdown raced with the admission of a task that is in inFlight but was never handed to the
+   * backing executor. If this thread cancels it first, the task was not accepted: it is uncounted
+   * and the caller gets {@link PoolClosedException}. If shutdownNow (or the deadline) ended it
+   * first, shutdownNow may already have returned it as a task that never ran, so it was accepted:
+   * the caller gets its handle, already terminal. Either way the task is counted once, and
+   * shutdownNow never reports a task whose submitter was told it was refused.
+   */
+  private <T> TaskRun<T> backOut(TaskRun<T> run) {
+    if (run.cancelIfPending()) {
       submitted.decrement();
-      run.cancelIfPending();
-      cancelled.decrement();
+      cancelled.decrement(); // counted by the PENDING -> CANCELLED transition just made
       rejected.increment();
       run.exit(null);
       throw closed();
     }
+    run.exit(null);
     return run;
+  }
+
+  private void scheduleDeadline(TaskRun<?> run, TaskOptions options) {
+    options.timeout().ifPresent(t -> run.setDeadline(timer().schedule(
+        run::deadlinePassed, Durations.saturatedNanos(t), TimeUnit.NANOSECONDS)));
   }
 
   private <T> TaskRun<T> newRun(Callable<T> task, TaskOptions options, Object source) {
@@ -391,8 +420,11 @@ public final class ExecutorPool implements Pool {
     List<StuckTask> stuck = new ArrayList<>();
     long now = System.nanoTime();
     for (TaskRun<?> run : inFlight) {
+      // Only a task whose handle was ended early (cancel, deadline) while its code ran can be
+      // stuck: a task that returned normally is done a moment before its runner is cleared, and
+      // was listed here in that window.
       Thread thread = run.runner();
-      if (run.isDone() && thread != null) {
+      if (run.isDone() && run.endedWhileRunning() && thread != null) {
         StackTraceElement[] stack = thread.getStackTrace();
         stuck.add(new StuckTask(
             run.id(),
@@ -428,7 +460,7 @@ public final class ExecutorPool implements Pool {
   @Override
   public void shutdown() {
     if (runState.compareAndSet(RUNNING, SHUTDOWN)) {
-      permits.release(WAKE_ALL);
+      permits.release(wakeAll);
       backing.shutdown();
       tryStopTimer();
     }
@@ -438,7 +470,7 @@ public final class ExecutorPool implements Pool {
   public List<TaskHandle<?>> shutdownNow() {
     int previous = runState.getAndSet(STOP);
     if (previous == RUNNING) {
-      permits.release(WAKE_ALL);
+      permits.release(wakeAll);
     }
     List<TaskHandle<?>> neverRan = new ArrayList<>();
     for (TaskRun<?> run : inFlight) {
@@ -471,8 +503,9 @@ public final class ExecutorPool implements Pool {
 
   @Override
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    if (!backing.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+    long nanos = Durations.saturatedNanos(timeout);
+    long deadline = System.nanoTime() + nanos;
+    if (!backing.awaitTermination(nanos, TimeUnit.NANOSECONDS)) {
       return false;
     }
     ScheduledThreadPoolExecutor t = timer;

@@ -69,7 +69,7 @@ final class PoolExecutorService extends AbstractExecutorService {
 
   @Override
   public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-    return pool.awaitTermination(Duration.of(timeout, unit.toChronoUnit()));
+    return pool.awaitTermination(Duration.ofNanos(unit.toNanos(timeout)));
   }
 
   @Override

@@ -23,13 +23,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>{@code pending} counts children whose handles are not done; {@code live} holds children whose
  * code has not exited. Each child gets two callbacks: on done, decrement {@code pending}, and if it
  * failed first, record it and cancel the rest; on exit, leave {@code live}. {@link #join()} waits on
- * {@code changed} for pending to reach zero or a failure; {@link #close()} cancels every live child
- * and waits for each one's exit, so no child code runs after close returns.
+ * {@code changed} for pending to reach zero, or for {@code stopped}: set only once a failure or
+ * {@link #cancel()} has <em>finished</em> cancelling the live children, so that when join throws,
+ * the siblings are already cancelled (setting it before the cancel loop let join return while
+ * siblings still ran). {@link #close()} cancels every live child and waits for each one's exit, so
+ * no child code runs after close returns.
  *
  * <p>The lock is never held while submitting (a BLOCK submit could otherwise wait for a permit that
- * only a child's done callback, which needs the lock, would free). {@code forking} counts forks
- * between their closed-check and their entry in {@code live}; close waits for it to drain, and a
- * fork that finds the scope closed after submitting cancels its own child.
+ * only a child's done callback, which needs the lock, would free), nor while cancelling. {@code
+ * forking} counts forks between their closed-check and their entry in {@code live}; close first
+ * cancels the live children, then waits for it to drain (a fork blocked for a permit may need a
+ * cancelled child's permit to proceed: waiting before cancelling deadlocked), and a fork that
+ * finds the scope closed after submitting cancels its own child.
  */
 final class Scope implements TaskScope {
 
@@ -41,6 +46,7 @@ final class Scope implements TaskScope {
   private int forking; // guarded by lock
   private TaskRun<?> firstFailure; // guarded by lock
   private boolean cancelled; // guarded by lock
+  private boolean stopped; // guarded by lock: a failure or cancel() has cancelled the live children
   private volatile boolean closed;
 
   Scope(ExecutorPool pool) {
@@ -117,6 +123,18 @@ final class Scope implements TaskScope {
     }
     if (cancelSiblings) {
       cancelLive();
+      markStopped();
+    }
+  }
+
+  /** The live children have been cancelled after a failure or cancel(): join may return. */
+  private void markStopped() {
+    lock.lock();
+    try {
+      stopped = true;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -124,7 +142,7 @@ final class Scope implements TaskScope {
   public void join() throws InterruptedException {
     lock.lockInterruptibly();
     try {
-      while (pending > 0 && firstFailure == null && !cancelled) {
+      while (pending > 0 && !stopped) {
         changed.await();
       }
       throwOutcome();
@@ -135,16 +153,16 @@ final class Scope implements TaskScope {
 
   @Override
   public void join(Duration timeout) throws InterruptedException, TimeoutException {
-    long nanos = timeout.toNanos();
+    long nanos = Durations.saturatedNanos(timeout);
     lock.lockInterruptibly();
     try {
-      while (pending > 0 && firstFailure == null && !cancelled) {
+      while (pending > 0 && !stopped) {
         if (nanos <= 0) {
           break;
         }
         nanos = changed.awaitNanos(nanos);
       }
-      if (pending > 0 && firstFailure == null && !cancelled) {
+      if (pending > 0 && !stopped) {
         lock.unlock();
         try {
           cancel();
@@ -176,11 +194,11 @@ final class Scope implements TaskScope {
         return;
       }
       cancelled = firstFailure == null;
-      changed.signalAll();
     } finally {
       lock.unlock();
     }
     cancelLive();
+    markStopped();
   }
 
   @Override
@@ -205,6 +223,12 @@ final class Scope implements TaskScope {
     lock.lock();
     try {
       closed = true;
+    } finally {
+      lock.unlock();
+    }
+    cancelLive(); // before waiting for forks: a fork blocked on a full pool may need these permits
+    lock.lock();
+    try {
       while (forking > 0) {
         changed.awaitUninterruptibly();
       }

@@ -39,11 +39,15 @@ import java.util.concurrent.TimeoutException;
  * termination wait for; the pool's in-flight permit is released only at exit, so the bound on
  * in-flight work counts threads really in use.
  *
- * <p><b>Interrupts.</b> {@code runner} is read and written under {@code this} lock so that cancel
+ * <p><b>Interrupts.</b> {@code runner} is read and written under {@code runnerLock} (a private
+ * object: a handle is public, and code that locks it must not delay its runner) so that cancel
  * never interrupts a thread that has already moved on to another task (the race FutureTask closes
- * with its INTERRUPTING state). A runner interrupted by the pool clears that interrupt before it
- * leaves, so it does not leak into the next task, nor into the caller's thread under
- * CALLER_RUNS.
+ * with its INTERRUPTING state). The runner wins the PENDING -> RUNNING CAS before it records
+ * itself, so a cancel or deadline can land in between and find no thread to interrupt; the runner
+ * therefore re-reads the state once it has recorded itself and, if the task already ended,
+ * interrupts itself before calling the task, so the task's code sees the interrupt either way. A
+ * runner interrupted by the pool clears that interrupt before it leaves, so it does not leak into
+ * the next task, nor into the caller's thread under CALLER_RUNS.
  *
  * <p><b>Timings.</b> Written by the runner just before it completes the handle (or at exit, for a
  * task cancelled while running), published through a volatile field.
@@ -75,8 +79,9 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
   private final Duration timeout;
 
   private volatile int state;
-  private Thread runner; // guarded by this
-  private boolean interruptedByPool; // guarded by this
+  private final Object runnerLock = new Object();
+  private Thread runner; // guarded by runnerLock
+  private boolean interruptedByPool; // guarded by runnerLock
   private T value;
   private Throwable error;
   private boolean endedWhileRunning;
@@ -116,8 +121,13 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
     }
     pool.onTransition(TaskState.PENDING, TaskState.RUNNING);
     Thread me = Thread.currentThread();
-    synchronized (this) {
+    synchronized (runnerLock) {
       runner = me;
+      if (state != RUNNING) {
+        // cancelled or timed out between the CAS and here: endEarly found no runner to interrupt
+        interruptedByPool = true;
+        me.interrupt();
+      }
     }
     long start = System.nanoTime();
     long cpuStart = pool.measuresCpu() ? CpuClock.currentThreadCpuNanos() : -1;
@@ -137,7 +147,7 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
     } else {
       finish(TaskState.FAILED, null, failure);
     }
-    synchronized (this) {
+    synchronized (runnerLock) {
       runner = null;
       if (interruptedByPool) {
         Thread.interrupted(); // the interrupt was ours; do not leak it into the thread's next job
@@ -210,7 +220,7 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
   }
 
   private void interruptRunner() {
-    synchronized (this) {
+    synchronized (runnerLock) {
       if (runner != null) {
         interruptedByPool = true;
         runner.interrupt();
@@ -298,7 +308,7 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
   @Override
   public T get(long amount, TimeUnit unit)
       throws InterruptedException, ExecutionException, TimeoutException {
-    if (!await(Duration.of(amount, unit.toChronoUnit()))) {
+    if (!awaitNanos(unit.toNanos(amount))) {
       throw new TimeoutException(
           "task #" + id + " '" + name + "' not done after " + amount + " " + unit + " (still "
               + status() + ")");
@@ -319,11 +329,15 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
 
   @Override
   public boolean await(Duration timeout) throws InterruptedException {
+    return awaitNanos(Durations.saturatedNanos(timeout));
+  }
+
+  private boolean awaitNanos(long nanos) throws InterruptedException {
     if (done.isDone()) {
       return true;
     }
     try {
-      done.get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
+      done.get(Math.max(0, nanos), TimeUnit.NANOSECONDS);
       return true;
     } catch (TimeoutException e) {
       return false;
@@ -411,6 +425,14 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
     return endedWhileRunning;
   }
 
+  /**
+   * Whether cancel or the deadline ended the handle while the code was running. Read it only after
+   * {@link #isDone()} returned true (which publishes it).
+   */
+  boolean endedWhileRunning() {
+    return endedWhileRunning;
+  }
+
   private <X extends Throwable> X withSite(X exception) {
     SubmitSite site = SubmitSites.toThrowable(submitFrames, siteMessage());
     if (site != null) {
@@ -464,8 +486,10 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
   }
 
   /** The thread still running this task's code, or null. */
-  synchronized Thread runner() {
-    return runner;
+  Thread runner() {
+    synchronized (runnerLock) {
+      return runner;
+    }
   }
 
   long terminalNanos() {
