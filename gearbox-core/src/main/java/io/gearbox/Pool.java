@@ -91,7 +91,8 @@ public interface Pool extends AutoCloseable {
    * {@link TaskTimeoutException}).
    *
    * <p>Close the stream (or consume it to the end) to release it; closing cancels tasks still in
-   * flight.
+   * flight. The stream is sequential, and should stay so: the pool supplies the parallelism, and
+   * {@code parallel()} would make the stream read inputs ahead in large batches.
    *
    * @throws NullPointerException if fn or inputs is null (a null input element is passed to fn)
    */
@@ -117,9 +118,10 @@ public interface Pool extends AutoCloseable {
 
   /**
    * This pool as a {@link ExecutorService}, for code that takes one. Its {@code submit} methods
-   * return {@link TaskHandle}s; shutting the view down shuts the pool down; its
-   * {@code shutdownNow} returns the tasks that never started (for {@code submit(Callable)}, a
-   * {@link Runnable} that calls the callable).
+   * return {@link TaskHandle}s; {@code execute} hands a command's exception to the running
+   * thread's uncaught-exception handler, as {@code ThreadPoolExecutor} does; shutting the view
+   * down shuts the pool down; its {@code shutdownNow} returns the tasks that never started (for
+   * {@code submit(Callable)}, a {@link Runnable} that calls the callable).
    */
   ExecutorService asExecutorService();
 

@@ -409,4 +409,27 @@ class ExecutorServiceConformanceTest {
     assertThat(finishedWhenCloseReturned.get()).isTrue();
     assertThat(es.isTerminated()).isTrue();
   }
+
+  @ParameterizedTest
+  @EnumSource(PoolKind.class)
+  void execute_throwingCommand_reachesUncaughtExceptionHandlerAndFailsTask(PoolKind kind) {
+    Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+    List<Throwable> reported = Collections.synchronizedList(new ArrayList<>());
+    List<String> threads = Collections.synchronizedList(new ArrayList<>());
+    Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
+      threads.add(t.getName());
+      reported.add(e);
+    });
+    try (Pool pool = h.pool(kind)) {
+      IllegalStateException boom = new IllegalStateException("boom");
+      pool.asExecutorService().execute(() -> {
+        throw boom;
+      });
+      eventually().until(() -> pool.stats().failed() == 1);
+      assertThat(reported).containsExactly(boom);
+      assertThat(threads).singleElement().asString().startsWith("gearbox-" + pool.name() + "-");
+    } finally {
+      Thread.setDefaultUncaughtExceptionHandler(previous);
+    }
+  }
 }

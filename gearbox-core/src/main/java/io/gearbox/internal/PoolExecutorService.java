@@ -23,10 +23,25 @@ final class PoolExecutorService extends AbstractExecutorService {
     this.pool = pool;
   }
 
+  /**
+   * Fire-and-forget: nobody holds the handle, so, as {@code ThreadPoolExecutor} does, an
+   * exception the command throws is also handed to the running thread's uncaught-exception
+   * handler (by default printed to stderr), besides failing the task in the pool's stats.
+   */
   @Override
   public void execute(Runnable command) {
     Objects.requireNonNull(command, "command");
-    pool.admit(Executors.callable(command), TaskOptions.defaults(), command, pool.saturationPolicy());
+    Callable<Object> reporting = () -> {
+      try {
+        command.run();
+        return null;
+      } catch (RuntimeException | Error e) {
+        Thread me = Thread.currentThread();
+        me.getUncaughtExceptionHandler().uncaughtException(me, e);
+        throw e;
+      }
+    };
+    pool.admit(reporting, TaskOptions.defaults(), command, pool.saturationPolicy());
   }
 
   @Override
