@@ -110,6 +110,8 @@ public final class ExecutorPool implements Pool {
   private final int wakeAll;
   private final Set<TaskRun<?>> inFlight = ConcurrentHashMap.newKeySet();
   private final AtomicLong taskIds = new AtomicLong();
+  /** Admitted tasks not yet in a terminal state: exact, unlike the LongAdder gauges' sums. */
+  private final AtomicLong undone = new AtomicLong();
   private final AtomicInteger runState = new AtomicInteger(RUNNING);
   private final Object timerLock = new Object();
   private volatile ScheduledThreadPoolExecutor timer;
@@ -213,13 +215,19 @@ public final class ExecutorPool implements Pool {
               + " tasks in flight (maxInFlight) and its saturation policy is REJECT");
         }
         case CALLER_RUNS -> {
-          // Runs here and now; it holds no permit, so it is not tracked in inFlight either. Its
-          // deadline still applies: the timer interrupts the caller, and run() clears that
-          // interrupt before returning.
-          TaskRun<T> run = newRun(task, options, source);
-          submitted.increment();
-          queued.increment();
-          scheduleDeadline(run, options);
+          // Runs here and now, holding no permit, but tracked in inFlight like any task so that
+          // shutdownNow, close and stats see it. Its deadline still applies: the timer
+          // interrupts the caller, and run() clears that interrupt before returning.
+          TaskRun<T> run = newRun(task, options, source, false);
+          count(run);
+          if (runState.get() != RUNNING) {
+            return backOut(run);
+          }
+          try {
+            scheduleDeadline(run, options);
+          } catch (RejectedExecutionException e) {
+            return backOut(run);
+          }
           run.run();
           return run;
         }
@@ -235,21 +243,27 @@ public final class ExecutorPool implements Pool {
         }
       }
     }
-    TaskRun<T> run = newRun(task, options, source);
-    // Counted before it becomes visible in inFlight: from then on shutdownNow may cancel it.
-    submitted.increment();
-    queued.increment();
-    inFlight.add(run);
+    TaskRun<T> run = newRun(task, options, source, true);
+    count(run);
     if (runState.get() != RUNNING) {
       return backOut(run);
     }
-    scheduleDeadline(run, options);
     try {
+      scheduleDeadline(run, options); // the timer stops once shut down with nothing undone
       backing.execute(run);
     } catch (RejectedExecutionException e) {
-      return backOut(run); // shutdown() raced with admission
+      return backOut(run); // a shutdown raced with admission
     }
     return run;
+  }
+
+  /** Counts an admitted task, then makes it visible in inFlight: from then on shutdownNow may
+   * cancel it. */
+  private void count(TaskRun<?> run) {
+    submitted.increment();
+    queued.increment();
+    undone.incrementAndGet();
+    inFlight.add(run);
   }
 
   /**
@@ -277,7 +291,8 @@ public final class ExecutorPool implements Pool {
         run::deadlinePassed, Durations.saturatedNanos(t), TimeUnit.NANOSECONDS)));
   }
 
-  private <T> TaskRun<T> newRun(Callable<T> task, TaskOptions options, Object source) {
+  private <T> TaskRun<T> newRun(
+      Callable<T> task, TaskOptions options, Object source, boolean holdsPermit) {
     return new TaskRun<>(
         this,
         taskIds.incrementAndGet(),
@@ -285,7 +300,8 @@ public final class ExecutorPool implements Pool {
         task,
         source,
         config.captureSubmitSite() ? SubmitSites.capture() : null,
-        options.timeout().orElse(null));
+        options.timeout().orElse(null),
+        holdsPermit);
   }
 
   private PoolClosedException closed() {
@@ -340,12 +356,12 @@ public final class ExecutorPool implements Pool {
       case TIMED_OUT -> timedOut.increment();
       default -> throw new AssertionError(to);
     }
-    if (to.isTerminal() && runState.get() != RUNNING) {
-      tryStopTimer();
+    if (to.isTerminal() && undone.decrementAndGet() == 0 && runState.get() != RUNNING) {
+      stopTimer();
     }
   }
 
-  /** A task's code has exited (or it was discarded unrun): release its permit. */
+  /** A task's code has exited (or it will never run): release its permit. */
   void onExit(TaskRun<?> run, TaskTimings measured) {
     if (measured != null) {
       queuedNanos.add(measured.queuedNanos());
@@ -355,26 +371,31 @@ public final class ExecutorPool implements Pool {
         cpuTasks.increment();
       }
     }
-    if (inFlight.remove(run)) {
+    if (inFlight.remove(run) && run.holdsPermit()) {
       permits.release();
-    }
-    if (runState.get() != RUNNING) {
-      tryStopTimer();
     }
   }
 
-  /** Once shut down and no task is left undone, no deadline can matter: stop the timer thread. */
+  /** A task that ended while queued leaves the backing queue now (not during shutdownNow,
+   * which drains the whole queue at once). */
+  void removeFromQueue(TaskRun<?> run) {
+    if (backing instanceof ThreadPoolExecutor tpe && runState.get() != STOP) {
+      tpe.remove(run);
+    }
+  }
+
+  /** Once shut down with no task left undone, no deadline can matter: stop the timer thread. */
   private void tryStopTimer() {
+    if (undone.get() == 0) {
+      stopTimer();
+    }
+  }
+
+  private void stopTimer() {
     ScheduledThreadPoolExecutor t = timer;
-    if (t == null || t.isShutdown()) {
-      return;
+    if (t != null && !t.isShutdown()) {
+      t.shutdownNow();
     }
-    for (TaskRun<?> run : inFlight) {
-      if (!run.isDone()) {
-        return;
-      }
-    }
-    t.shutdownNow();
   }
 
   // ---------------------------------------------------------------- map, scope, views

@@ -128,6 +128,17 @@ final class MapIterator<T, R, X> implements Iterator<X> {
   }
 
   private void fill() {
+    try {
+      fillWindow();
+    } catch (RuntimeException | Error e) {
+      // the input threw, or the pool refused (shut down, or the consumer was interrupted while
+      // waiting for room): nothing in flight may outlive the stream that can no longer deliver it
+      close();
+      throw e;
+    }
+  }
+
+  private void fillWindow() {
     while (outstanding < window && failure.get() == null && inputs.hasNext()) {
       T input = inputs.next();
       TaskRun<R> run = pool.admit(() -> fn.apply(input), taskOptions, null, Saturation.BLOCK);

@@ -41,7 +41,18 @@ final class PoolExecutorService extends AbstractExecutorService {
         throw e;
       }
     };
-    pool.admit(reporting, TaskOptions.defaults(), command, pool.saturationPolicy());
+    TaskRun<Object> run =
+        pool.admit(reporting, TaskOptions.defaults(), command, pool.saturationPolicy());
+    if (command instanceof Future<?> future) {
+      // invokeAll, invokeAny and CompletableFuture.*Async hand execute a Future and wait on it:
+      // if the pool cancels the command before it ever runs (shutdownNow, close), that Future
+      // must end too, or its waiter hangs.
+      run.done.thenRun(() -> {
+        if (run.neverStarted()) {
+          future.cancel(false);
+        }
+      });
+    }
   }
 
   @Override

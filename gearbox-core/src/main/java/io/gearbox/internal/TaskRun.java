@@ -44,10 +44,16 @@ import java.util.concurrent.TimeoutException;
  * never interrupts a thread that has already moved on to another task (the race FutureTask closes
  * with its INTERRUPTING state). The runner wins the PENDING -> RUNNING CAS before it records
  * itself, so a cancel or deadline can land in between and find no thread to interrupt; the runner
- * therefore re-reads the state once it has recorded itself and, if the task already ended,
- * interrupts itself before calling the task, so the task's code sees the interrupt either way. A
- * runner interrupted by the pool clears that interrupt before it leaves, so it does not leak into
- * the next task, nor into the caller's thread under CALLER_RUNS.
+ * therefore re-reads the state under the lock as it records itself and, if the task already
+ * ended, never starts its code ({@code codeStarted} stays false). A cancel interrupts (under the
+ * same lock) before it completes the handle, so by the time waiters wake, either the code has
+ * started and has been interrupted, or it never will start. A runner interrupted by the pool
+ * clears that interrupt before it leaves, so it does not leak into the next task, nor into the
+ * caller's thread under CALLER_RUNS.
+ *
+ * <p><b>Leaving the queue.</b> A task cancelled or timed out while PENDING is removed from the
+ * backing queue and records its exit at once, so its permit and its place in scopes are freed
+ * immediately rather than when a worker would have dequeued it.
  *
  * <p><b>Timings.</b> Written by the runner just before it completes the handle (or at exit, for a
  * task cancelled while running), published through a volatile field.
@@ -55,10 +61,12 @@ import java.util.concurrent.TimeoutException;
 final class TaskRun<T> implements TaskHandle<T>, Runnable {
 
   private static final VarHandle STATE;
+  private static final VarHandle EXITED;
 
   static {
     try {
       STATE = MethodHandles.lookup().findVarHandle(TaskRun.class, "state", int.class);
+      EXITED = MethodHandles.lookup().findVarHandle(TaskRun.class, "exitRecorded", boolean.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -77,6 +85,7 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
   private final String submitThread;
   private final long admittedNanos;
   private final Duration timeout;
+  private final boolean holdsPermit;
 
   private volatile int state;
   private final Object runnerLock = new Object();
@@ -85,6 +94,7 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
   private T value;
   private Throwable error;
   private boolean endedWhileRunning;
+  private boolean codeStarted; // guarded by runnerLock; published to waiters by done
   private volatile long terminalNanos;
   private volatile TaskTimings timings = TaskTimings.NONE;
   private volatile ScheduledFuture<?> deadline;
@@ -99,7 +109,8 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
       Callable<T> task,
       Object source,
       List<StackWalker.StackFrame> submitFrames,
-      Duration timeout) {
+      Duration timeout,
+      boolean holdsPermit) {
     this.pool = pool;
     this.id = id;
     this.name = name != null ? name : "task-" + id;
@@ -109,6 +120,7 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
     this.submitThread = submitFrames != null ? Thread.currentThread().getName() : null;
     this.admittedNanos = System.nanoTime();
     this.timeout = timeout;
+    this.holdsPermit = holdsPermit;
   }
 
   // ---------------------------------------------------------------- running
@@ -121,13 +133,19 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
     }
     pool.onTransition(TaskState.PENDING, TaskState.RUNNING);
     Thread me = Thread.currentThread();
+    boolean ended;
     synchronized (runnerLock) {
-      runner = me;
-      if (state != RUNNING) {
-        // cancelled or timed out between the CAS and here: endEarly found no runner to interrupt
-        interruptedByPool = true;
-        me.interrupt();
+      // Cancelled or timed out between the CAS and here? Then endEarly found no runner to
+      // interrupt, and the task's code must not start at all.
+      ended = state != RUNNING;
+      if (!ended) {
+        runner = me;
+        codeStarted = true;
       }
+    }
+    if (ended) {
+      exit(null);
+      return;
     }
     long start = System.nanoTime();
     long cpuStart = pool.measuresCpu() ? CpuClock.currentThreadCpuNanos() : -1;
@@ -165,12 +183,15 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
     }
   }
 
-  /** Called once per task, when its code has left (or never entered) the runner. */
+  /**
+   * Records that the task's code has left (or will never enter) a thread. Idempotent: a task
+   * cancelled while queued exits at once, and exits again (as a no-op) when a worker later dequeues
+   * it.
+   */
   void exit(TaskTimings measured) {
-    if (exitRecorded) {
+    if (!EXITED.compareAndSet(this, false, true)) {
       return;
     }
-    exitRecorded = true;
     if (measured == null && timings == TaskTimings.NONE) {
       timings = new TaskTimings(System.nanoTime() - admittedNanos, 0, -1);
     }
@@ -195,9 +216,19 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
     if (STATE.compareAndSet(this, PENDING, TaskState.CANCELLED.ordinal())) {
       error = cancellation(false);
       complete(TaskState.PENDING, TaskState.CANCELLED);
+      leaveQueue();
       return true;
     }
     return false;
+  }
+
+  /**
+   * A task that ended while queued frees its slot now, not when a worker reaches it: it leaves the
+   * backing queue if it is still there, and its exit is recorded (permit, inFlight, scopes).
+   */
+  private void leaveQueue() {
+    pool.removeFromQueue(this);
+    exit(null);
   }
 
   private boolean endEarly(TaskState to) {
@@ -210,9 +241,14 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
         boolean wasRunning = s == RUNNING;
         endedWhileRunning = wasRunning;
         error = to == TaskState.CANCELLED ? cancellation(wasRunning) : timeoutException(wasRunning);
-        complete(STATES[s], to);
         if (wasRunning) {
+          // Interrupt before completing, as FutureTask does: completion runs waiters' callbacks
+          // inline, possibly on the deadline timer's thread, and must not delay the interrupt.
           interruptRunner();
+        }
+        complete(STATES[s], to);
+        if (!wasRunning) {
+          leaveQueue();
         }
         return true;
       }
@@ -240,7 +276,7 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
 
   void setDeadline(ScheduledFuture<?> deadline) {
     this.deadline = deadline;
-    if (isDone()) {
+    if (STATES[state].isTerminal()) {
       deadline.cancel(false);
     }
   }
@@ -269,7 +305,7 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
 
   @Override
   public boolean isCancelled() {
-    return state == TaskState.CANCELLED.ordinal();
+    return done.isDone() && state == TaskState.CANCELLED.ordinal();
   }
 
   @Override
@@ -419,6 +455,22 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
 
   T storedValue() {
     return value;
+  }
+
+  /** Whether the task ended (cancelled, timed out, shut down) without its code ever starting. */
+  boolean neverStarted() {
+    TaskState s = status();
+    if (!done.isDone() || (s != TaskState.CANCELLED && s != TaskState.TIMED_OUT)) {
+      return false;
+    }
+    synchronized (runnerLock) {
+      return !codeStarted;
+    }
+  }
+
+  /** Whether this task holds one of the pool's in-flight permits (CALLER_RUNS tasks do not). */
+  boolean holdsPermit() {
+    return holdsPermit;
   }
 
   private boolean wasCancelledWhileRunning() {
