@@ -48,10 +48,11 @@ import java.util.stream.Stream;
  * {@link ThreadPoolExecutor} over an unbounded queue for THREADS and CPU, a thread-per-task
  * executor over virtual threads for VIRTUAL. Around it:
  * <ul>
- *   <li>{@code permits}: a {@link Semaphore} of {@code maxInFlight} permits. A task holds one from
- *       admission until its code exits, so queued plus running work is bounded even though the
- *       backing queue is not. The {@link Saturation} policy decides what happens when none is
- *       free.
+ *   <li>{@code permits}: a {@link Semaphore} of {@code maxInFlight} permits. A task holds one
+ *       from admission until its code exits (or, if it ends while still queued, until it ends),
+ *       so queued plus running work is bounded even though the backing queue is not. The
+ *       {@link Saturation} policy decides what happens when none is free. CALLER_RUNS tasks run
+ *       on the submitter's thread and hold none.
  *   <li>{@code inFlight}: the set of admitted tasks whose code has not exited. It lets shutdownNow
  *       cancel every task (the JDK's thread-per-task executor has no queue to drain), lets close
  *       decide termination, and lets stats() find stuck tasks.
