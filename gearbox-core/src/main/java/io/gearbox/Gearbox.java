@@ -31,8 +31,19 @@ public final class Gearbox {
   /** Default bound on in-flight tasks of a virtual pool: 100,000. */
   public static final int DEFAULT_VIRTUAL_MAX_IN_FLIGHT = 100_000;
 
-  /** Most frames recorded in a {@link SubmitSite}: 24. */
-  public static final int SUBMIT_SITE_FRAMES = 24;
+  /** Most frames recorded in a {@link SubmitSite}: 16. */
+  public static final int SUBMIT_SITE_FRAMES = 16;
+
+  /**
+   * Whether pools capture submit sites unless their builder says otherwise: the system property
+   * {@code gearbox.submitSites} ({@code true} or {@code false}) if set, else whether assertions are
+   * enabled for Gearbox ({@code -ea}, as in tests and development). A submit site costs a stack
+   * walk of a few microseconds per submit, as much as the rest of the pool's per-task work, so it is
+   * off in production by default, like kotlinx.coroutines' stack-trace recovery.
+   */
+  public static final boolean CAPTURE_SUBMIT_SITES_BY_DEFAULT = Boolean.parseBoolean(
+      System.getProperty("gearbox.submitSites",
+          String.valueOf(Gearbox.class.desiredAssertionStatus())));
 
   /**
    * How long {@link Pool#close(Duration)} waits, after cancelling what remains, for the pool's

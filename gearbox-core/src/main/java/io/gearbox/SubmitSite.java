@@ -4,8 +4,9 @@ package io.gearbox;
  * Where a task was submitted: the submitting thread's stack at {@code submit}, attached as a
  * suppressed exception to the exceptions a failed task's waiters see. It is never thrown.
  *
- * <p>Pools capture it by default (a bounded stack walk per submit); turn it off with
- * {@link PoolBuilder#captureSubmitSite(boolean)} where the last microsecond per task matters.
+ * <p>Captured when the pool's {@link PoolBuilder#captureSubmitSite(boolean)} is on: by default
+ * under {@code -ea} or {@code -Dgearbox.submitSites=true} (see
+ * {@link Gearbox#CAPTURE_SUBMIT_SITES_BY_DEFAULT}).
  */
 public final class SubmitSite extends RuntimeException {
 

@@ -90,7 +90,7 @@ final class Scope implements TaskScope {
       throw e;
     }
     live.add(run);
-    run.exited.thenRun(() -> live.remove(run));
+    run.exitedFuture().thenRun(() -> live.remove(run));
     run.done.thenRun(() -> childDone(run));
     boolean cancelNow;
     lock.lock();
@@ -240,7 +240,7 @@ final class Scope implements TaskScope {
         run.cancel(true);
         while (true) {
           try {
-            run.exited.get(1, TimeUnit.SECONDS);
+            run.exitedFuture().get(1, TimeUnit.SECONDS);
             break;
           } catch (InterruptedException e) {
             interrupted = true;

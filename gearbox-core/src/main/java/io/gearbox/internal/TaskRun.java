@@ -100,7 +100,8 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
   private volatile ScheduledFuture<?> deadline;
   private volatile boolean exitRecorded;
   final CompletableFuture<Void> done = new CompletableFuture<>();
-  final CompletableFuture<Void> exited = new CompletableFuture<>();
+  /** Created on demand (only scopes wait for exits); see {@link #exitedFuture()}. */
+  private volatile CompletableFuture<Void> exited;
 
   TaskRun(
       ExecutorPool pool,
@@ -113,7 +114,7 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
       boolean holdsPermit) {
     this.pool = pool;
     this.id = id;
-    this.name = name != null ? name : "task-" + id;
+    this.name = name; // null: "task-<id>", built only when asked for
     this.task = task;
     this.source = source;
     this.submitFrames = submitFrames;
@@ -148,7 +149,8 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
       return;
     }
     long start = System.nanoTime();
-    long cpuStart = pool.measuresCpu() ? CpuClock.currentThreadCpuNanos() : -1;
+    CpuClock.Sampler sampler = pool.measuresCpu() ? CpuClock.sampler() : null;
+    long cpuStart = sampler != null && sampler.measureNext() ? CpuClock.currentThreadCpuNanos() : -1;
     T result = null;
     Throwable failure = null;
     try {
@@ -158,6 +160,9 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
     }
     long end = System.nanoTime();
     long cpu = cpuStart >= 0 ? CpuClock.currentThreadCpuNanos() - cpuStart : -1;
+    if (sampler != null) {
+      sampler.ran(end - start);
+    }
     TaskTimings measured = new TaskTimings(start - admittedNanos, end - start, cpu);
     timings = measured;
     if (failure == null) {
@@ -196,7 +201,32 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
       timings = new TaskTimings(System.nanoTime() - admittedNanos, 0, -1);
     }
     pool.onExit(this, measured);
-    exited.complete(null);
+    CompletableFuture<Void> f = exited;
+    if (f != null) {
+      f.complete(null);
+    }
+  }
+
+  /**
+   * A future completed when the task's code has exited (or will never run). Created on first use:
+   * the exit flag and the field are both volatile, and each side re-checks the other after writing
+   * its own, so the future is completed whichever comes first.
+   */
+  CompletableFuture<Void> exitedFuture() {
+    CompletableFuture<Void> f = exited;
+    if (f == null) {
+      synchronized (runnerLock) {
+        f = exited;
+        if (f == null) {
+          f = new CompletableFuture<>();
+          exited = f;
+        }
+      }
+    }
+    if (exitRecorded) {
+      f.complete(null);
+    }
+    return f;
   }
 
   // ---------------------------------------------------------------- terminal transitions
@@ -290,7 +320,7 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
 
   @Override
   public String name() {
-    return name;
+    return name != null ? name : "task-" + id;
   }
 
   @Override
