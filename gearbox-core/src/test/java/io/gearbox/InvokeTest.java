@@ -58,7 +58,9 @@ class InvokeTest {
         assertThat(answer.value()).isEqualTo(crunch(i));
       }
       assertThat(cpu.stats().succeeded()).isEqualTo(100);
-      assertThat(cpu.stats().cpuMeasuredTasks()).isEqualTo(100);
+      // measured on the cpu pool's platform threads (tiny tasks are sampled, so not every one)
+      Harness.eventually().until(() -> cpu.stats().cpuMeasuredTasks() > 0);
+      assertThat(cpu.stats().cpuMeasuredTasks()).isLessThanOrEqualTo(100);
       assertThat(io.stats().succeeded()).isEqualTo(100);
     }
   }

@@ -20,10 +20,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -56,7 +54,7 @@ import java.util.stream.Stream;
  *   <li>{@code inFlight}: the set of admitted tasks whose code has not exited. It lets shutdownNow
  *       cancel every task (the JDK's thread-per-task executor has no queue to drain), lets close
  *       decide termination, and lets stats() find stuck tasks.
- *   <li>Counters: {@link LongAdder}s for totals and gauges, bumped in {@link #onTransition} on each
+ *   <li>Counters: {@link LongAdder}s for totals, bumped in {@link #onTransition} on each
  *       state change of a task, so the gauges (queued, running) are exact once the pool is idle.
  *   <li>{@code timer}: a one-thread scheduler, created on the first task with a deadline, that
  *       fires deadlines. It is shut down when the pool is shut down and no task is left undone.
@@ -109,18 +107,22 @@ public final class ExecutorPool implements Pool {
    * for a pool built with {@code maxInFlight} above that.
    */
   private final int wakeAll;
-  private final Set<TaskRun<?>> inFlight = ConcurrentHashMap.newKeySet();
+  private final InFlightSet inFlight = new InFlightSet();
   private final AtomicLong taskIds = new AtomicLong();
-  /** Admitted tasks not yet in a terminal state: exact, unlike the LongAdder gauges' sums. */
-  private final AtomicLong undone = new AtomicLong();
+  /**
+   * Admitted tasks with a deadline not yet in a terminal state: exact, unlike LongAdder sums. The
+   * timer matters only to them, and tasks without deadlines never touch this counter.
+   */
+  private final AtomicLong timedUndone = new AtomicLong();
   private final AtomicInteger runState = new AtomicInteger(RUNNING);
   private final Object timerLock = new Object();
   private volatile ScheduledThreadPoolExecutor timer;
 
   private final LongAdder submitted = new LongAdder();
   private final LongAdder rejected = new LongAdder();
-  private final LongAdder queued = new LongAdder();
-  private final LongAdder running = new LongAdder();
+  private final LongAdder started = new LongAdder();
+  /** Tasks cancelled or timed out before they started; with started, gives the gauges. */
+  private final LongAdder endedWhilePending = new LongAdder();
   private final LongAdder succeeded = new LongAdder();
   private final LongAdder failed = new LongAdder();
   private final LongAdder cancelled = new LongAdder();
@@ -250,7 +252,7 @@ public final class ExecutorPool implements Pool {
       return backOut(run);
     }
     try {
-      scheduleDeadline(run, options); // the timer stops once shut down with nothing undone
+      scheduleDeadline(run, options); // the timer stops once shut down with no deadline pending
       backing.execute(run);
     } catch (RejectedExecutionException e) {
       return backOut(run); // a shutdown raced with admission
@@ -262,8 +264,6 @@ public final class ExecutorPool implements Pool {
    * cancel it. */
   private void count(TaskRun<?> run) {
     submitted.increment();
-    queued.increment();
-    undone.incrementAndGet();
     inFlight.add(run);
   }
 
@@ -279,6 +279,7 @@ public final class ExecutorPool implements Pool {
     if (run.cancelIfPending()) {
       submitted.decrement();
       cancelled.decrement(); // counted by the PENDING -> CANCELLED transition just made
+      endedWhilePending.decrement();
       rejected.increment();
       run.exit(null);
       throw closed();
@@ -294,6 +295,9 @@ public final class ExecutorPool implements Pool {
 
   private <T> TaskRun<T> newRun(
       Callable<T> task, TaskOptions options, Object source, boolean holdsPermit) {
+    if (options.timeout().isPresent()) {
+      timedUndone.incrementAndGet(); // every run made here is counted and reaches a terminal state
+    }
     return new TaskRun<>(
         this,
         taskIds.incrementAndGet(),
@@ -344,20 +348,22 @@ public final class ExecutorPool implements Pool {
 
   /** Counts one state change of one task. */
   void onTransition(TaskState from, TaskState to) {
-    switch (from) {
-      case PENDING -> queued.decrement();
-      case RUNNING -> running.decrement();
-      default -> throw new AssertionError(from);
-    }
     switch (to) {
-      case RUNNING -> running.increment();
+      case RUNNING -> started.increment();
       case SUCCEEDED -> succeeded.increment();
       case FAILED -> failed.increment();
       case CANCELLED -> cancelled.increment();
       case TIMED_OUT -> timedOut.increment();
       default -> throw new AssertionError(to);
     }
-    if (to.isTerminal() && undone.decrementAndGet() == 0 && runState.get() != RUNNING) {
+    if (from == TaskState.PENDING && to != TaskState.RUNNING) {
+      endedWhilePending.increment();
+    }
+  }
+
+  /** A task with a deadline reached its terminal state. */
+  void onTimedTaskEnded() {
+    if (timedUndone.decrementAndGet() == 0 && runState.get() != RUNNING) {
       stopTimer();
     }
   }
@@ -387,7 +393,7 @@ public final class ExecutorPool implements Pool {
 
   /** Once shut down with no task left undone, no deadline can matter: stop the timer thread. */
   private void tryStopTimer() {
-    if (undone.get() == 0) {
+    if (timedUndone.get() == 0) {
       stopTimer();
     }
   }
@@ -439,9 +445,21 @@ public final class ExecutorPool implements Pool {
 
   @Override
   public PoolStats stats() {
+    // Terminal counts first, then starts, then submits: a task moving meanwhile is over-counted
+    // in a gauge for a moment, never made negative.
+    long succeededNow = succeeded.sum();
+    long failedNow = failed.sum();
+    long cancelledNow = cancelled.sum();
+    long timedOutNow = timedOut.sum();
+    long endedPendingNow = endedWhilePending.sum();
+    long startedNow = started.sum();
+    long submittedNow = submitted.sum();
+    long endedRunning = succeededNow + failedNow + cancelledNow + timedOutNow - endedPendingNow;
+    long running = Math.max(0, startedNow - endedRunning);
+    long queued = Math.max(0, submittedNow - startedNow - endedPendingNow);
     List<StuckTask> stuck = new ArrayList<>();
     long now = System.nanoTime();
-    for (TaskRun<?> run : inFlight) {
+    for (TaskRun<?> run : inFlight.snapshot()) {
       // Only a task whose handle was ended early (cancel, deadline) while its code ran can be
       // stuck: a task that returned normally is done a moment before its runner is cleared, and
       // was listed here in that window.
@@ -462,14 +480,14 @@ public final class ExecutorPool implements Pool {
         config.kind(),
         parallelism(),
         config.maxInFlight(),
-        submitted.sum(),
+        submittedNow,
         rejected.sum(),
-        queued.sum(),
-        running.sum(),
-        succeeded.sum(),
-        failed.sum(),
-        cancelled.sum(),
-        timedOut.sum(),
+        queued,
+        running,
+        succeededNow,
+        failedNow,
+        cancelledNow,
+        timedOutNow,
         queuedNanos.sum(),
         wallNanos.sum(),
         cpuNanos.sum(),
@@ -495,12 +513,13 @@ public final class ExecutorPool implements Pool {
       permits.release(wakeAll);
     }
     List<TaskHandle<?>> neverRan = new ArrayList<>();
-    for (TaskRun<?> run : inFlight) {
+    List<TaskRun<?>> tracked = inFlight.snapshot();
+    for (TaskRun<?> run : tracked) {
       if (run.cancelIfPending()) {
         neverRan.add(run);
       }
     }
-    for (TaskRun<?> run : inFlight) {
+    for (TaskRun<?> run : tracked) {
       run.cancel(true);
     }
     for (Runnable drained : backing.shutdownNow()) {

@@ -88,6 +88,10 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
   private final boolean holdsPermit;
 
   private volatile int state;
+  // Links of the pool's InFlightSet, guarded by the lock of this task's stripe there.
+  TaskRun<?> inFlightPrev;
+  TaskRun<?> inFlightNext;
+  boolean inFlightLinked;
   private final Object runnerLock = new Object();
   private Thread runner; // guarded by runnerLock
   private boolean interruptedByPool; // guarded by runnerLock
@@ -301,6 +305,9 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
       d.cancel(false);
     }
     pool.onTransition(from, to);
+    if (timeout != null) {
+      pool.onTimedTaskEnded();
+    }
     done.complete(null);
   }
 
