@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
     // One line per subcommand.
     subcommands = {
       DemoCommand.class,
+      io.gearbox.cli.bench.BenchCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class Main implements Callable<Integer> {

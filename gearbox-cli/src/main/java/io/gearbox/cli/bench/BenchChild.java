@@ -1,0 +1,354 @@
+package io.gearbox.cli.bench;
+
+import io.gearbox.Gearbox;
+import io.gearbox.Pool;
+import io.gearbox.PoolBuilder;
+import io.gearbox.PoolKind;
+import io.gearbox.TaskHandle;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+
+/**
+ * The JVM that measures one strategy: {@code gearbox bench} starts one of these per strategy (per
+ * run, for {@code memory}), so each strategy's peak RSS and CPU time are its own and no JIT
+ * profile or heap is shared between strategies.
+ *
+ * <p>Arguments are {@code key=value} pairs: {@code workload}, {@code variant}, {@code strategy},
+ * {@code warmup}, {@code runs} and the workload's own. For each warm-up and measured run it prints
+ * one line, {@link #PREFIX} followed by a JSON object: {@code phase} ("warmup" or "run"),
+ * {@code index}, {@code wall_ns}, {@code cpu_ns} (the whole process's CPU time during the run),
+ * {@code ok}, {@code tasks}, {@code peak_rss_kb} (VmHWM so far), {@code error} (the first task
+ * failure, if any) and workload extras. Anything else on stdout is not for the parent.
+ */
+public final class BenchChild {
+
+  /** Marks the lines the parent reads. */
+  public static final String PREFIX = "@@gearbox-bench ";
+
+  private final Map<String, String> params;
+  private final String workload;
+  private final String variant;
+  private final String strategy;
+
+  private BenchChild(Map<String, String> params) {
+    this.params = params;
+    this.workload = require("workload");
+    this.variant = require("variant");
+    this.strategy = require("strategy");
+  }
+
+  /** Entry point of the child JVM. */
+  public static void main(String[] args) {
+    Map<String, String> params = new LinkedHashMap<>();
+    for (String arg : args) {
+      int eq = arg.indexOf('=');
+      if (eq <= 0) {
+        System.err.println("bench child: bad argument '" + arg + "' (want key=value)");
+        System.exit(2);
+      }
+      params.put(arg.substring(0, eq), arg.substring(eq + 1));
+    }
+    int code;
+    try {
+      code = new BenchChild(params).runAll();
+    } catch (RuntimeException | Error e) {
+      System.err.println("bench child: " + e);
+      code = 1;
+    }
+    System.out.flush();
+    System.exit(code);
+  }
+
+  private int runAll() {
+    int warmup = intParam("warmup", 0);
+    int runs = intParam("runs", 1);
+    for (int i = 0; i < warmup; i++) {
+      emit("warmup", i);
+    }
+    for (int i = 0; i < runs; i++) {
+      emit("run", i);
+    }
+    return 0;
+  }
+
+  private void emit(String phase, int index) {
+    System.gc(); // start each run from a collected heap, outside the timed region
+    // Written by hand, not with Jackson: the child stays as small as the work it measures.
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("phase", phase);
+    line.put("index", index);
+    long cpu0 = ProcStats.processCpuNanos();
+    long t0 = System.nanoTime();
+    Outcome outcome = runOnce(line);
+    long t1 = System.nanoTime();
+    long cpu1 = ProcStats.processCpuNanos();
+    line.put("wall_ns", t1 - t0);
+    line.put("cpu_ns", cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1);
+    line.put("ok", outcome.ok());
+    line.put("tasks", outcome.tasks());
+    line.put("peak_rss_kb", ProcStats.peakRssKb());
+    if (outcome.error() != null) {
+      line.put("error", outcome.error());
+    }
+    System.out.println(PREFIX + toJson(line));
+    System.out.flush();
+  }
+
+  // ------------------------------------------------------------------ workloads
+
+  /** A flat JSON object of strings and numbers. */
+  static String toJson(Map<String, Object> fields) {
+    StringBuilder json = new StringBuilder("{");
+    for (Map.Entry<String, Object> e : fields.entrySet()) {
+      if (json.length() > 1) {
+        json.append(',');
+      }
+      quote(json, e.getKey()).append(':');
+      Object v = e.getValue();
+      if (v instanceof Number) {
+        json.append(v);
+      } else {
+        quote(json, String.valueOf(v));
+      }
+    }
+    return json.append('}').toString();
+  }
+
+  private static StringBuilder quote(StringBuilder json, String text) {
+    json.append('"');
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '"' -> json.append("\\\"");
+        case '\\' -> json.append("\\\\");
+        default -> {
+          if (c < 0x20) {
+            json.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+          } else {
+            json.append(c);
+          }
+        }
+      }
+    }
+    return json.append('"');
+  }
+
+  private Outcome runOnce(Map<String, Object> extras) {
+    return switch (workload) {
+      case "io" -> {
+        URI uri = URI.create(require("url"));
+        Tasks.Client client = Tasks.Client.parse(params.getOrDefault("client", "urlconnection"));
+        yield batch(intParam("tasks", 10), i -> new Tasks.Fetch(uri, client), "virtual", null);
+      }
+      case "cpu" -> {
+        double scale = Double.parseDouble(require("scale"));
+        if (variant.equals("balanced")) {
+          int n = intParam("tasks", 64);
+          // The seed's total work (1+2+3+4 = 10 units of 10,000,000) in n equal parts.
+          double part = scale * 10.0 / n;
+          yield batch(n, i -> new Tasks.Compute(1, part), "cpu", null);
+        }
+        boolean largestFirst = params.getOrDefault("order", "seed").equals("largest-first");
+        yield batch(4, i -> new Tasks.Compute(largestFirst ? 4 - i : i + 1, scale), "cpu", null);
+      }
+      case "overhead" -> batch(intParam("tasks", 100_000), Tasks.Tiny::new, variant, null);
+      case "memory" -> memory(extras);
+      default -> throw new IllegalArgumentException("unknown workload " + workload);
+    };
+  }
+
+  /** N tasks that all wait at once; RSS is read when every one of them has started. */
+  private Outcome memory(Map<String, Object> extras) {
+    int n = intParam("tasks", 10_000);
+    CountDownLatch started = new CountDownLatch(n);
+    CountDownLatch release = new CountDownLatch(1);
+    long before = ProcStats.rssKb();
+    Runnable measure = () -> {
+      try {
+        if (!started.await(10, TimeUnit.MINUTES)) {
+          throw new IllegalStateException("not all tasks started within 10 minutes");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      long loaded = ProcStats.rssKb();
+      extras.put("rss_before_kb", before);
+      extras.put("rss_loaded_kb", loaded);
+      extras.put("started", n - started.getCount());
+      release.countDown();
+    };
+    IntFunction<Callable<?>> task = i -> () -> {
+      started.countDown();
+      release.await(); // asleep: parked until every task has started and RSS is read
+      return i;
+    };
+    Runnable onSubmitFailure = () -> {
+      // fewer tasks than asked could start: measure what did, then let them go
+      while (started.getCount() > 0) {
+        started.countDown();
+      }
+    };
+    return batch(n, task, variant, new Hooks(measure, onSubmitFailure));
+  }
+
+  // ------------------------------------------------------------------ strategies
+
+  /** Called between submitting and waiting: after all are submitted, or when a submit failed. */
+  private record Hooks(Runnable afterSubmit, Runnable onSubmitFailure) {}
+
+  /** What one run achieved. */
+  private record Outcome(int ok, int tasks, String error) {}
+
+  /**
+   * Runs n tasks with this child's strategy: submit all, then wait for each.
+   *
+   * @param jdkKind which raw JDK executor the {@code jdk} strategy uses: threads, virtual or cpu
+   */
+  private Outcome batch(int n, IntFunction<? extends Callable<?>> task, String jdkKind, Hooks hooks) {
+    return switch (strategy) {
+      case "sequential" -> sequential(n, task);
+      case "jdk" -> jdk(n, task, jdkKind, hooks);
+      default -> gearbox(n, task, hooks);
+    };
+  }
+
+  private Outcome sequential(int n, IntFunction<? extends Callable<?>> task) {
+    Failures failures = new Failures();
+    int ok = 0;
+    for (int i = 0; i < n; i++) {
+      try {
+        task.apply(i).call();
+        ok++;
+      } catch (Exception e) {
+        failures.add(e);
+      }
+    }
+    return new Outcome(ok, n, failures.first);
+  }
+
+  private Outcome gearbox(int n, IntFunction<? extends Callable<?>> task, Hooks hooks) {
+    PoolKind kind = PoolKind.valueOf(strategy.toUpperCase(Locale.ROOT));
+    PoolBuilder builder = Gearbox.builder(kind).name("bench-" + strategy);
+    if (kind == PoolKind.THREADS) {
+      builder.threads(threads());
+    }
+    builder.maxInFlight(Math.max(1, n)); // every task in flight at once, as the seed's examples
+    builder.captureSubmitSite(!"false".equals(params.get("submit_site")));
+    builder.measureCpuTime(!"false".equals(params.get("cpu_time")));
+    Failures failures = new Failures();
+    int ok = 0;
+    try (Pool pool = builder.build()) {
+      List<TaskHandle<?>> handles = new ArrayList<>(n);
+      try {
+        for (int i = 0; i < n; i++) {
+          handles.add(pool.submit(task.apply(i)));
+        }
+      } catch (RuntimeException | Error e) {
+        failures.add(e);
+        if (hooks != null) {
+          hooks.onSubmitFailure().run();
+        }
+      }
+      if (hooks != null) {
+        hooks.afterSubmit().run();
+      }
+      for (TaskHandle<?> handle : handles) {
+        try {
+          handle.join();
+          ok++;
+        } catch (RuntimeException e) {
+          failures.add(e);
+        }
+      }
+    }
+    return new Outcome(ok, n, failures.first);
+  }
+
+  private Outcome jdk(int n, IntFunction<? extends Callable<?>> task, String kind, Hooks hooks) {
+    Failures failures = new Failures();
+    int ok = 0;
+    try (ExecutorService executor = jdkExecutor(kind)) {
+      List<Future<?>> futures = new ArrayList<>(n);
+      try {
+        for (int i = 0; i < n; i++) {
+          futures.add(executor.submit(task.apply(i)));
+        }
+      } catch (RuntimeException | Error e) {
+        failures.add(e);
+        if (hooks != null) {
+          hooks.onSubmitFailure().run();
+        }
+      }
+      if (hooks != null) {
+        hooks.afterSubmit().run();
+      }
+      for (Future<?> future : futures) {
+        try {
+          future.get();
+          ok++;
+        } catch (Exception e) {
+          failures.add(e);
+        }
+      }
+    }
+    return new Outcome(ok, n, failures.first);
+  }
+
+  /** What a user without Gearbox writes for each kind of work. */
+  private ExecutorService jdkExecutor(String kind) {
+    return switch (kind) {
+      case "threads" -> Executors.newFixedThreadPool(threads());
+      case "virtual" -> Executors.newVirtualThreadPerTaskExecutor();
+      case "cpu" -> Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
+      default -> throw new IllegalArgumentException("no raw JDK executor for " + kind);
+    };
+  }
+
+  private int threads() {
+    return intParam("threads", Gearbox.DEFAULT_THREADS);
+  }
+
+  /** Keeps the first failure's message; later ones are only counted. */
+  private static final class Failures {
+    String first;
+
+    void add(Throwable t) {
+      if (first == null) {
+        Throwable cause = t;
+        while (cause.getCause() != null && cause.getCause() != cause
+            && (cause instanceof java.util.concurrent.ExecutionException
+                || cause instanceof java.util.concurrent.CompletionException
+                || cause instanceof io.gearbox.TaskFailedException)) {
+          cause = cause.getCause();
+        }
+        first = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ params
+
+  private String require(String key) {
+    String value = params.get(key);
+    if (value == null) {
+      throw new IllegalArgumentException("missing " + key + "=");
+    }
+    return value;
+  }
+
+  private int intParam(String key, int fallback) {
+    String value = params.get(key);
+    return value == null ? fallback : Integer.parseInt(value);
+  }
+}

@@ -1,0 +1,44 @@
+package io.gearbox.cli.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The flags every workload takes. */
+final class BenchOptions {
+
+  @Option(names = "--strategies", split = ",", paramLabel = "NAME",
+      description = "Strategies to run, comma-separated (default: all the workload has).")
+  List<String> strategies;
+
+  @Option(names = "--runs", paramLabel = "R",
+      description = "Measured runs per strategy, after warm-up (default: 5; 3 for memory).")
+  Integer runs;
+
+  @Option(names = "--warmup", paramLabel = "W",
+      description = "Warm-up runs per strategy, not measured (default: 2 for io and overhead, "
+          + "1 for cpu; memory runs each run in a fresh JVM and has none).")
+  Integer warmup;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON.")
+  Path json;
+
+  @Option(names = "--html", paramLabel = "FILE",
+      description = "Write a self-contained HTML page with a chart per workload.")
+  Path html;
+
+  @Option(names = "--jvm-args", paramLabel = "FLAGS",
+      description = "Flags for each strategy's JVM, space-separated (default: the workload's, "
+          + "shown under the table; \"\" for the JVM's own defaults).")
+  String jvmArgs;
+
+  @Option(names = "--no-submit-site",
+      description = "Build Gearbox pools with captureSubmitSite(false) (default: the pools' "
+          + "defaults, which record each submit's call site).")
+  boolean noSubmitSite;
+
+  @Option(names = "--no-cpu-time",
+      description = "Build Gearbox pools with measureCpuTime(false) (default: the pools' "
+          + "defaults, which read the thread CPU clock twice per task).")
+  boolean noCpuTime;
+}

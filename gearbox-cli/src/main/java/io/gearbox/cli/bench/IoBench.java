@@ -1,0 +1,220 @@
+package io.gearbox.cli.bench;
+
+import io.gearbox.examples.LatencyServer;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tools.jackson.databind.node.ObjectNode;
+
+/** {@code gearbox bench io}: the seed's "fetch N URLs" experiment. */
+@Command(
+    name = "io",
+    mixinStandardHelpOptions = true,
+    header = "Fetches N URLs, each answered after MS milliseconds.",
+    description = {
+      "%nStrategies: sequential (one after another), threads (Gearbox.threads(T)), virtual",
+      "(Gearbox.virtual()), jdk (Executors.newVirtualThreadPerTaskExecutor() by hand), and",
+      "processes/auto where those pools exist. All tasks are submitted at once, then waited for.",
+      "Without --url a server on 127.0.0.1 (in this JVM) answers after --latency-ms;",
+      "with --url that URL is fetched exactly as given, N times.%n",
+    })
+final class IoBench extends WorkloadBench {
+
+  /** Sequential runs longer than this are left out unless asked for by name. */
+  static final Duration SEQUENTIAL_LIMIT = Duration.ofSeconds(30);
+
+  @Option(names = "--tasks", paramLabel = "N", defaultValue = "10",
+      description = "URLs to fetch per run (default: ${DEFAULT-VALUE}).")
+  int tasks;
+
+  @Option(names = "--latency-ms", paramLabel = "MS", defaultValue = "100",
+      description = "How long the local server takes to answer (default: ${DEFAULT-VALUE}).")
+  long latencyMs;
+
+  @Option(names = "--url", paramLabel = "URL",
+      description = "Fetch this URL instead of starting a local server.")
+  String url;
+
+  @Option(names = "--client", paramLabel = "CLIENT", defaultValue = "urlconnection",
+      description = "HTTP client: urlconnection (the JDK's HttpURLConnection, as the seed's "
+          + "requests.get), httpclient (java.net.http.HttpClient) or raw (a bare GET over a "
+          + "socket: the floor) (default: ${DEFAULT-VALUE}).")
+  String client;
+
+  @Option(names = "--threads", paramLabel = "T",
+      description = "Threads of the threads strategy (default: one per task, at most 1000).")
+  Integer threads;
+
+  @Option(names = "--server", paramLabel = "KIND", defaultValue = "lean",
+      description = "Local server: lean (the bench's own, light on CPU) or jdk (the examples' "
+          + "LatencyServer on com.sun.net.httpserver) (default: ${DEFAULT-VALUE}).")
+  String server;
+
+  @Option(names = "--bytes", paramLabel = "B", defaultValue = "1256",
+      description = "Body size the local server sends (default: ${DEFAULT-VALUE}, about "
+          + "example.com's).")
+  int bytes;
+
+  private URI target;
+  private Tasks.Client parsedClient;
+
+  @Override
+  String workload() {
+    return "io";
+  }
+
+  @Override
+  List<String> strategies() {
+    return concat(List.of("sequential", "threads", "virtual"), optionalPoolStrategies(), "jdk");
+  }
+
+  @Override
+  String defaultJvmArgs() {
+    return "-XX:+UseSerialGC -Xmx192m";
+  }
+
+  @Override
+  void validate() {
+    if (tasks < 1) {
+      throw usage("--tasks must be at least 1, was " + tasks);
+    }
+    if (latencyMs < 0) {
+      throw usage("--latency-ms must be 0 or more, was " + latencyMs);
+    }
+    if (bytes < 0) {
+      throw usage("--bytes must be 0 or more, was " + bytes);
+    }
+    if (threads != null && threads < 1) {
+      throw usage("--threads must be at least 1, was " + threads);
+    }
+    try {
+      parsedClient = Tasks.Client.parse(client);
+    } catch (IllegalArgumentException e) {
+      throw usage("unknown --client '" + client + "'; choose urlconnection, httpclient or raw");
+    }
+    if (!server.equals("lean") && !server.equals("jdk")) {
+      throw usage("unknown --server '" + server + "'; choose lean or jdk");
+    }
+    if (url != null) {
+      try {
+        URI uri = new URI(url);
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+          throw usage("--url must be an http:// or https:// URL, was '" + url + "'");
+        }
+        if (parsedClient == Tasks.Client.RAW && scheme.equals("https")) {
+          throw usage("--client raw speaks plain http only");
+        }
+        target = uri;
+      } catch (URISyntaxException e) {
+        throw usage("--url is not a URL: " + e.getMessage());
+      }
+    }
+  }
+
+  private int threadCount() {
+    return threads != null ? threads : Math.min(tasks, 1000);
+  }
+
+  @Override
+  ObjectNode params() {
+    ObjectNode p = Report.JSON.createObjectNode();
+    p.put("tasks", tasks);
+    p.put("url_given", url != null);
+    if (url != null) {
+      p.put("url", url);
+      p.putNull("latency_ms");
+      p.putNull("server");
+    } else {
+      p.put("latency_ms", latencyMs);
+      p.put("bytes", bytes);
+      p.put("server", server.equals("lean")
+          ? "gearbox bench's own, on 127.0.0.1 in the parent JVM"
+          : "examples LatencyServer (com.sun.net.httpserver), on 127.0.0.1 in the parent JVM");
+    }
+    p.put("client", parsedClient.label());
+    p.put("threads", threadCount());
+    p.put("jdk", "Executors.newVirtualThreadPerTaskExecutor()");
+    return p;
+  }
+
+  @Override
+  List<Job> jobs(List<String> chosen, int warmup, int runs) {
+    List<Job> jobs = new ArrayList<>();
+    for (String strategy : chosen) {
+      if (strategy.equals("sequential") && url == null && !explicitlyChosen("sequential")
+          && Duration.ofMillis(latencyMs).multipliedBy(tasks).compareTo(SEQUENTIAL_LIMIT) > 0) {
+        notes.add(String.format(Locale.ROOT,
+            "sequential left out: %d x %d ms is over %d s a run (name it in --strategies to run "
+                + "it anyway); speedups are against jdk", tasks, latencyMs,
+            SEQUENTIAL_LIMIT.toSeconds()));
+        continue;
+      }
+      Map<String, String> params = new LinkedHashMap<>();
+      params.put("tasks", String.valueOf(tasks));
+      params.put("client", parsedClient.label());
+      params.put("threads", String.valueOf(threadCount()));
+      jobs.add(new Job("fetch", strategy, params, warmup, runs, false));
+    }
+    return jobs;
+  }
+
+  @Override
+  AutoCloseable prepare() throws Unavailable {
+    if (target != null) {
+      try {
+        new Tasks.Fetch(target, parsedClient).call();
+      } catch (RuntimeException e) {
+        throw new Unavailable("cannot reach --url " + url + ": " + reason(e));
+      }
+      setUrl(target.toString());
+      return null;
+    }
+    try {
+      if (server.equals("jdk")) {
+        LatencyServer s = LatencyServer.start(Duration.ofMillis(latencyMs));
+        setUrl(s.uri() + "?ms=" + latencyMs + "&bytes=" + bytes);
+        return s;
+      }
+      BenchServer s = BenchServer.start(latencyMs, bytes);
+      setUrl(s.uri().toString());
+      return s;
+    } catch (java.io.IOException e) {
+      throw new Unavailable("could not start the local latency server: " + e.getMessage());
+    }
+  }
+
+  private String resolvedUrl;
+
+  private void setUrl(String u) {
+    resolvedUrl = u;
+  }
+
+  /** The child needs the URL, known only once the server is up: jobs read it lazily. */
+  @Override
+  List<Job> resolve(List<Job> jobs) {
+    List<Job> out = new ArrayList<>();
+    for (Job j : jobs) {
+      Map<String, String> params = new LinkedHashMap<>(j.params());
+      params.put("url", resolvedUrl);
+      out.add(new Job(j.variant(), j.strategy(), params, j.warmup(), j.runs(), j.forkPerRun()));
+    }
+    return out;
+  }
+
+  private static String reason(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String m = t.getMessage();
+    return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+  }
+}
