@@ -244,8 +244,13 @@ public final class BenchChild {
       builder.threads(threads());
     }
     builder.maxInFlight(Math.max(1, n)); // every task in flight at once, as the seed's examples
-    builder.captureSubmitSite(!"false".equals(params.get("submit_site")));
-    builder.measureCpuTime(!"false".equals(params.get("cpu_time")));
+    // Unless told otherwise, the pools' own defaults: what a user gets.
+    if ("false".equals(params.get("submit_site"))) {
+      builder.captureSubmitSite(false);
+    }
+    if ("false".equals(params.get("cpu_time"))) {
+      builder.measureCpuTime(false);
+    }
     Failures failures = new Failures();
     int ok = 0;
     try (Pool pool = builder.build()) {

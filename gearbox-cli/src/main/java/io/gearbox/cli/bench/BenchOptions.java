@@ -34,11 +34,13 @@ final class BenchOptions {
 
   @Option(names = "--no-submit-site",
       description = "Build Gearbox pools with captureSubmitSite(false) (default: the pools' "
-          + "defaults, which record each submit's call site).")
+          + "defaults: off, unless the JVM runs with -ea or -Dgearbox.submitSites=true, which "
+          + "--jvm-args can pass).")
   boolean noSubmitSite;
 
   @Option(names = "--no-cpu-time",
       description = "Build Gearbox pools with measureCpuTime(false) (default: the pools' "
-          + "defaults, which read the thread CPU clock twice per task).")
+          + "defaults, which read the thread CPU clock around each task, sampling runs of tiny "
+          + "tasks).")
   boolean noCpuTime;
 }
