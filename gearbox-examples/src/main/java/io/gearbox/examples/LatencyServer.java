@@ -82,7 +82,11 @@ public final class LatencyServer implements AutoCloseable {
     }
   }
 
-  private static long param(String query, String name, long fallback) {
+  /**
+   * A whole-number parameter of a raw query string ({@code ms=250&bytes=2048}), or the fallback
+   * when it is absent or not a number. Shared with the benchmark's own server.
+   */
+  public static long param(String query, String name, long fallback) {
     if (query == null) {
       return fallback;
     }

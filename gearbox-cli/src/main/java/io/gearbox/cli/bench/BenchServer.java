@@ -1,5 +1,6 @@
 package io.gearbox.cli.bench;
 
+import io.gearbox.examples.LatencyServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -82,8 +83,8 @@ final class BenchServer implements AutoCloseable {
         return;
       }
       String query = query(head);
-      long ms = param(query, "ms", latencyMillis);
-      int bytes = (int) Math.max(0, Math.min(64L << 20, param(query, "bytes", bodyBytes)));
+      long ms = LatencyServer.param(query, "ms", latencyMillis);
+      int bytes = (int) Math.max(0, Math.min(64L << 20, LatencyServer.param(query, "bytes", bodyBytes)));
       if (ms > 0) {
         Thread.sleep(ms);
       }
@@ -136,23 +137,6 @@ final class BenchServer implements AutoCloseable {
     }
     int q = parts[1].indexOf('?');
     return q >= 0 ? parts[1].substring(q + 1) : null;
-  }
-
-  private static long param(String query, String name, long fallback) {
-    if (query == null) {
-      return fallback;
-    }
-    for (String pair : query.split("&")) {
-      int eq = pair.indexOf('=');
-      if (eq > 0 && pair.substring(0, eq).equals(name)) {
-        try {
-          return Long.parseLong(pair.substring(eq + 1));
-        } catch (NumberFormatException e) {
-          return fallback;
-        }
-      }
-    }
-    return fallback;
   }
 
   @Override
