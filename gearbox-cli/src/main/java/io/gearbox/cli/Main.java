@@ -146,7 +146,7 @@ public final class Main implements Callable<Integer> {
    * One line saying what went wrong: the message of the innermost useful exception, without
    * wrappers such as {@link CompletionException} or {@link io.gearbox.TaskFailedException}.
    */
-  static String describe(Throwable e) {
+  public static String describe(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null && t.getCause() != t && isWrapper(t)) {
       t = t.getCause();

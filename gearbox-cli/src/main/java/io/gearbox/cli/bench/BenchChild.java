@@ -179,14 +179,15 @@ public final class BenchChild {
         if (!started.await(10, TimeUnit.MINUTES)) {
           throw new IllegalStateException("not all tasks started within 10 minutes");
         }
+        long loaded = ProcStats.rssKb();
+        extras.put("rss_before_kb", before);
+        extras.put("rss_loaded_kb", loaded);
+        extras.put("started", n - started.getCount());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      } finally {
+        release.countDown(); // on every path, or the parked tasks would keep the pool from closing
       }
-      long loaded = ProcStats.rssKb();
-      extras.put("rss_before_kb", before);
-      extras.put("rss_loaded_kb", loaded);
-      extras.put("started", n - started.getCount());
-      release.countDown();
     };
     IntFunction<Callable<?>> task = i -> () -> {
       started.countDown();

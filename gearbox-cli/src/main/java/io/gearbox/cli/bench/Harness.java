@@ -103,6 +103,11 @@ final class Harness {
       Process p = process;
       killer = new Thread(p::destroyForcibly, "gearbox-bench-kill-child");
       Runtime.getRuntime().addShutdownHook(killer);
+      // The deadline runs from the start: a child that hangs with its output open would
+      // otherwise block the read below forever. Killing it ends the read.
+      java.util.concurrent.CompletableFuture<Void> deadline = java.util.concurrent.CompletableFuture
+          .runAsync(p::destroyForcibly, java.util.concurrent.CompletableFuture.delayedExecutor(
+              CHILD_TIMEOUT_MINUTES, TimeUnit.MINUTES));
       int index = firstRunIndex;
       try (BufferedReader reader = new BufferedReader(
           new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -125,8 +130,10 @@ final class Harness {
           }
         }
       }
-      if (!process.waitFor(CHILD_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-        process.destroyForcibly();
+      process.waitFor();
+      boolean timedOut = deadline.isDone();
+      deadline.cancel(false);
+      if (timedOut) {
         return new ChildResult(samples, peak, samples.size(),
             "its JVM did not finish within " + CHILD_TIMEOUT_MINUTES + " minutes");
       }
@@ -146,6 +153,9 @@ final class Harness {
       }
       return new ChildResult(samples, peak, samples.size(), "interrupted");
     } finally {
+      if (process != null && process.isAlive()) {
+        process.destroyForcibly(); // whatever went wrong here, no child outlives its run
+      }
       if (killer != null) {
         try {
           Runtime.getRuntime().removeShutdownHook(killer);

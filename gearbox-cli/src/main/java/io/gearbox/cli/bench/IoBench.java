@@ -80,16 +80,22 @@ final class IoBench extends WorkloadBench {
     return "-XX:+UseSerialGC -Xmx192m";
   }
 
+  /** Largest --latency-ms accepted: one hour. */
+  static final long MAX_LATENCY_MS = 3_600_000;
+
+  /** Largest --bytes accepted: 64 MiB, what the bench's server sends at most. */
+  static final long MAX_BODY_BYTES = 64L << 20;
+
   @Override
   void validate() {
     if (tasks < 1) {
       throw usage("--tasks must be at least 1, was " + tasks);
     }
-    if (latencyMs < 0) {
-      throw usage("--latency-ms must be 0 or more, was " + latencyMs);
+    if (latencyMs < 0 || latencyMs > MAX_LATENCY_MS) {
+      throw usage("--latency-ms must be 0 to " + MAX_LATENCY_MS + ", was " + latencyMs);
     }
-    if (bytes < 0) {
-      throw usage("--bytes must be 0 or more, was " + bytes);
+    if (bytes < 0 || bytes > MAX_BODY_BYTES) {
+      throw usage("--bytes must be 0 to " + MAX_BODY_BYTES + " (64 MiB), was " + bytes);
     }
     if (threads != null && threads < 1) {
       throw usage("--threads must be at least 1, was " + threads);

@@ -151,7 +151,7 @@ abstract class WorkloadBench implements Callable<Integer> {
       err.println("gearbox: " + e.getMessage());
       return 1;
     } catch (Exception e) {
-      err.println("gearbox: bench " + workload() + ": " + e.getMessage());
+      err.println("gearbox: bench " + workload() + ": " + io.gearbox.cli.Main.describe(e));
       return 1;
     }
     ObjectNode doc = Report.document(workload(), params, results);
