@@ -59,6 +59,7 @@ public final class BenchChild {
       }
       params.put(arg.substring(0, eq), arg.substring(eq + 1));
     }
+    exitWhenParentDies();
     int code;
     try {
       code = new BenchChild(params).runAll();
@@ -68,6 +69,23 @@ public final class BenchChild {
     }
     System.out.flush();
     System.exit(code);
+  }
+
+  /**
+   * The parent keeps this JVM's stdin open and never writes to it; when the parent dies, even by
+   * SIGKILL, the pipe closes and this JVM halts, so no benchmark child outlives the command.
+   */
+  private static void exitWhenParentDies() {
+    Thread.ofPlatform().daemon(true).name("bench-child-parent-watch").start(() -> {
+      try {
+        while (System.in.read() >= 0) {
+          // the parent never writes; anything read is ignored
+        }
+      } catch (java.io.IOException e) {
+        // the pipe broke: the parent is gone as well
+      }
+      Runtime.getRuntime().halt(3);
+    });
   }
 
   private int runAll() {

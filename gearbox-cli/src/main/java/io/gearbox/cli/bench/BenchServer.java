@@ -70,6 +70,11 @@ final class BenchServer implements AutoCloseable {
         if (closed) {
           return;
         }
+        try {
+          Thread.sleep(10); // e.g. out of file descriptors: do not spin while it lasts
+        } catch (InterruptedException interrupted) {
+          return;
+        }
         continue;
       }
       Thread.ofVirtual().name("bench-server-conn").start(() -> serve(connection));

@@ -97,7 +97,8 @@ final class Harness {
     try {
       errFile = Files.createTempFile("gearbox-bench-", ".err");
       ProcessBuilder builder = new ProcessBuilder(command)
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          // stdin stays a pipe the parent never writes to: the child halts when it closes
+          .redirectInput(ProcessBuilder.Redirect.PIPE)
           .redirectError(errFile.toFile());
       process = builder.start();
       Process p = process;
