@@ -40,9 +40,6 @@ public final class Main implements Callable<Integer> {
   /** Exit code of a runtime failure. */
   public static final int EXIT_FAILURE = CommandLine.ExitCode.SOFTWARE;
 
-  /** Exit code of a usage error. */
-  public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
-
   @Spec private CommandSpec spec;
 
   @Option(

@@ -281,11 +281,9 @@ public final class ExecutorPool implements Pool {
       cancelled.decrement(); // counted by the PENDING -> CANCELLED transition just made
       endedWhilePending.decrement();
       rejected.increment();
-      run.exit(null);
-      throw closed();
+      throw closed(); // cancelIfPending has already recorded its exit
     }
-    run.exit(null);
-    return run;
+    return run; // ended while pending by shutdownNow or its deadline, which recorded its exit
   }
 
   private void scheduleDeadline(TaskRun<?> run, TaskOptions options) {

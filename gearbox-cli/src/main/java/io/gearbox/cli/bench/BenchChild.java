@@ -349,14 +349,7 @@ public final class BenchChild {
 
     void add(Throwable t) {
       if (first == null) {
-        Throwable cause = t;
-        while (cause.getCause() != null && cause.getCause() != cause
-            && (cause instanceof java.util.concurrent.ExecutionException
-                || cause instanceof java.util.concurrent.CompletionException
-                || cause instanceof io.gearbox.TaskFailedException)) {
-          cause = cause.getCause();
-        }
-        first = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        first = io.gearbox.cli.Main.describe(t);
       }
     }
   }

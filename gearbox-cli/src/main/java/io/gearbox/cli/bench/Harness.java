@@ -23,7 +23,7 @@ final class Harness {
   /** A child that has not finished by then is killed and its job reported as failed. */
   static final long CHILD_TIMEOUT_MINUTES = 30;
 
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final JsonMapper JSON = Report.JSON;
 
   private final List<String> jvmArgs;
   private final String workload;
