@@ -28,6 +28,8 @@ public final class PoolBuilder {
       case THREADS -> Gearbox.DEFAULT_THREADS;
       case CPU -> Runtime.getRuntime().availableProcessors();
       case VIRTUAL -> -1;
+      case PROCESSES, AUTO -> throw new IllegalArgumentException(
+          "a " + kind.label() + " pool has its own builder: see Gearbox." + kind.label() + "()");
     };
   }
 

@@ -13,10 +13,12 @@ package io.gearbox;
  *       <td>many concurrent I/O operations written as plain blocking code (10,000+ at once)</td></tr>
  *   <tr><td>{@link #CPU}</td><td>one platform thread per available core</td>
  *       <td>computation: the JVM has no GIL, so these threads run in parallel on every core</td></tr>
+ *   <tr><td>{@link #PROCESSES}</td><td>one platform thread per worker JVM</td>
+ *       <td>isolation: crashes, {@code System.exit}, out-of-memory errors, runaway tasks that must be
+ *       killed, per-task memory caps</td></tr>
+ *   <tr><td>{@link #AUTO}</td><td>those of the pools it routes to</td>
+ *       <td>mixed or unknown work: it measures each task and picks the pool</td></tr>
  * </table>
- *
- * <p>Process pools and the measuring auto pool implement the same {@link Pool} interface and are
- * added as further kinds.
  */
 public enum PoolKind {
   /** A fixed-size pool of platform threads, the counterpart of Python's {@code threading}. */
@@ -24,7 +26,11 @@ public enum PoolKind {
   /** One virtual thread per task, the counterpart of Python's {@code asyncio}. */
   VIRTUAL,
   /** Platform threads sized to the available cores, for compute-bound work. */
-  CPU;
+  CPU,
+  /** Worker JVMs, the counterpart of Python's {@code multiprocessing}: see {@code Gearbox.processes}. */
+  PROCESSES,
+  /** Routes each task to the pool that fits its measured bottleneck: see {@code Gearbox.auto}. */
+  AUTO;
 
   /** Lower-case name as used in thread names, reports and the command line. */
   public String label() {

@@ -5,8 +5,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * How one task is run: a name for traces and stats, and an optional deadline. Immutable and
- * thread-safe; each {@code with…} method returns a copy.
+ * How one task is run: a name for traces and stats, an optional deadline, and two settings that
+ * matter where a task can lose its process: retries of an idempotent task after a worker crash, and
+ * a request for isolation. Immutable and thread-safe; each {@code with…} method returns a copy.
  *
  * <pre>{@code
  * pool.submit(() -> fetch(url), TaskOptions.named("fetch " + url).withTimeout(Duration.ofSeconds(2)));
@@ -14,14 +15,18 @@ import java.util.Optional;
  */
 public final class TaskOptions {
 
-  private static final TaskOptions DEFAULTS = new TaskOptions(null, null);
+  private static final TaskOptions DEFAULTS = new TaskOptions(null, null, 0, false);
 
   private final String name;
   private final Duration timeout;
+  private final int retries;
+  private final boolean isolated;
 
-  private TaskOptions(String name, Duration timeout) {
+  private TaskOptions(String name, Duration timeout, int retries, boolean isolated) {
     this.name = name;
     this.timeout = timeout;
+    this.retries = retries;
+    this.isolated = isolated;
   }
 
   /** No name, no deadline. */
@@ -45,7 +50,7 @@ public final class TaskOptions {
    * @throws NullPointerException if name is null
    */
   public TaskOptions withName(String name) {
-    return new TaskOptions(Objects.requireNonNull(name, "name"), timeout);
+    return new TaskOptions(Objects.requireNonNull(name, "name"), timeout, retries, isolated);
   }
 
   /**
@@ -61,7 +66,34 @@ public final class TaskOptions {
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("timeout must be positive, was " + timeout);
     }
-    return new TaskOptions(name, timeout);
+    return new TaskOptions(name, timeout, retries, isolated);
+  }
+
+  /**
+   * A copy that marks the task idempotent: if the worker process running it dies (a crash, an
+   * out-of-memory exit, a kill), it is run again on a fresh worker, at most {@code maxRetries}
+   * more times. Exceptions thrown by the task itself, cancellation and deadlines are never
+   * retried. Tasks are at-most-once by default ({@code 0}), because a task that crashed its worker
+   * may have had side effects before it died. Thread pools never lose a task this way and ignore
+   * the setting.
+   *
+   * @throws IllegalArgumentException if maxRetries is negative
+   */
+  public TaskOptions withRetries(int maxRetries) {
+    if (maxRetries < 0) {
+      throw new IllegalArgumentException("maxRetries must be >= 0, was " + maxRetries);
+    }
+    return new TaskOptions(name, timeout, maxRetries, isolated);
+  }
+
+  /**
+   * A copy that asks for the task to run isolated in a worker process, where a crash, an
+   * out-of-memory error or a kill at its deadline cannot affect the caller. The auto pool routes
+   * such tasks to its process pool; a process pool isolates every task anyway; thread pools
+   * ignore it.
+   */
+  public TaskOptions withIsolation() {
+    return new TaskOptions(name, timeout, retries, true);
   }
 
   /** The task name, if one was given. */
@@ -74,8 +106,19 @@ public final class TaskOptions {
     return Optional.ofNullable(timeout);
   }
 
+  /** How many times the task may be re-run after its worker process dies; 0 by default. */
+  public int retries() {
+    return retries;
+  }
+
+  /** Whether the task asked to run isolated in a worker process. */
+  public boolean isolated() {
+    return isolated;
+  }
+
   @Override
   public String toString() {
-    return "TaskOptions[name=" + name + ", timeout=" + timeout + "]";
+    return "TaskOptions[name=" + name + ", timeout=" + timeout + ", retries=" + retries
+        + ", isolated=" + isolated + "]";
   }
 }

@@ -60,7 +60,7 @@ class ExecutorServiceConformanceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void execute_nullTask_throwsNullPointerException(PoolKind kind) {
     try (Pool pool = h.pool(kind)) {
       ExecutorService es = pool.asExecutorService();
@@ -82,7 +82,7 @@ class ExecutorServiceConformanceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void invokeAny_nullAmongTasks_throwsNullPointerException(PoolKind kind) {
     CountDownLatch gate = new CountDownLatch(1);
     try (Pool pool = h.pool(kind)) {
@@ -101,7 +101,7 @@ class ExecutorServiceConformanceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void submit_afterShutdown_isRejectedWithPoolClosedException(PoolKind kind) throws Exception {
     Pool pool = h.pool(kind);
     ExecutorService es = pool.asExecutorService();
@@ -133,7 +133,7 @@ class ExecutorServiceConformanceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void submit_afterClose_isRejectedWithPoolClosedException(PoolKind kind) {
     Pool pool = h.pool(kind);
     assertThat(pool.submit(() -> "before").join()).isEqualTo("before");
@@ -149,7 +149,7 @@ class ExecutorServiceConformanceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void shutdownNow_returnsExactlyTheTasksThatNeverRan(PoolKind kind) throws Exception {
     int threads = 2;
     int n = 20;
@@ -196,7 +196,7 @@ class ExecutorServiceConformanceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void shutdownNow_onPool_returnsCancelledHandlesOfTasksThatNeverRan(PoolKind kind)
       throws Exception {
     Pool pool = h.pool(kind, b -> kind == PoolKind.VIRTUAL ? b : b.threads(1));
@@ -229,7 +229,7 @@ class ExecutorServiceConformanceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void invokeAll_returnsEveryResultInTaskOrder(PoolKind kind) throws Exception {
     try (Pool pool = h.pool(kind)) {
       List<Callable<Integer>> tasks = IntStream.range(0, 50)
@@ -244,7 +244,7 @@ class ExecutorServiceConformanceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void invokeAll_withTimeout_cancelsTheTasksStillRunning(PoolKind kind) throws Exception {
     CountDownLatch never = new CountDownLatch(1);
     CountDownLatch slowInterrupted = new CountDownLatch(1);
@@ -272,7 +272,7 @@ class ExecutorServiceConformanceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void invokeAny_returnsTheResultOfATaskThatSucceeded(PoolKind kind) throws Exception {
     try (Pool pool = h.pool(kind)) {
       List<Callable<Integer>> tasks = List.of(
@@ -284,7 +284,7 @@ class ExecutorServiceConformanceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void invokeAny_everyTaskFails_throwsExecutionExceptionWithATaskCause(PoolKind kind) {
     try (Pool pool = h.pool(kind)) {
       IllegalStateException a = new IllegalStateException("a");
@@ -299,7 +299,7 @@ class ExecutorServiceConformanceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void invokeAny_onceOneSucceeds_cancelsTheOthers(PoolKind kind) throws Exception {
     CountDownLatch never = new CountDownLatch(1);
     Set<Integer> started = ConcurrentHashMap.newKeySet();
@@ -335,7 +335,7 @@ class ExecutorServiceConformanceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void shutdown_thenAwaitTermination_runsEveryAcceptedTask(PoolKind kind) throws Exception {
     Pool pool = h.pool(kind, b -> kind == PoolKind.VIRTUAL ? b : b.threads(1));
     CountDownLatch gate = new CountDownLatch(1);
@@ -362,7 +362,7 @@ class ExecutorServiceConformanceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void awaitTermination_hugeTimeouts_doNotOverflow(PoolKind kind) throws Exception {
     Pool pool = h.pool(kind);
     ExecutorService es = pool.asExecutorService();
@@ -377,7 +377,7 @@ class ExecutorServiceConformanceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void close_onExecutorServiceView_waitsForRunningTasks(PoolKind kind) throws Exception {
     Pool pool = h.pool(kind);
     ExecutorService es = pool.asExecutorService();
@@ -411,7 +411,7 @@ class ExecutorServiceConformanceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void execute_throwingCommand_reachesUncaughtExceptionHandlerAndFailsTask(PoolKind kind) {
     Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
     List<Throwable> reported = Collections.synchronizedList(new ArrayList<>());

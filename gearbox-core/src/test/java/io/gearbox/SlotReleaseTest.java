@@ -111,7 +111,7 @@ class SlotReleaseTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void invokeAll_poolShutDownNowBeforeTasksRun_returnsInsteadOfHanging(PoolKind kind)
       throws Exception {
     Pool pool = h.pool(kind, b -> kind == PoolKind.VIRTUAL ? b : b.threads(1));

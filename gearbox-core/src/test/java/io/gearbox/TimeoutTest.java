@@ -46,7 +46,7 @@ class TimeoutTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void timeout_taskIgnoringInterrupts_timesOutAtDeadlineIsReportedStuckThenReclaimed(PoolKind kind)
       throws Exception {
     try (Pool pool = onePlatformThread(h, kind)) {
@@ -130,7 +130,7 @@ class TimeoutTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void timeout_interruptibleTask_endsThroughTheInterruptAndIsNotStuck(PoolKind kind)
       throws Exception {
     CountDownLatch never = new CountDownLatch(1);
@@ -157,7 +157,7 @@ class TimeoutTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void timeout_taskFinishingFirst_succeedsAndTheDeadlineNeverFires(PoolKind kind)
       throws Exception {
     try (Pool pool = h.pool(kind)) {
@@ -172,7 +172,7 @@ class TimeoutTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void closeWithGrace_taskIgnoringInterrupts_returnsFalseAndReportsTheStuckTask(PoolKind kind)
       throws Exception {
     Pool pool = onePlatformThread(h, kind);
@@ -195,7 +195,7 @@ class TimeoutTest {
   }
 
   @ParameterizedTest
-  @EnumSource(PoolKind.class)
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
   void timeout_manyTasksSomeLate_eachEndsInExactlyOneState(PoolKind kind) throws Exception {
     CountDownLatch never = new CountDownLatch(1);
     try (Pool pool = h.pool(kind)) {

@@ -96,6 +96,7 @@ public class PoolOverheadBenchmark {
       case THREADS -> Executors.newFixedThreadPool(Gearbox.DEFAULT_THREADS);
       case VIRTUAL -> Executors.newVirtualThreadPerTaskExecutor();
       case CPU -> Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
+      case PROCESSES, AUTO -> throw new IllegalArgumentException("not measured here: " + k);
     };
   }
 

@@ -147,7 +147,8 @@ public final class ExecutorPool implements Pool {
     String prefix = "gearbox-" + name + "-";
     this.backing = switch (config.kind()) {
       case VIRTUAL -> Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(prefix, 1).factory());
-      case THREADS, CPU -> new ThreadPoolExecutor(
+      case AUTO -> throw new IllegalArgumentException("the auto pool is not an ExecutorPool");
+      case THREADS, CPU, PROCESSES -> new ThreadPoolExecutor(
           config.threads(), config.threads(), 0L, TimeUnit.MILLISECONDS,
           new LinkedBlockingQueue<>(), Thread.ofPlatform().name(prefix, 1).factory());
     };

@@ -241,15 +241,12 @@ abstract class WorkloadBench implements Callable<Integer> {
     return new ParameterException(spec.commandLine(), message);
   }
 
-  /** "processes" and "auto" when Gearbox has those pools (PoolKind constants of that name). */
+  /**
+   * The strategies beyond the fixed thread pools that this workload runs ("processes", "auto"),
+   * in report order. Each is listed here once the bench child can run it.
+   */
   static List<String> optionalPoolStrategies() {
-    List<String> out = new ArrayList<>();
-    for (String name : List.of("PROCESSES", "AUTO")) {
-      if (Arrays.stream(PoolKind.values()).anyMatch(k -> k.name().equals(name))) {
-        out.add(name.toLowerCase(Locale.ROOT));
-      }
-    }
-    return out;
+    return List.of();
   }
 
   /** A list built from parts, for strategies(). */
