@@ -204,8 +204,9 @@ public final class BenchChild {
     int n = intParam("tasks", 16);
     int updates = intParam("updates", 100_000);
     int keys = intParam("keys", 1024);
+    int work = intParam("work", 0);
     Tasks.SharedCounts counts = new Tasks.SharedCounts();
-    Outcome outcome = batch(n, i -> new Tasks.Count(counts, i, updates, keys), "cpu", null);
+    Outcome outcome = batch(n, i -> new Tasks.Count(counts, i, updates, keys, work), "cpu", null);
     long total = counts.total();
     extras.put("shared_total", total);
     long expected = (long) outcome.ok() * updates;

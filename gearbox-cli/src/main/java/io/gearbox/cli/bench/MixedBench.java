@@ -18,15 +18,16 @@ import tools.jackson.databind.node.ObjectNode;
     mixinStandardHelpOptions = true,
     header = "Runs CPU-bound and I/O-bound tasks interleaved through one pool.",
     description = {
-      "%nN tasks alternate: compute_heavy(1) calibrated to --cpu-ms of CPU, then a fetch of a",
-      "server on 127.0.0.1 (in this JVM) answering after --latency-ms, and so on, all submitted",
-      "at once to one pool per strategy: sequential, threads (Gearbox.threads(T)), virtual",
-      "(Gearbox.virtual()), cpu (Gearbox.cpu()), auto where that pool exists, and jdk: the hybrid",
-      "written by hand, fetches on Executors.newVirtualThreadPerTaskExecutor() and computation",
-      "on Executors.newFixedThreadPool(cores).",
-      "%nEach fixed pool loses in its own way: on cpu the fetches hold its few threads while",
-      "they wait; on virtual the computations hold the carrier threads the fetches need to go",
-      "on; threads runs everything on T platform threads.%n",
+      "%nN tasks alternate: compute_heavy(1), calibrated to --cpu-ms of CPU, then a",
+      "fetch of a server on 127.0.0.1 (in this JVM) answering after --latency-ms,",
+      "and so on, all submitted at once to one pool per strategy: sequential,",
+      "threads (Gearbox.threads(T)), virtual (Gearbox.virtual()), cpu",
+      "(Gearbox.cpu()), auto where that pool exists, and jdk: the hybrid written",
+      "by hand, fetches on Executors.newVirtualThreadPerTaskExecutor() and",
+      "computation on Executors.newFixedThreadPool(cores).",
+      "%nEach fixed pool loses in its own way: on cpu the fetches hold its few",
+      "threads while they wait; on virtual the computations hold the carrier",
+      "threads the fetches need to go on; threads runs all on T platform threads.%n",
     })
 final class MixedBench extends WorkloadBench {
 

@@ -137,7 +137,7 @@ final class Report {
     }
   }
 
-  private static ObjectNode machine() {
+  static ObjectNode machine() {
     ObjectNode m = JSON.createObjectNode();
     m.put("cores", Runtime.getRuntime().availableProcessors());
     m.put("memory_mb", totalMemoryMb());

@@ -83,17 +83,22 @@ final class Tasks {
   }
 
   /**
-   * The shared-state task: {@code updates} increments of the shared map, each on a key picked by
-   * a hash of (task, step) from {@code keys} keys, written as a user would:
+   * The shared-state task: {@code updates} increments of the shared map, each on a key computed
+   * from (task, step) by {@code work} rounds of hashing (the task's own work between updates; 0
+   * makes it a pure contention test) out of {@code keys} keys, written as a user would:
    * {@code map.merge(key, 1L, Long::sum)}. Not serializable on purpose: it holds the shared map.
    */
-  record Count(SharedCounts shared, int task, int updates, int keys) implements Callable<Integer> {
+  record Count(SharedCounts shared, int task, int updates, int keys, int work)
+      implements Callable<Integer> {
     @Override
     public Integer call() {
       ConcurrentHashMap<Integer, Long> map = shared.counts;
       long base = (long) task * updates;
       for (int j = 0; j < updates; j++) {
         long h = (base + j) * 0x9E3779B97F4A7C15L;
+        for (int r = 0; r < work; r++) {
+          h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L + r;
+        }
         int key = (int) ((h >>> 32) % keys);
         map.merge(key, 1L, Long::sum);
       }
