@@ -254,8 +254,9 @@ public final class MatrixCommand implements Callable<Integer> {
             "threads", s.scriptTasks()),
         s.runs(), "threading", "easier to write", Set.of("threads")));
     rows.add(new Row("high-scale", "High-scale server (10K+ connections)", "io", "fetch",
-        String.format(Locale.ROOT, "%,d connections open at once, each answered after %d ms",
-            s.scaleTasks(), s.scaleLatencyMs()),
+        String.format(Locale.ROOT, "%,d connections open at once, each answered after %d ms "
+            + "(threads: %,d threads)", s.scaleTasks(), s.scaleLatencyMs(),
+            Math.min(s.scaleTasks(), 1000)),
         s.scaleTasks(), s.scaleLatencyMs(),
         // threads: 1,000 platform threads, gearbox bench io's cap; one per connection (10,000)
         // took 18-22 s a run here, far over this command's budget
