@@ -1,5 +1,6 @@
 package io.gearbox.cli.bench;
 
+import io.gearbox.AutoPoolBuilder;
 import io.gearbox.Gearbox;
 import io.gearbox.Pool;
 import io.gearbox.PoolBuilder;
@@ -288,8 +289,17 @@ public final class BenchChild {
     return new Outcome(ok, n, failures.first);
   }
 
-  private Outcome gearbox(int n, IntFunction<? extends Callable<?>> task, Hooks hooks) {
+  /** The Gearbox pool of this child's strategy, with its defaults unless told otherwise. */
+  private Pool pool(int n) {
     PoolKind kind = PoolKind.valueOf(strategy.toUpperCase(Locale.ROOT));
+    if (kind == PoolKind.AUTO) {
+      // Gearbox.auto() as a user gets it; tasks are keyed by their class (Fetch, Compute, ...).
+      AutoPoolBuilder auto = Gearbox.autoBuilder().name("bench-auto").maxInFlight(Math.max(1, n));
+      if ("false".equals(params.get("submit_site"))) {
+        auto.captureSubmitSite(false);
+      }
+      return auto.build(); // it measures CPU time to route: --no-cpu-time does not apply
+    }
     PoolBuilder builder = Gearbox.builder(kind).name("bench-" + strategy);
     if (kind == PoolKind.THREADS) {
       builder.threads(threads());
@@ -302,9 +312,13 @@ public final class BenchChild {
     if ("false".equals(params.get("cpu_time"))) {
       builder.measureCpuTime(false);
     }
+    return builder.build();
+  }
+
+  private Outcome gearbox(int n, IntFunction<? extends Callable<?>> task, Hooks hooks) {
     Failures failures = new Failures();
     int ok = 0;
-    try (Pool pool = builder.build()) {
+    try (Pool pool = pool(n)) {
       List<TaskHandle<?>> handles = new ArrayList<>(n);
       try {
         for (int i = 0; i < n; i++) {

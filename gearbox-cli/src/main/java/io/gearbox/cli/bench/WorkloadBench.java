@@ -250,7 +250,7 @@ abstract class WorkloadBench implements Callable<Integer> {
    * in report order. Each is listed here once the bench child can run it.
    */
   static List<String> optionalPoolStrategies() {
-    return List.of();
+    return List.of("auto");
   }
 
   /** A list built from parts, for strategies(). */
