@@ -128,10 +128,21 @@ public final class MatrixCommand implements Callable<Integer> {
       long latencyMs, Map<String, String> params, int runs,
       String seedSays, String seedWhy, Set<String> seedTools) {}
 
-  /** What a row measured. */
+  /**
+   * What a row measured.
+   *
+   * @param winner the fastest tool whose every task succeeded, or null
+   * @param runnerUp the next fastest, or null
+   * @param bestFixed the fastest tool other than auto: the one the seed's answer is judged against
+   * @param vsSequential sequential's median over the winner's, or null if sequential did not run
+   * @param vsRunnerUp the runner-up's median over the winner's, or null
+   * @param tie whether the runner-up is within {@link #TIE} of the winner
+   * @param agrees whether the seed's tool is the best fixed tool, or ties with it
+   * @param why one sentence on the JVM's answer and why it differs from the seed's, if it does
+   */
   record Verdict(
-      String winner, String runnerUp, Double vsSequential, Double vsRunnerUp, boolean tie,
-      boolean agrees, String why) {}
+      String winner, String runnerUp, String bestFixed, Double vsSequential, Double vsRunnerUp,
+      boolean tie, boolean agrees, String why) {}
 
   private PrintWriter out;
   private Style style;
@@ -376,6 +387,7 @@ public final class MatrixCommand implements Callable<Integer> {
     ArrayNode seedTools = json.putArray("seed_strategies");
     TOOLS.stream().filter(row.seedTools()::contains).forEach(seedTools::add);
     json.put("jvm_says", v.winner());
+    json.put("best_fixed", v.bestFixed());
     json.put("agrees", v.agrees());
     json.put("why", v.why());
     json.set("left_out", missing);
@@ -407,7 +419,7 @@ public final class MatrixCommand implements Callable<Integer> {
     });
     ranked.sort((a, b) -> Double.compare(median(a), median(b)));
     if (ranked.isEmpty()) {
-      return new Verdict(null, null, null, null, false, false, "no tool finished this row");
+      return new Verdict(null, null, null, null, null, false, false, "no tool finished this row");
     }
     JsonNode first = ranked.getFirst();
     String winner = first.path("strategy").asString();
@@ -417,11 +429,27 @@ public final class MatrixCommand implements Callable<Integer> {
         .filter(r -> r.path("strategy").asString().equals("sequential"))
         .map(r -> median(r) / median(first)).findFirst().orElse(null);
     boolean tie = vsRunnerUp != null && vsRunnerUp < TIE;
-    boolean agrees = row.seedTools().contains(winner)
-        || (tie && row.seedTools().contains(runnerUp));
-    return new Verdict(winner, runnerUp, vsSequential, vsRunnerUp, tie, agrees,
-        why(row, winner, runnerUp, tie, agrees, ranked));
+    // The seed names fixed tools only: it is judged against the fastest fixed tool (auto, which
+    // routes each kind of task to one of them, is left out of this comparison).
+    List<JsonNode> fixed = ranked.stream()
+        .filter(r -> !r.path("strategy").asString().equals("auto")).toList();
+    if (fixed.isEmpty()) {
+      return new Verdict(winner, runnerUp, null, vsSequential, vsRunnerUp, tie, false,
+          "only auto finished this row");
+    }
+    String best = fixed.getFirst().path("strategy").asString();
+    String second = fixed.size() > 1 ? fixed.get(1).path("strategy").asString() : null;
+    boolean fixedTie = second != null && median(fixed.get(1)) / median(fixed.getFirst()) < TIE;
+    boolean agrees = row.seedTools().contains(best)
+        || (fixedTie && row.seedTools().contains(second));
+    String why = why(row, best, second, fixedTie, agrees, fixed);
+    if (winner.equals("auto")) {
+      why = "auto won: it measures each kind of task and routes it to the pool that fits. Of the "
+          + "fixed tools, " + best + " did best: " + why;
+    }
+    return new Verdict(winner, runnerUp, best, vsSequential, vsRunnerUp, tie, agrees, why);
   }
+
 
   private static double median(JsonNode result) {
     return result.path("wall_s").path("median").asDouble();
@@ -609,7 +637,10 @@ public final class MatrixCommand implements Callable<Integer> {
         .left("runner-up").right("vs sequential").right("vs runner-up").left("");
     for (JsonNode r : rows) {
       table.row(r.path("title").asString(), r.path("seed_says").asString(),
-          r.path("winner").isString() ? r.path("winner").asString() : "-",
+          !r.path("winner").isString() ? "-"
+              : r.path("winner").asString().equals("auto") && r.path("best_fixed").isString()
+                  ? "auto (then " + r.path("best_fixed").asString() + ")"
+                  : r.path("winner").asString(),
           r.path("runner_up").isString() ? r.path("runner_up").asString() : "-",
           r.path("speedup_vs_sequential").isNumber()
               ? String.format(Locale.ROOT, "%.2fx", r.path("speedup_vs_sequential").asDouble()) : "-",

@@ -92,6 +92,9 @@ class MatrixCommandTest {
         assertThat(row.path("speedup_vs_sequential").isNull()).as(id).isTrue();
       }
       assertThat(row.path("jvm_says").asString()).isEqualTo(winner);
+      assertThat(row.path("best_fixed").asString()).as(id).isIn(ran).isNotEqualTo("auto");
+      assertThat(winner.equals("auto") || winner.equals(row.path("best_fixed").asString()))
+          .as(id).isTrue();
       assertThat(row.path("seed_says").asString()).as(id).isNotBlank();
       assertThat(row.path("why").asString()).as(id).isNotBlank();
       assertThat(row.path("agrees").isBoolean()).as(id).isTrue();
@@ -202,6 +205,24 @@ class MatrixCommandTest {
     assertThat(v.winner()).isEqualTo("virtual");
     assertThat(v.tie()).isTrue();
     assertThat(v.agrees()).isTrue(); // the seed says threading, within 5% of the winner
+  }
+
+  @Test
+  void whenAutoWinsTheSeedIsJudgedAgainstTheBestFixedTool() {
+    ArrayNode results = Report.JSON.createArrayNode();
+    results.add(result("sequential", 1.0, true));
+    results.add(result("virtual", 0.30, true));
+    results.add(result("auto", 0.20, true));
+    results.add(result("threads", 0.60, true));
+
+    MatrixCommand.Verdict v = MatrixCommand.verdict(row("many-io"), results);
+
+    assertThat(v.winner()).isEqualTo("auto");
+    assertThat(v.runnerUp()).isEqualTo("virtual");
+    assertThat(v.bestFixed()).isEqualTo("virtual");
+    assertThat(v.tie()).isFalse();
+    assertThat(v.agrees()).isTrue(); // the seed says async or threading: virtual is the best fixed
+    assertThat(v.why()).startsWith("auto won");
   }
 
   @Test
