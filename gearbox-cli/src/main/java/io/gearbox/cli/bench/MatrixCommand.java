@@ -323,7 +323,7 @@ public final class MatrixCommand implements Callable<Integer> {
       double bound = lowerBoundSeconds(row, tool);
       if (bound > sizes.skipOver().toSeconds()) {
         leftOut(missing, tool, String.format(Locale.ROOT,
-            "not run: at least %s a run (%s)", secs(bound), boundReason(row, tool)), bound);
+            "not run: at least %,.0f s a run (%s)", bound, boundReason(row, tool)), bound);
         continue;
       }
       jobs.add(new Job(row.variant(), tool, row.params(), sizes.warmup(), row.runs(), false));
