@@ -85,9 +85,13 @@ final class RouteState {
     return t == PoolKind.CPU ? Side.CPU : Side.VIRTUAL;
   }
 
-  /** A measured run: CPU and wall time, allocation (-1 if unknown), and how it was measured. */
-  synchronized void record(long cpuNanos, long wallNanos, long allocatedBytes, String how) {
-    double s = Policy.share(cpuNanos, wallNanos);
+  /**
+   * A measured run: CPU, wall and run-queue time (runnable but descheduled, not waiting: see
+   * {@link Measure}), allocation (-1 if unknown), and how it was measured.
+   */
+  synchronized void record(long cpuNanos, long wallNanos, long runQueueNanos, long allocatedBytes,
+      String how) {
+    double s = Policy.share(cpuNanos, Math.max(cpuNanos, wallNanos - Math.max(0, runQueueNanos)));
     if (Double.isNaN(s)) {
       return;
     }
