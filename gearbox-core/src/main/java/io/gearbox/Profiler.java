@@ -150,7 +150,7 @@ public final class Profiler {
         Duration.ofNanos(cpuKnown ? Math.max(0, wall - cpu - runQueue) / done : wall / done),
         Duration.ofNanos(cpuKnown ? runQueue / done : 0),
         allocKnown ? allocated / done : -1,
-        share, verdict, Measure.PLATFORM_CLOCK + ", one platform thread, " + done + " sequential runs",
+        share, verdict, Measure.method() + ", one platform thread, " + done + " sequential runs",
         evidence);
   }
 }

@@ -305,6 +305,36 @@ class AutoPoolTest {
     }
   }
 
+  /** Its initializer blocks: a virtual thread running it cannot unmount (it is pinned). */
+  private static final class SlowInit {
+    static final long VALUE;
+
+    static {
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      VALUE = 7;
+    }
+  }
+
+  @Test
+  void carrierHog_pinnedVirtualThread_isReportedFromTheJfrStream() {
+    try (AutoPool pool = auto(b -> b.route("pinner", PoolKind.VIRTUAL).watchPinning(true))) {
+      assertThat(pool.submit(() -> SlowInit.VALUE, TaskOptions.named("pinner")).join()).isEqualTo(7);
+      eventually().until(() -> pool.carrierHogs().stream().anyMatch(CarrierHog::pinned));
+      CarrierHog pinned = pool.carrierHogs().stream().filter(CarrierHog::pinned).findFirst()
+          .orElseThrow();
+      assertThat(pinned.key()).isEqualTo("pinner");
+      assertThat(pinned.thread()).startsWith("gearbox-" + pool.name() + "-virtual-");
+      assertThat(pinned.held()).isGreaterThanOrEqualTo(Duration.ofMillis(20));
+      assertThat(pinned.detail()).contains("pinned");
+      assertThat(pinned.stack()).extracting(StackTraceElement::getClassName)
+          .anyMatch(c -> c.contains("SlowInit"));
+    }
+  }
+
   // ---------------------------------------------------------------- sizing, isolation, JFR
 
   @Test

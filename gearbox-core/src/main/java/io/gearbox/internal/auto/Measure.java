@@ -29,12 +29,12 @@ public final class Measure {
 
   private static final String SCHEDSTAT = "/proc/thread-self/schedstat";
   private static final ThreadLocal<Sched> SCHED = new ThreadLocal<>();
-  private static final boolean SCHEDSTAT_READABLE = schedstatReadable();
-
-  /** Names the method behind platform-thread measurements, as profiles and routes show it. */
-  public static final String PLATFORM_CLOCK = SCHEDSTAT_READABLE
-      ? "platform thread CPU clock and run-queue time (" + SCHEDSTAT + ")"
-      : "platform thread CPU clock (ThreadMXBean)";
+  /**
+   * Whether schedstat can be read: 0 unknown, 1 yes, 2 no. Found out on first use rather than in
+   * the class initializer: a class initializer must not do I/O, since a virtual thread blocked
+   * in one pins its carrier.
+   */
+  private static volatile int schedstat;
 
   private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
   private static final boolean CPU =
@@ -65,7 +65,7 @@ public final class Measure {
     if (Thread.currentThread().isVirtual()) {
       return false;
     }
-    if (SCHEDSTAT_READABLE) {
+    if (schedstatReadable()) {
       Sched sched = SCHED.get();
       if (sched == null) {
         sched = Sched.open();
@@ -93,16 +93,25 @@ public final class Measure {
     }
   }
 
+  /** Names the method behind platform-thread measurements, as profiles and routes show it. */
+  public static String method() {
+    return schedstatReadable()
+        ? "platform thread CPU clock and run-queue time (" + SCHEDSTAT + ")"
+        : "platform thread CPU clock (ThreadMXBean)";
+  }
+
   private static boolean schedstatReadable() {
-    Sched probe = Sched.open();
-    if (probe == null) {
-      return false;
+    int known = schedstat;
+    if (known == 0) {
+      Sched probe = Sched.open();
+      boolean readable = probe != null && probe.read(new long[2]);
+      if (probe != null) {
+        probe.close();
+      }
+      known = readable ? 1 : 2;
+      schedstat = known;
     }
-    try {
-      return probe.read(new long[2]);
-    } finally {
-      probe.close();
-    }
+    return known == 1;
   }
 
   /** One thread's open schedstat file: "cpu-ns run-queue-ns timeslices\n". */

@@ -18,8 +18,6 @@ final class RouteState {
   /** Where one run goes. */
   enum Side { CPU, VIRTUAL, PROBE }
 
-  static final String METHOD_PROBE = Measure.PLATFORM_CLOCK + " on probe runs";
-  static final String METHOD_CPU_SIDE = Measure.PLATFORM_CLOCK + " on the CPU side";
   static final String METHOD_HOG = "carrier-hog detector (virtual thread runnable without parking)";
 
   final String key;
@@ -54,9 +52,17 @@ final class RouteState {
       reason = (isolated ? "asked for isolation" : "fixed by the builder") + " -> " + fixed.label();
     } else {
       target = PoolKind.VIRTUAL;
-      method = METHOD_PROBE;
+      method = methodProbe();
       reason = probingReason();
     }
+  }
+
+  static String methodProbe() {
+    return Measure.method() + " on probe runs";
+  }
+
+  static String methodCpuSide() {
+    return Measure.method() + " on the CPU side";
   }
 
   PoolKind target() {

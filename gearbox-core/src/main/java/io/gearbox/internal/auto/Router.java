@@ -240,7 +240,7 @@ public final class Router extends AbstractExecutorService implements Routing {
         route.runs.increment();
         if (run.timings().wallNanos() > 0 && measured) { // it ran
           route.record(after[0] - before[0], wall, after[1] - before[1],
-              alloc0 >= 0 && alloc1 >= 0 ? alloc1 - alloc0 : -1, RouteState.METHOD_PROBE);
+              alloc0 >= 0 && alloc1 >= 0 ? alloc1 - alloc0 : -1, RouteState.methodProbe());
         }
       } finally {
         route.probesInFlight.decrementAndGet();
@@ -267,7 +267,7 @@ public final class Router extends AbstractExecutorService implements Routing {
     RouteState route = (RouteState) run.routeTag();
     route.runs.increment();
     if (cpuNanos >= 0 && run.timings().wallNanos() > 0) {
-      route.record(cpuNanos, wallNanos, runQueueNanos, -1, RouteState.METHOD_CPU_SIDE);
+      route.record(cpuNanos, wallNanos, runQueueNanos, -1, RouteState.methodCpuSide());
       sizingSample(cpuNanos, Math.max(cpuNanos, wallNanos - runQueueNanos));
     }
   }
@@ -431,6 +431,9 @@ public final class Router extends AbstractExecutorService implements Routing {
         continue;
       }
       r.reported = true;
+      if (r.route.fixed == null && r.route.target() == PoolKind.CPU) {
+        continue; // dispatched before its key moved to the CPU side: already dealt with
+      }
       Duration heldFor = Duration.ofNanos(held);
       r.route.hog(heldFor);
       report(new CarrierHog(r.route.key, r.run.name(), thread.getName(), heldFor,
