@@ -98,40 +98,48 @@ public final class Profiler {
   private static TaskProfile measure(String key, Callable<?> task, int runs) {
     long wall = 0;
     long cpu = 0;
+    long runQueue = 0;
     long allocated = 0;
-    boolean cpuKnown = Measure.cpuSupported();
+    boolean cpuKnown = true;
     boolean allocKnown = true;
     int failures = 0;
     String firstFailure = null;
     int done = 0;
-    for (int i = 0; i < runs && !Thread.currentThread().isInterrupted(); i++) {
-      long a0 = Measure.allocatedBytes();
-      long c0 = Measure.cpuNanos();
-      long t0 = System.nanoTime();
-      try {
-        task.call();
-      } catch (Exception e) {
-        if (e instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
+    long[] before = new long[2];
+    long[] after = new long[2];
+    try {
+      for (int i = 0; i < runs && !Thread.currentThread().isInterrupted(); i++) {
+        long a0 = Measure.allocatedBytes();
+        boolean measured = Measure.sample(before);
+        long t0 = System.nanoTime();
+        try {
+          task.call();
+        } catch (Exception e) {
+          if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+          }
+          if (failures++ == 0) {
+            firstFailure = e.getClass().getName() + ": " + e.getMessage();
+          }
         }
-        if (failures++ == 0) {
-          firstFailure = e.getClass().getName() + ": " + e.getMessage();
-        }
+        long t1 = System.nanoTime();
+        measured &= Measure.sample(after);
+        long a1 = Measure.allocatedBytes();
+        wall += t1 - t0;
+        cpuKnown &= measured;
+        cpu += after[0] - before[0];
+        runQueue += after[1] - before[1];
+        allocKnown &= a0 >= 0 && a1 >= 0;
+        allocated += a1 - a0;
+        done++;
       }
-      long t1 = System.nanoTime();
-      long c1 = Measure.cpuNanos();
-      long a1 = Measure.allocatedBytes();
-      wall += t1 - t0;
-      cpuKnown &= c0 >= 0 && c1 >= 0;
-      cpu += c1 - c0;
-      allocKnown &= a0 >= 0 && a1 >= 0;
-      allocated += a1 - a0;
-      done++;
+    } finally {
+      Measure.release();
     }
     if (done == 0) {
       done = 1; // interrupted before the first run: an empty profile
     }
-    double share = cpuKnown ? Policy.share(cpu, wall) : Double.NaN;
+    double share = cpuKnown ? Policy.share(cpu, Math.max(cpu, wall - runQueue)) : Double.NaN;
     PoolKind verdict = Double.isNaN(share) ? PoolKind.VIRTUAL : Policy.verdict(share);
     String evidence = Double.isNaN(share)
         ? "CPU time unavailable on this JVM over " + done + " runs -> virtual (unmeasured)"
@@ -139,9 +147,10 @@ public final class Profiler {
     return new TaskProfile(key, done, failures, firstFailure,
         Duration.ofNanos(wall / done),
         Duration.ofNanos(cpuKnown ? cpu / done : -1),
-        Duration.ofNanos(cpuKnown ? Math.max(0, wall - cpu) / done : wall / done),
+        Duration.ofNanos(cpuKnown ? Math.max(0, wall - cpu - runQueue) / done : wall / done),
+        Duration.ofNanos(cpuKnown ? runQueue / done : 0),
         allocKnown ? allocated / done : -1,
-        share, verdict, Measure.PLATFORM_CLOCK + ", one platform thread, " + done + " sequential runs",
+        share, verdict, Measure.method() + ", one platform thread, " + done + " sequential runs",
         evidence);
   }
 }

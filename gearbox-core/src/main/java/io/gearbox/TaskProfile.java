@@ -12,10 +12,13 @@ import java.time.Duration;
  * @param firstFailure the first failure as {@code "ExceptionClass: message"}, or null if none
  * @param meanWall mean wall time of a run
  * @param meanCpu mean CPU time of a run, or {@code Duration.ofNanos(-1)} if the JVM cannot tell
- * @param meanWaiting mean time not on a CPU (blocked, sleeping, waiting for I/O or a lock, or
- *     runnable but descheduled): wall minus CPU
+ * @param meanWaiting mean time the task waited (blocked, sleeping, in I/O, on a lock): wall
+ *     minus CPU minus run queue
+ * @param meanRunQueue mean time the task was runnable but descheduled, waiting for a core (Linux
+ *     {@code schedstat}; 0 where the OS does not tell): a crowded machine, not the task, made it wait
  * @param allocatedBytes mean bytes allocated on the heap by a run, or -1 if unknown
- * @param cpuShare total CPU time over total wall time (0 to 1), or NaN if unknown
+ * @param cpuShare total CPU time over total wall time less run-queue time (0 to 1), or NaN if
+ *     unknown
  * @param verdict {@link PoolKind#CPU} when the task computes at least half of its time, else
  *     {@link PoolKind#VIRTUAL}
  * @param method how the numbers were measured
@@ -29,6 +32,7 @@ public record TaskProfile(
     Duration meanWall,
     Duration meanCpu,
     Duration meanWaiting,
+    Duration meanRunQueue,
     long allocatedBytes,
     double cpuShare,
     PoolKind verdict,

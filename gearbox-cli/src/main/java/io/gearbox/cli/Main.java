@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
       DemoCommand.class,
       io.gearbox.cli.bench.BenchCommand.class,
       io.gearbox.cli.bench.MatrixCommand.class,
+      ProfileCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class Main implements Callable<Integer> {

@@ -18,8 +18,6 @@ final class RouteState {
   /** Where one run goes. */
   enum Side { CPU, VIRTUAL, PROBE }
 
-  static final String METHOD_PROBE = Measure.PLATFORM_CLOCK + " on probe runs";
-  static final String METHOD_CPU_SIDE = Measure.PLATFORM_CLOCK + " on the CPU side";
   static final String METHOD_HOG = "carrier-hog detector (virtual thread runnable without parking)";
 
   final String key;
@@ -54,9 +52,17 @@ final class RouteState {
       reason = (isolated ? "asked for isolation" : "fixed by the builder") + " -> " + fixed.label();
     } else {
       target = PoolKind.VIRTUAL;
-      method = METHOD_PROBE;
+      method = methodProbe();
       reason = probingReason();
     }
+  }
+
+  static String methodProbe() {
+    return Measure.method() + " on probe runs";
+  }
+
+  static String methodCpuSide() {
+    return Measure.method() + " on the CPU side";
   }
 
   PoolKind target() {
@@ -85,9 +91,13 @@ final class RouteState {
     return t == PoolKind.CPU ? Side.CPU : Side.VIRTUAL;
   }
 
-  /** A measured run: CPU and wall time, allocation (-1 if unknown), and how it was measured. */
-  synchronized void record(long cpuNanos, long wallNanos, long allocatedBytes, String how) {
-    double s = Policy.share(cpuNanos, wallNanos);
+  /**
+   * A measured run: CPU, wall and run-queue time (runnable but descheduled, not waiting: see
+   * {@link Measure}), allocation (-1 if unknown), and how it was measured.
+   */
+  synchronized void record(long cpuNanos, long wallNanos, long runQueueNanos, long allocatedBytes,
+      String how) {
+    double s = Policy.share(cpuNanos, Math.max(cpuNanos, wallNanos - Math.max(0, runQueueNanos)));
     if (Double.isNaN(s)) {
       return;
     }

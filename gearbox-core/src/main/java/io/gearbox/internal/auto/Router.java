@@ -7,7 +7,6 @@ import io.gearbox.PoolKind;
 import io.gearbox.Route;
 import io.gearbox.TaskHandle;
 import io.gearbox.TaskOptions;
-import io.gearbox.TaskTimings;
 import io.gearbox.internal.RoutedRun;
 import io.gearbox.internal.Routing;
 import java.time.Duration;
@@ -226,20 +225,22 @@ public final class Router extends AbstractExecutorService implements Routing {
   }
 
   private void probeRun(RoutedRun run, RouteState route) {
-    long cpu0 = Measure.cpuNanos();
+    long[] before = new long[2];
+    long[] after = new long[2];
+    boolean measured = Measure.sample(before);
     long alloc0 = Measure.allocatedBytes();
     long t0 = System.nanoTime();
     try {
       run.run();
     } finally {
       long wall = System.nanoTime() - t0;
-      long cpu1 = Measure.cpuNanos();
+      measured &= Measure.sample(after);
       long alloc1 = Measure.allocatedBytes();
       try {
         route.runs.increment();
-        if (run.timings().wallNanos() > 0 && cpu0 >= 0) { // it ran
-          route.record(cpu1 - cpu0, wall, alloc0 >= 0 ? alloc1 - alloc0 : -1,
-              RouteState.METHOD_PROBE);
+        if (run.timings().wallNanos() > 0 && measured) { // it ran
+          route.record(after[0] - before[0], wall, after[1] - before[1],
+              alloc0 >= 0 && alloc1 >= 0 ? alloc1 - alloc0 : -1, RouteState.methodProbe());
         }
       } finally {
         route.probesInFlight.decrementAndGet();
@@ -261,14 +262,13 @@ public final class Router extends AbstractExecutorService implements Routing {
     }
   }
 
-  /** A run on the CPU side finished (called on its thread). */
-  private void cpuRan(RoutedRun run) {
+  /** A run on the CPU side finished (called on its thread, measured by {@link CpuSide}). */
+  private void cpuRan(RoutedRun run, long cpuNanos, long wallNanos, long runQueueNanos) {
     RouteState route = (RouteState) run.routeTag();
     route.runs.increment();
-    TaskTimings t = run.timings();
-    if (t.cpuMeasured() && t.wallNanos() > 0) {
-      route.record(t.cpuNanos(), t.wallNanos(), -1, RouteState.METHOD_CPU_SIDE);
-      sizingSample(t.cpuNanos(), t.wallNanos());
+    if (cpuNanos >= 0 && run.timings().wallNanos() > 0) {
+      route.record(cpuNanos, wallNanos, runQueueNanos, -1, RouteState.methodCpuSide());
+      sizingSample(cpuNanos, Math.max(cpuNanos, wallNanos - runQueueNanos));
     }
   }
 
@@ -431,6 +431,9 @@ public final class Router extends AbstractExecutorService implements Routing {
         continue;
       }
       r.reported = true;
+      if (r.route.fixed == null && r.route.target() == PoolKind.CPU) {
+        continue; // dispatched before its key moved to the CPU side: already dealt with
+      }
       Duration heldFor = Duration.ofNanos(held);
       r.route.hog(heldFor);
       report(new CarrierHog(r.route.key, r.run.name(), thread.getName(), heldFor,
@@ -531,17 +534,63 @@ public final class Router extends AbstractExecutorService implements Routing {
     return Math.max(0, deadline - System.nanoTime());
   }
 
-  /** The CPU side: a fixed pool whose runs feed the router's measurements. */
+  /**
+   * The CPU side: a pool whose runs feed the router's measurements. Each thread measures its
+   * runs itself (CPU and run-queue time, see {@link Measure}); while its runs are tiny (under
+   * 50 us) it measures one in 64, as the pools' CPU clock does, since a clock read costs as much
+   * as a tiny task.
+   */
   private final class CpuSide extends ThreadPoolExecutor {
+    private final ThreadLocal<Clock> clocks = ThreadLocal.withInitial(Clock::new);
+
     CpuSide(int threads, ThreadFactory factory) {
       super(threads, threads, 0L, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), factory);
     }
 
     @Override
+    protected void beforeExecute(Thread t, Runnable r) {
+      Clock c = clocks.get();
+      c.measuring = c.measureNext() && Measure.sample(c.before);
+      c.start = System.nanoTime();
+    }
+
+    @Override
     protected void afterExecute(Runnable r, Throwable t) {
-      if (r instanceof RoutedRun run) {
-        cpuRan(run);
+      Clock c = clocks.get();
+      long wall = System.nanoTime() - c.start;
+      c.lastWasTiny = wall < TINY_TASK_NANOS;
+      if (!(r instanceof RoutedRun run)) {
+        return;
       }
+      if (c.measuring && Measure.sample(c.after)) {
+        cpuRan(run, c.after[0] - c.before[0], wall, c.after[1] - c.before[1]);
+      } else {
+        cpuRan(run, -1, wall, 0);
+      }
+    }
+  }
+
+  private static final long TINY_TASK_NANOS = 50_000;
+  private static final int TINY_TASK_SAMPLING = 64;
+
+  /** One CPU-side thread's measuring state; used by that thread only. */
+  private static final class Clock {
+    final long[] before = new long[2];
+    final long[] after = new long[2];
+    long start;
+    boolean measuring;
+    boolean lastWasTiny;
+    int skipped;
+
+    boolean measureNext() {
+      if (!lastWasTiny) {
+        return true;
+      }
+      if (++skipped >= TINY_TASK_SAMPLING) {
+        skipped = 0;
+        return true;
+      }
+      return false;
     }
   }
 }
