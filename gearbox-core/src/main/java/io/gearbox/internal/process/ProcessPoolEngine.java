@@ -403,7 +403,7 @@ public final class ProcessPoolEngine implements ProcessPool {
     byte[] body = recordReport(call, reply);
     Object value;
     try {
-      value = codec.decode(body);
+      value = Values.decode(body, codec);
     } catch (InvalidClassException e) {
       InvalidClassException named = new InvalidClassException(e.classname,
           (status == Frames.OK ? "the result" : "the exception") + " of task " + call.taskId
