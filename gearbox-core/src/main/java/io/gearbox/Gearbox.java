@@ -18,6 +18,8 @@ import java.time.Duration;
  *       <td>a virtual thread per connection, no callbacks, no "async is contagious"</td></tr>
  *   <tr><td>shared state between tasks</td><td>any thread pool</td>
  *       <td>one heap, java.util.concurrent for safe sharing</td></tr>
+ *   <tr><td>crash-prone, runaway or memory-hungry tasks</td><td>{@link #processes(int)}</td>
+ *       <td>isolation, hard kills and per-worker heap caps; not needed for parallelism</td></tr>
  * </table>
  */
 public final class Gearbox {
@@ -71,6 +73,22 @@ public final class Gearbox {
   /** A pool with one platform thread per available core, for compute. */
   public static Pool cpu() {
     return builder(PoolKind.CPU).build();
+  }
+
+  /**
+   * A pool of {@code n} worker JVMs (Python's {@code multiprocessing.Pool}) for isolation, hard
+   * cancellation and memory caps; see {@link ProcessPool}. Workers start in the background.
+   *
+   * @throws IllegalArgumentException if n is less than 1
+   * @throws IllegalStateException if called inside a process-pool worker
+   */
+  public static ProcessPool processes(int n) {
+    return processBuilder().workers(n).build();
+  }
+
+  /** A builder for a process pool: heap caps, recycling, restart limits, allow-list. */
+  public static ProcessPoolBuilder processBuilder() {
+    return new ProcessPoolBuilder();
   }
 
   /**

@@ -197,6 +197,11 @@ public final class ExecutorPool implements Pool {
     return Math.max(1, Math.min(wanted, config.maxInFlight()));
   }
 
+  /** The object submitted for a handle of an ExecutorPool (for pools that wrap tasks), or null. */
+  public static Object sourceOf(TaskHandle<?> handle) {
+    return handle instanceof TaskRun<?> run ? run.source() : null;
+  }
+
   Saturation saturationPolicy() {
     return config.saturation();
   }

@@ -166,6 +166,9 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
     T result = null;
     Throwable failure = null;
     try {
+      if (task instanceof RunAware aware) {
+        aware.starting(this);
+      }
       result = task.call();
     } catch (Throwable t) {
       failure = t;
@@ -580,6 +583,11 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
         throw new CompletionException(e);
       }
     };
+  }
+
+  /** The object the user submitted (for pools that wrap tasks). */
+  public Object source() {
+    return source;
   }
 
   /** The thread still running this task's code, or null. */

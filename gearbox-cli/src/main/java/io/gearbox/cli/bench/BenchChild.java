@@ -290,7 +290,15 @@ public final class BenchChild {
   }
 
   /** The Gearbox pool of this child's strategy, with its defaults unless told otherwise. */
-  private Pool pool(int n) {
+  private Pool newPool(int n) {
+    if (strategy.equals("processes")) {
+      // one worker JVM per core, started inside the timed run, as the seed's `with Pool(4)`
+      return Gearbox.processBuilder().name("bench-processes")
+          .workers(intParam("workers", Runtime.getRuntime().availableProcessors()))
+          .maxInFlight(Math.max(1, n)).replayOutput(false)
+          .allowPackages("java.net") // fetch tasks carry a java.net.URI
+          .build();
+    }
     PoolKind kind = PoolKind.valueOf(strategy.toUpperCase(Locale.ROOT));
     if (kind == PoolKind.AUTO) {
       // Gearbox.auto() as a user gets it; tasks are keyed by their class (Fetch, Compute, ...).
@@ -318,7 +326,7 @@ public final class BenchChild {
   private Outcome gearbox(int n, IntFunction<? extends Callable<?>> task, Hooks hooks) {
     Failures failures = new Failures();
     int ok = 0;
-    try (Pool pool = pool(n)) {
+    try (Pool pool = newPool(n)) {
       List<TaskHandle<?>> handles = new ArrayList<>(n);
       try {
         for (int i = 0; i < n; i++) {

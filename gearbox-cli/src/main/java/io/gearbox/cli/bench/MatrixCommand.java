@@ -295,12 +295,25 @@ public final class MatrixCommand implements Callable<Integer> {
   }
 
   /**
+   * The pools beyond the thread pools that the bench child can build in this build: those
+   * {@link WorkloadBench#optionalPoolStrategies()} lists, and processes, which {@code gearbox
+   * bench cpu} lists on its own. A pool missing here is shown as not available, never faked.
+   */
+  static List<String> poolsInThisBuild() {
+    List<String> pools = new ArrayList<>(WorkloadBench.optionalPoolStrategies());
+    if (!pools.contains("processes")) {
+      pools.add("processes");
+    }
+    return pools;
+  }
+
+  /**
    * The tools this build can run for the row; those it cannot go to {@code missing} with the reason.
    * This is the hook for the process and auto pools: they run once the bench child runs them, which
    * {@link WorkloadBench#optionalPoolStrategies()} says.
    */
   static List<String> available(Row row, ArrayNode missing) {
-    List<String> optional = WorkloadBench.optionalPoolStrategies();
+    List<String> optional = poolsInThisBuild();
     List<String> tools = new ArrayList<>();
     for (String tool : TOOLS) {
       boolean pool = tool.equals("processes") || tool.equals("auto");
@@ -347,6 +360,8 @@ public final class MatrixCommand implements Callable<Integer> {
       case "cpu" -> Runtime.getRuntime().availableProcessors();
       case "threads" -> Integer.parseInt(row.params().get("threads"));
       case "virtual" -> row.tasks();
+      // a worker JVM runs one task at a time, as multiprocessing's; one worker per core
+      case "processes" -> Runtime.getRuntime().availableProcessors();
       default -> 0;
     };
   }

@@ -1,0 +1,61 @@
+package io.gearbox;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A bounded FIFO channel shared by a process pool's caller and the tasks in its workers: the
+ * seed's {@code multiprocessing.Queue}. Anyone may put and anyone may take; items are encoded by
+ * the pool's codec, so they must be serializable and allowed. The caller gets one from
+ * {@link ProcessPool#channel(String, int)}; a task in a worker uses {@link #named(String)}.
+ * Thread-safe.
+ *
+ * <p>Closing (or closing the pool) wakes every waiter: {@link #put} then throws
+ * {@link IllegalStateException}, {@link #take} drains what is left and then throws it too. A taker
+ * in a worker that is interrupted while its item is in transit gives the item back: none is lost.
+ *
+ * @param <T> the item type
+ */
+public interface ProcessChannel<T> extends AutoCloseable {
+
+  /** The channel's name. */
+  String name();
+
+  /**
+   * Adds an item, waiting while the channel is full.
+   *
+   * @throws NullPointerException if item is null
+   * @throws IllegalStateException if the channel is closed
+   * @throws InterruptedException if interrupted while waiting
+   */
+  void put(T item) throws InterruptedException;
+
+  /**
+   * Removes the oldest item, waiting while the channel is empty.
+   *
+   * @throws IllegalStateException if the channel is closed and empty
+   * @throws InterruptedException if interrupted while waiting
+   */
+  T take() throws InterruptedException;
+
+  /**
+   * Removes the oldest item, waiting at most {@code timeout}.
+   *
+   * @return the item, or empty if none came in time or the channel is closed and empty
+   * @throws InterruptedException if interrupted while waiting
+   */
+  Optional<T> poll(Duration timeout) throws InterruptedException;
+
+  /** Closes the channel for everyone. Idempotent. */
+  @Override
+  void close();
+
+  /**
+   * The channel of this name of the pool whose worker is running the calling task.
+   *
+   * @throws IllegalStateException if not called from a task in a process-pool worker
+   */
+  static <T> ProcessChannel<T> named(String name) {
+    return io.gearbox.internal.process.WorkerMain.channel(name);
+  }
+}

@@ -1,0 +1,829 @@
+package io.gearbox.internal.process;
+
+import io.gearbox.CancelRung;
+import io.gearbox.MapOptions;
+import io.gearbox.Outcome;
+import io.gearbox.PoisonTaskException;
+import io.gearbox.PoolBrokenException;
+import io.gearbox.PoolKind;
+import io.gearbox.PoolStats;
+import io.gearbox.ProcessChannel;
+import io.gearbox.ProcessPool;
+import io.gearbox.ProcessPoolStats;
+import io.gearbox.ProcessTaskHandle;
+import io.gearbox.SerializableCallable;
+import io.gearbox.SerializableFunction;
+import io.gearbox.TaskCodec;
+import io.gearbox.TaskHandle;
+import io.gearbox.TaskNotSerializableException;
+import io.gearbox.TaskOptions;
+import io.gearbox.TaskOutput;
+import io.gearbox.TaskScope;
+import io.gearbox.TaskState;
+import io.gearbox.WorkerCrashedException;
+import io.gearbox.WorkerSite;
+import io.gearbox.internal.ExecutorPool;
+import io.gearbox.internal.PoolConfig;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InvalidClassException;
+import java.io.NotSerializableException;
+import java.io.Serializable;
+import java.net.ProtocolException;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * The engine behind {@link ProcessPool}.
+ *
+ * <h2>Implementation overview</h2>
+ *
+ * <p><b>Drivers.</b> Every task becomes a {@link RemoteCall} run by an {@link ExecutorPool} of
+ * platform "driver" threads, one per worker. The driver pool supplies everything a pool promises
+ * (admission and saturation, the exactly-one-terminal-state machine, deadlines, cancellation,
+ * map windows, scopes, stats, shutdown) unchanged; a driver's job is to take an idle worker from
+ * the {@link WorkerSet}, send it the encoded task, and wait for the reply. Cancellation and
+ * deadlines interrupt the driver, which climbs the ladder: send CANCEL (the worker interrupts the
+ * task), wait the cancel grace period for the reply, else kill the worker (the set replaces it).
+ *
+ * <p><b>Encoding</b> happens on the submitting thread, so a task that cannot be encoded fails at
+ * submit with its field path ({@link SerializationPaths}); the package of each task class is
+ * added to both sides' allow-list. Results and exceptions are decoded on the driver thread through
+ * the allow-list.
+ *
+ * <p><b>Crashes.</b> A worker's reader fails its pending call with a {@link WorkerCrashedException};
+ * the driver retries on another worker only if the task allows retries, and a task that used up
+ * its retries fails with {@link PoisonTaskException}. Every attempt has its own call id; a reply
+ * to a superseded call id is counted and dropped, so no handle completes twice.
+ *
+ * <p><b>map</b> batches items: a {@link BatchTuner} sizes each batch from the measured time per
+ * item against the measured round-trip cost, starting at one item.
+ *
+ * <p><b>Lifecycle.</b> shutdown/shutdownNow/close act on the driver pool first; once it has
+ * terminated (no driver holds a worker) the workers are asked to exit, terminated, then killed,
+ * and reaped ({@link WorkerSet#close()}).
+ */
+public final class ProcessPoolEngine implements ProcessPool {
+
+  private static final Object REPLAY_LOCK = new Object();
+
+  private final ProcessConfig config;
+  private final ExecutorPool drivers;
+  private final WorkerSet workers;
+  private final TaskCodec codec;
+  private final JdkCodec jdkCodec;
+  private final AtomicLong callIds = new AtomicLong();
+  private final LongAdder retries = new LongAdder();
+  private final ConcurrentHashMap<String, ParentChannel<?>> channels = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Thread, Boolean> channelThreads = new ConcurrentHashMap<>();
+  private final Object reaperLock = new Object();
+  private Thread reaper; // guarded by reaperLock
+
+  private ProcessPoolEngine(ProcessConfig config) throws IOException {
+    this.config = config;
+    this.drivers = new ExecutorPool(new PoolConfig(PoolKind.PROCESSES, config.name(),
+        config.workers(), config.maxInFlight(), config.saturation(), config.captureSubmitSite(), false));
+    if (config.codecClass() == null) {
+      this.jdkCodec = new JdkCodec(config.allowPackages(), config.maxFrameBytes());
+      this.codec = jdkCodec;
+    } else {
+      this.jdkCodec = null;
+      this.codec = instantiate(config.codecClass());
+    }
+    byte[] welcome = Frames.payload(d -> {
+      d.writeInt(config.maxFrameBytes());
+      d.writeBoolean(true);
+      Frames.writeString(d, config.codecClass() == null ? "" : config.codecClass());
+      d.writeInt(config.allowPackages().size());
+      for (String p : config.allowPackages()) {
+        Frames.writeString(d, p);
+      }
+    });
+    this.workers = new WorkerSet(config, drivers.name(), command(config), welcome, this::onRequest);
+    workers.prestart();
+  }
+
+  /**
+   * Creates a pool and starts its workers.
+   *
+   * @throws IllegalStateException inside a worker, or if the socket cannot be created
+   */
+  public static ProcessPool start(ProcessConfig config) {
+    if (WorkerMain.inWorker()) {
+      throw new IllegalStateException("a process pool cannot be created inside a process-pool"
+          + " worker: that would start workers of workers; run the work inline, or on"
+          + " Gearbox.cpu() inside the task");
+    }
+    try {
+      return new ProcessPoolEngine(config);
+    } catch (IOException e) {
+      throw new IllegalStateException("process pool could not open its socket: " + e.getMessage(), e);
+    }
+  }
+
+  private static TaskCodec instantiate(String className) {
+    try {
+      return (TaskCodec) Class.forName(className).getConstructor().newInstance();
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      throw new IllegalArgumentException("codec " + className + " needs a public no-argument"
+          + " constructor and must implement TaskCodec: " + e, e);
+    }
+  }
+
+  /** The worker command line, without its three arguments. The secret is not on it. */
+  static List<String> command(ProcessConfig config) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(config.javaCommand() != null ? config.javaCommand().toString()
+        : Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-XX:+ExitOnOutOfMemoryError");
+    cmd.add("-XX:ActiveProcessorCount=" + config.activeProcessorCount());
+    cmd.add("-Xshare:auto");
+    if (config.maxHeap() != null) {
+      cmd.add("-Xmx" + config.maxHeap());
+    }
+    cmd.addAll(config.jvmOptions());
+    String classPath = System.getProperty("java.class.path", "");
+    String modulePath = System.getProperty("jdk.module.path");
+    if (modulePath != null && !modulePath.isEmpty()) {
+      classPath = classPath.isEmpty() ? modulePath : classPath + File.pathSeparator + modulePath;
+    }
+    cmd.add("-cp");
+    cmd.add(classPath);
+    cmd.add(WorkerMain.class.getName());
+    return List.copyOf(cmd);
+  }
+
+  // ---------------------------------------------------------------- identity
+
+  @Override
+  public String name() {
+    return drivers.name();
+  }
+
+  @Override
+  public PoolKind kind() {
+    return PoolKind.PROCESSES;
+  }
+
+  @Override
+  public int parallelism() {
+    return config.workers();
+  }
+
+  @Override
+  public int defaultMapWindow() {
+    return drivers.defaultMapWindow();
+  }
+
+  // ---------------------------------------------------------------- submit
+
+  @Override
+  public <T> ProcessTaskHandle<T> submit(Callable<T> task) {
+    return submit(task, TaskOptions.defaults());
+  }
+
+  @Override
+  public <T> ProcessTaskHandle<T> submit(Callable<T> task, TaskOptions options) {
+    Objects.requireNonNull(task, "task");
+    Objects.requireNonNull(options, "options");
+    RemoteCall<T> call = callFor(task, options.retries());
+    TaskHandle<T> driver = drivers.submit(call, options);
+    return new RemoteHandle<>(driver, call);
+  }
+
+  @Override
+  public <T> ProcessTaskHandle<T> submit(SerializableCallable<T> task) {
+    return submit((Callable<T>) task, TaskOptions.defaults());
+  }
+
+  @Override
+  public <T> ProcessTaskHandle<T> submit(SerializableCallable<T> task, TaskOptions options) {
+    return submit((Callable<T>) task, options);
+  }
+
+  /** Checks the pool, encodes the task on the caller's thread, and wraps it for a driver. */
+  <T> RemoteCall<T> callFor(Callable<T> task, int maxRetries) {
+    failIfBroken();
+    byte[] bytes = encode(task, "task");
+    return new RemoteCall<>(this, Frames.CALL, task.getClass().getPackageName(), bytes, null, 0,
+        maxRetries, task);
+  }
+
+  private void failIfBroken() {
+    PoolBrokenException b = workers.broken();
+    if (b != null) {
+      throw new PoolBrokenException(b.getMessage(), b.getCause());
+    }
+  }
+
+  private byte[] encode(Object value, String what) {
+    if (jdkCodec != null) {
+      jdkCodec.allowPackage(value.getClass().getPackageName());
+    }
+    try {
+      return codec.encode(value);
+    } catch (NotSerializableException e) {
+      throw SerializationPaths.explain(what, value, e);
+    } catch (IOException | RuntimeException e) {
+      throw new TaskNotSerializableException(what + " (" + value.getClass().getName()
+          + ") could not be encoded: " + e, value.getClass().getName(), what, e);
+    }
+  }
+
+  @Override
+  public <T> T invoke(Callable<T> task) {
+    return submit(task).join();
+  }
+
+  @Override
+  public <T> T invoke(SerializableCallable<T> task) {
+    return submit(task).join();
+  }
+
+  // ---------------------------------------------------------------- running a call (driver side)
+
+  /** Runs a call on a worker, with retries for idempotent tasks; on a driver thread. */
+  <T> T execute(RemoteCall<T> call) throws Exception {
+    List<WorkerCrashedException> crashes = new ArrayList<>();
+    while (true) {
+      Worker w;
+      try {
+        w = workers.acquire();
+      } catch (InterruptedException e) {
+        if (call.attempts == 0) {
+          call.rung = CancelRung.NOT_STARTED;
+        }
+        throw e;
+      }
+      call.attempts++;
+      call.pid = w.pid;
+      Frames.Frame reply;
+      try {
+        reply = send(call, w);
+      } catch (WorkerCrashedException e) {
+        crashes.add(e);
+        if (call.attempts <= call.maxRetries && !Thread.currentThread().isInterrupted()
+            && workers.broken() == null) {
+          retries.increment();
+          continue;
+        }
+        if (call.maxRetries > 0) {
+          throw new PoisonTaskException(call.taskId, crashes);
+        }
+        throw e;
+      } finally {
+        workers.release(w);
+      }
+      return decodeReply(call, w, reply);
+    }
+  }
+
+  private Frames.Frame send(RemoteCall<?> call, Worker w) throws InterruptedException {
+    long callId = callIds.incrementAndGet();
+    Worker.Pending p = w.register(callId, call.taskId, call.attempts);
+    byte[] header = Frames.payload(d -> {
+      d.writeInt(call.attempts);
+      d.writeByte(call.kind);
+      Frames.writeString(d, call.pkg);
+      d.writeInt(call.task.length);
+    });
+    byte[] itemsHeader = call.items == null ? new byte[0]
+        : Frames.payload(d -> d.writeInt(call.items.length));
+    byte[] items = call.items == null ? new byte[0] : call.items;
+    if (Thread.interrupted()) { // an interrupted socket write would close the socket
+      w.unregister(callId);
+      call.rung = CancelRung.NOT_STARTED;
+      throw new InterruptedException();
+    }
+    try {
+      w.frames().write(Frames.RUN, callId, header, call.task, itemsHeader, items);
+    } catch (ProtocolException e) {
+      w.unregister(callId);
+      throw new IllegalArgumentException("task too large to send: " + e.getMessage(), e);
+    } catch (ClosedByInterruptException e) {
+      // cancelled during the write: the socket is closed, so the worker is lost either way
+      call.rung = CancelRung.KILLED;
+      workers.kill(w);
+      throw new InterruptedException("cancelled while sending the task");
+    } catch (IOException e) {
+      // the worker is going away; its reader fails p with the crash
+    }
+    try {
+      Frames.Frame f = p.reply().get();
+      w.tasksRun++;
+      return f;
+    } catch (ExecutionException e) {
+      throw (WorkerCrashedException) e.getCause();
+    } catch (InterruptedException e) {
+      ladder(call, w, callId, p);
+      throw e;
+    }
+  }
+
+  /** Cancel or deadline while the task runs in a worker: interrupt, wait the grace, then kill. */
+  private void ladder(RemoteCall<?> call, Worker w, long callId, Worker.Pending p) {
+    call.rung = CancelRung.REQUESTED;
+    try {
+      w.frames().write(Frames.CANCEL, callId);
+    } catch (IOException e) {
+      // already gone: the wait below ends at once
+    }
+    boolean reinterrupted = false;
+    try {
+      Frames.Frame f = p.reply().get(config.cancelGrace().toNanos(), TimeUnit.NANOSECONDS);
+      w.tasksRun++;
+      recordReport(call, f);
+      call.rung = CancelRung.INTERRUPTED;
+      return;
+    } catch (TimeoutException e) {
+      // ignored its interrupt
+    } catch (ExecutionException e) {
+      call.rung = CancelRung.KILLED; // died during the grace period
+      return;
+    } catch (InterruptedException e) {
+      reinterrupted = true; // shutdownNow or close on top of cancel: no more grace
+    }
+    call.rung = CancelRung.KILLED;
+    workers.kill(w);
+    try {
+      p.reply().get(10, TimeUnit.SECONDS); // fails once the reader has seen the death
+    } catch (ExecutionException | TimeoutException ignored) {
+      // expected
+    } catch (InterruptedException e) {
+      reinterrupted = true;
+    }
+    if (reinterrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Reads a RESULT's report (timings, output); returns the body. */
+  private byte[] recordReport(RemoteCall<?> call, Frames.Frame f) {
+    try {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload()));
+      in.readByte();
+      call.workerWallNanos = in.readLong();
+      call.workerCpuNanos = in.readLong();
+      String out = Frames.readString(in);
+      String err = Frames.readString(in);
+      long truncated = in.readLong();
+      call.output = new TaskOutput(out, err, truncated);
+      if (config.replayOutput() && !call.output.isEmpty()) {
+        replay(call.name, call.output);
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new IllegalStateException("malformed result frame: " + e.getMessage(), e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> T decodeReply(RemoteCall<T> call, Worker w, Frames.Frame reply) throws Exception {
+    byte status = reply.payload()[0];
+    byte[] body = recordReport(call, reply);
+    Object value;
+    try {
+      value = Values.decode(body, codec);
+    } catch (InvalidClassException e) {
+      InvalidClassException named = new InvalidClassException(e.classname,
+          (status == Frames.OK ? "the result" : "the exception") + " of task " + call.taskId
+              + " could not be decoded in the caller: " + e.getMessage());
+      named.initCause(e);
+      throw named;
+    }
+    if (status == Frames.THREW) {
+      Throwable t = (Throwable) value;
+      t.addSuppressed(new WorkerSite(w.pid, call.attempts));
+      throw ProcessPoolEngine.<RuntimeException>sneaky(t);
+    }
+    return (T) value;
+  }
+
+  @SuppressWarnings("unchecked")
+  static <E extends Throwable> E sneaky(Throwable t) throws E {
+    throw (E) t;
+  }
+
+  private static void replay(String name, TaskOutput output) {
+    synchronized (REPLAY_LOCK) {
+      printLines(System.out, name, output.stdout());
+      printLines(System.err, name, output.stderr());
+      if (output.truncatedBytes() > 0) {
+        System.err.println("[" + name + "] ... " + output.truncatedBytes() + " more bytes not captured");
+      }
+    }
+  }
+
+  private static void printLines(java.io.PrintStream stream, String name, String text) {
+    if (text.isEmpty()) {
+      return;
+    }
+    StringBuilder b = new StringBuilder();
+    for (String line : text.split("\n", -1)) {
+      if (!line.isEmpty() || b.isEmpty()) {
+        b.append('[').append(name).append("] ").append(line).append(System.lineSeparator());
+      }
+    }
+    stream.print(b);
+    stream.flush();
+  }
+
+  // ---------------------------------------------------------------- map
+
+  @Override
+  public <T, R> Stream<R> map(Function<? super T, ? extends R> fn, Iterable<? extends T> inputs) {
+    return map(fn, inputs, MapOptions.defaults());
+  }
+
+  @Override
+  public <T, R> Stream<R> map(
+      Function<? super T, ? extends R> fn, Iterable<? extends T> inputs, MapOptions options) {
+    return batched(fn, inputs, options, false);
+  }
+
+  @Override
+  public <T, R> Stream<R> map(SerializableFunction<? super T, ? extends R> fn,
+      Iterable<? extends T> inputs) {
+    return map((Function<? super T, ? extends R>) fn, inputs, MapOptions.defaults());
+  }
+
+  @Override
+  public <T, R> Stream<R> map(SerializableFunction<? super T, ? extends R> fn,
+      Iterable<? extends T> inputs, MapOptions options) {
+    return map((Function<? super T, ? extends R>) fn, inputs, options);
+  }
+
+  @Override
+  public <T, R> Stream<R> mapUnordered(
+      Function<? super T, ? extends R> fn, Iterable<? extends T> inputs, MapOptions options) {
+    return batched(fn, inputs, options, true);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T, R> Stream<R> batched(Function<? super T, ? extends R> fn,
+      Iterable<? extends T> inputs, MapOptions options, boolean unordered) {
+    Objects.requireNonNull(fn, "fn");
+    Objects.requireNonNull(inputs, "inputs");
+    Objects.requireNonNull(options, "options");
+    Batches<T> batches = batches(fn, inputs, options, Frames.APPLY_BATCH);
+    Function<RemoteCall<List<Object>>, List<Object>> run = batches::run;
+    Stream<List<Object>> chunks = unordered
+        ? drivers.mapUnordered(run, batches, options)
+        : drivers.map(run, batches, options);
+    return chunks.flatMap(list -> list.stream().map(x -> (R) x));
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <T, R> Stream<Outcome<R>> mapOutcomes(
+      Function<? super T, ? extends R> fn, Iterable<? extends T> inputs, MapOptions options) {
+    Objects.requireNonNull(fn, "fn");
+    Objects.requireNonNull(inputs, "inputs");
+    Objects.requireNonNull(options, "options");
+    Batches<T> batches = batches(fn, inputs, options, Frames.OUTCOME_BATCH);
+    Function<RemoteCall<List<Object>>, List<Object>> run = batches::run;
+    return drivers.mapOutcomes(run, batches, options).flatMap(o -> {
+      int size = batches.sizes.remove();
+      return switch (o) {
+        case Outcome.Success<List<Object>> s -> s.value().stream().map(x -> x instanceof ItemFailure f
+            ? (Outcome<R>) new Outcome.Failure<R>(f.error(), TaskState.FAILED)
+            : (Outcome<R>) new Outcome.Success<>((R) x));
+        case Outcome.Failure<List<Object>> f -> Stream.generate(
+            () -> (Outcome<R>) new Outcome.Failure<R>(f.error(), f.state())).limit(size);
+      };
+    });
+  }
+
+  private <T> Batches<T> batches(Function<?, ?> fn, Iterable<? extends T> inputs, MapOptions options,
+      byte kind) {
+    failIfBroken();
+    if (!(fn instanceof Serializable)) {
+      throw SerializationPaths.explain("the function", fn, new NotSerializableException(fn.getClass().getName()));
+    }
+    byte[] fnBytes = encode(fn, "the function");
+    boolean fixed = options.taskTimeout().isPresent();
+    return new Batches<>(inputs, fnBytes, fn.getClass().getPackageName(), kind, fixed);
+  }
+
+  /**
+   * The batches of one map call, made lazily on the consuming thread (where items are encoded, so
+   * a bad item fails the stream at once), sized by a {@link BatchTuner}.
+   */
+  private final class Batches<T> implements Iterable<RemoteCall<List<Object>>> {
+    final ConcurrentLinkedQueue<Integer> sizes = new ConcurrentLinkedQueue<>();
+    private final Iterable<? extends T> inputs;
+    private final byte[] fnBytes;
+    private final String pkg;
+    private final byte kind;
+    private final BatchTuner tuner;
+
+    Batches(Iterable<? extends T> inputs, byte[] fnBytes, String pkg, byte kind, boolean fixed) {
+      this.inputs = inputs;
+      this.fnBytes = fnBytes;
+      this.pkg = pkg;
+      this.kind = kind;
+      this.tuner = new BatchTuner(fixed);
+    }
+
+    @Override
+    public Iterator<RemoteCall<List<Object>>> iterator() {
+      Iterator<? extends T> it = inputs.iterator();
+      return new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return it.hasNext();
+        }
+
+        @Override
+        public RemoteCall<List<Object>> next() {
+          if (!it.hasNext()) {
+            throw new NoSuchElementException();
+          }
+          int want = tuner.size();
+          ArrayList<Object> chunk = new ArrayList<>(Math.min(want, 1024));
+          while (chunk.size() < want && it.hasNext()) {
+            chunk.add(it.next());
+          }
+          byte[] items = encode(chunk, "map input");
+          sizes.add(chunk.size());
+          RemoteCall<List<Object>> call = new RemoteCall<>(ProcessPoolEngine.this, kind, pkg, fnBytes,
+              items, chunk.size(), 0, null);
+          call.name = "map batch";
+          return call;
+        }
+      };
+    }
+
+    List<Object> run(RemoteCall<List<Object>> call) {
+      long t0 = System.nanoTime();
+      try {
+        List<Object> out = execute(call);
+        tuner.observe(call.itemCount, call.workerWallNanos, System.nanoTime() - t0);
+        return out;
+      } catch (Exception e) {
+        throw ProcessPoolEngine.<RuntimeException>sneaky(e);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- scopes, executor view
+
+  @Override
+  public TaskScope openScope() {
+    return new ProcessScope(this, drivers.openScope());
+  }
+
+  @Override
+  public ExecutorService asExecutorService() {
+    return new ProcessExecutorService(this);
+  }
+
+  // ---------------------------------------------------------------- channels
+
+  @Override
+  public <T> ProcessChannel<T> channel(String name, int capacity) {
+    Objects.requireNonNull(name, "name");
+    if (capacity < 1) {
+      throw new IllegalArgumentException("capacity must be >= 1, was " + capacity);
+    }
+    ParentChannel<T> ch = new ParentChannel<>(name, capacity, codec);
+    if (channels.putIfAbsent(name, ch) != null) {
+      throw new IllegalArgumentException("pool '" + name() + "' already has a channel named '" + name + "'");
+    }
+    if (drivers.isShutdown()) {
+      ch.close();
+    }
+    return ch;
+  }
+
+  /** A channel request from a worker: served on its own virtual thread (it may wait). */
+  private void onRequest(Worker w, Frames.Frame f) {
+    Thread t = Thread.ofVirtual().name("gearbox-" + name() + "-channel").unstarted(() -> {
+      try {
+        serveChannel(w, f);
+      } finally {
+        channelThreads.remove(Thread.currentThread());
+      }
+    });
+    channelThreads.put(t, Boolean.TRUE);
+    t.start();
+  }
+
+  private void serveChannel(Worker w, Frames.Frame f) {
+    try {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload()));
+      String chName = Frames.readString(in);
+      ParentChannel<?> ch = channels.get(chName);
+      if (f.type() == Frames.CH_PUT) {
+        byte[] item = Frames.readBytes(in);
+        boolean ok = ch != null && ch.putBytes(item);
+        w.frames().write(ok ? Frames.CH_ACK : Frames.CH_CLOSED, f.id());
+      } else if (f.type() == Frames.CH_TAKE) {
+        long wait = in.readLong();
+        byte[] item = ch == null ? null : ch.takeBytes(wait);
+        if (item == null) {
+          w.frames().write(Frames.CH_CLOSED, f.id());
+          return;
+        }
+        try {
+          w.frames().write(Frames.CH_ITEM, f.id(), Frames.payload(d -> {
+            Frames.writeString(d, chName);
+            Frames.writeBytes(d, item);
+          }));
+        } catch (IOException e) {
+          if (item.length > 0) {
+            ch.giveBack(item); // the taker's worker is gone: the item is not lost
+          }
+        }
+      }
+    } catch (IOException | InterruptedException e) {
+      // the worker or the pool is going away
+    }
+  }
+
+  // ---------------------------------------------------------------- stats
+
+  @Override
+  public PoolStats stats() {
+    return drivers.stats();
+  }
+
+  @Override
+  public ProcessPoolStats processStats() {
+    long spawned = workers.spawned.get();
+    long stale;
+    synchronized (workers.staleResults) {
+      stale = workers.staleResults[0];
+    }
+    return new ProcessPoolStats(config.workers(), workers.liveCount(), spawned,
+        workers.spawnFailures.get(), workers.crashed.get(), workers.recycled.get(),
+        workers.killed.get(), retries.sum(), stale, workers.rejectedConnections.get(),
+        spawned == 0 ? 0 : workers.spawnNanos.get() / spawned, workers.broken() != null);
+  }
+
+  @Override
+  public List<Long> workerPids() {
+    return workers.pids();
+  }
+
+  @Override
+  public Optional<Throwable> brokenCause() {
+    PoolBrokenException b = workers.broken();
+    return b == null ? Optional.empty() : Optional.of(b.getCause() != null ? b.getCause() : b);
+  }
+
+  /** The socket directory, for tests of its permissions. */
+  public Path socketDirectory() {
+    return workers.socketDirectory();
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  @Override
+  public void shutdown() {
+    drivers.shutdown();
+    startReaper();
+  }
+
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public List<TaskHandle<?>> shutdownNow() {
+    List<TaskHandle<?>> never = drivers.shutdownNow();
+    startReaper();
+    List<TaskHandle<?>> out = new ArrayList<>(never.size());
+    for (TaskHandle<?> h : never) {
+      Object source = ExecutorPool.sourceOf(h);
+      if (source instanceof RemoteCall<?> call) {
+        out.add(new RemoteHandle(h, call));
+      } else {
+        out.add(h);
+      }
+    }
+    return out;
+  }
+
+  /** Once the drivers have terminated, the workers are stopped and reaped. */
+  private void startReaper() {
+    synchronized (reaperLock) {
+      if (reaper != null) {
+        return;
+      }
+      reaper = Thread.ofVirtual().name("gearbox-" + name() + "-reaper").start(() -> {
+        try {
+          while (!drivers.awaitTermination(Duration.ofSeconds(1))) {
+            // keep waiting: tasks accepted before shutdown still run
+          }
+        } catch (InterruptedException e) {
+          return;
+        }
+        stopWorkers();
+      });
+    }
+  }
+
+  private void stopWorkers() {
+    channels.values().forEach(ParentChannel::close);
+    workers.close();
+    for (Thread t : List.copyOf(channelThreads.keySet())) {
+      try {
+        t.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private void joinReaper() {
+    Thread r;
+    synchronized (reaperLock) {
+      r = reaper;
+    }
+    if (r != null && r != Thread.currentThread()) {
+      boolean interrupted = false;
+      while (true) {
+        try {
+          r.join();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public boolean isShutdown() {
+    return drivers.isShutdown();
+  }
+
+  @Override
+  public boolean isTerminated() {
+    Thread r;
+    synchronized (reaperLock) {
+      r = reaper;
+    }
+    return drivers.isTerminated() && r != null && !r.isAlive();
+  }
+
+  @Override
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    if (!drivers.awaitTermination(timeout)) {
+      return false;
+    }
+    startReaper();
+    Thread r;
+    synchronized (reaperLock) {
+      r = reaper;
+    }
+    long left = deadline - System.nanoTime();
+    if (left > 0) {
+      r.join(Duration.ofNanos(left));
+    }
+    return !r.isAlive();
+  }
+
+  @Override
+  public void close() {
+    drivers.close();
+    startReaper();
+    joinReaper();
+  }
+
+  @Override
+  public boolean close(Duration grace) {
+    boolean ok = drivers.close(grace);
+    startReaper();
+    joinReaper();
+    return ok;
+  }
+
+  @Override
+  public String toString() {
+    return "ProcessPool[" + name() + ", " + config.workers() + " workers]";
+  }
+}

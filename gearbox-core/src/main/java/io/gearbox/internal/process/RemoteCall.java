@@ -1,0 +1,60 @@
+package io.gearbox.internal.process;
+
+import io.gearbox.CancelRung;
+import io.gearbox.TaskHandle;
+import io.gearbox.TaskOutput;
+import io.gearbox.internal.RunAware;
+import java.util.concurrent.Callable;
+
+/**
+ * The driver task for one remote call: what runs on a driver thread of the process pool. It holds
+ * the encoded task and, as the call proceeds, what the worker reported (output, pid, attempts,
+ * CPU time, the cancel rung) for the task's {@link RemoteHandle}.
+ *
+ * @param <T> the result type
+ */
+final class RemoteCall<T> implements Callable<T>, RunAware {
+
+  final ProcessPoolEngine pool;
+  final byte kind;
+  final String pkg;
+  final byte[] task;
+  final byte[] items; // batches only
+  final int itemCount;
+  final int maxRetries;
+  final Object source; // what the user submitted
+
+  volatile long taskId;
+  volatile String name = "task";
+  volatile boolean started;
+  volatile int attempts;
+  volatile long pid = -1;
+  volatile TaskOutput output = TaskOutput.EMPTY;
+  volatile CancelRung rung = CancelRung.NONE;
+  volatile long workerWallNanos = -1;
+  volatile long workerCpuNanos = -1;
+
+  RemoteCall(ProcessPoolEngine pool, byte kind, String pkg, byte[] task, byte[] items,
+      int itemCount, int maxRetries, Object source) {
+    this.pool = pool;
+    this.kind = kind;
+    this.pkg = pkg;
+    this.task = task;
+    this.items = items;
+    this.itemCount = itemCount;
+    this.maxRetries = maxRetries;
+    this.source = source;
+  }
+
+  @Override
+  public void starting(TaskHandle<?> run) {
+    taskId = run.id();
+    name = run.name();
+  }
+
+  @Override
+  public T call() throws Exception {
+    started = true;
+    return pool.execute(this);
+  }
+}

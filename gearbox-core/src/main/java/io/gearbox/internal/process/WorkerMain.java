@@ -1,0 +1,510 @@
+package io.gearbox.internal.process;
+
+import io.gearbox.ProcessChannel;
+import io.gearbox.RemoteTaskException;
+import io.gearbox.TaskCodec;
+import io.gearbox.TaskOutput;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * The entry point of a worker JVM. Started by the pool as
+ * {@code java [options] -cp <caller's class path> io.gearbox.internal.process.WorkerMain <socket> <id> <pool>}.
+ *
+ * <h2>Implementation overview</h2>
+ *
+ * <ol>
+ *   <li>Reads the pool's secret from the first line of stdin (never the command line), then keeps
+ *       reading stdin on a daemon thread: end of file means the parent is gone (even by SIGKILL,
+ *       the kernel closes the pipe), and the worker halts at once. No orphans.
+ *   <li>Connects to the pool's Unix-domain socket and runs the mutual HMAC handshake
+ *       ({@link Auth}); receives the codec settings and the frame cap.
+ *   <li>Replaces {@code System.out}/{@code System.err} with per-task capture
+ *       ({@link OutputCapture}); the protocol never touches file descriptors 1 and 2, so nothing a
+ *       task or the JVM prints there can corrupt it.
+ *   <li>Two threads take turns reading frames and running tasks (leader/followers,
+ *       {@link #serve()}). CANCEL interrupts the thread running that call if, under a lock, it
+ *       still is; that thread clears its interrupt flag under the same lock before writing its
+ *       result, so a late cancel can neither hit the next task nor close the socket (an
+ *       interrupted write would).
+ * </ol>
+ */
+public final class WorkerMain {
+
+  private static volatile boolean inWorker;
+  private static volatile WorkerMain instance;
+
+  private final Frames frames;
+  private final TaskCodec codec;
+  private final JdkCodec jdkCodec; // null with a custom codec
+  /** Held by the one thread reading the socket; see {@link #serveLoop()}. */
+  private final Semaphore readerRole = new Semaphore(1);
+  private final Set<Long> cancelledBeforeStart = new HashSet<>(); // guarded by taskLock
+  private final Object taskLock = new Object();
+  private final ConcurrentHashMap<Long, CompletableFuture<Frames.Frame>> channelRequests =
+      new ConcurrentHashMap<>();
+  private final AtomicLong channelRequestIds = new AtomicLong();
+  private long currentCall; // guarded by taskLock
+  private Thread currentThread; // guarded by taskLock
+  private long lastStartedCall; // guarded by taskLock
+
+  /** The thread CPU clock, loaded off the start-up path (management classes take a while). */
+  private static final class Clock {
+    static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+  }
+  private WorkerMain(Frames frames, TaskCodec codec, JdkCodec jdkCodec) {
+    this.frames = frames;
+    this.codec = codec;
+    this.jdkCodec = jdkCodec;
+  }
+
+  /** Whether this JVM is a process-pool worker. */
+  public static boolean inWorker() {
+    return inWorker;
+  }
+
+  /**
+   * Runs the worker.
+   *
+   * @param args socket path, worker id, pool name
+   */
+  public static void main(String[] args) throws Exception {
+    inWorker = true;
+    if (args.length != 3) {
+      System.err.println("gearbox worker: expected <socket> <worker-id> <pool>; this class is started"
+          + " by a process pool, not by hand");
+      System.exit(2);
+    }
+    InputStream stdin = new FileInputStream(FileDescriptor.in);
+    String secret = readLine(stdin);
+    Thread.ofPlatform().daemon(true).name("gearbox-worker-parent-watch").start(() -> {
+      try {
+        while (stdin.read() >= 0) {
+          // the parent never writes after the secret; keep reading until it is gone
+        }
+      } catch (IOException ignored) {
+        // treated as end of file
+      }
+      Runtime.getRuntime().halt(0);
+    });
+    System.setIn(new ByteArrayInputStream(new byte[0]));
+
+    int workerId = Integer.parseInt(args[1]);
+    long pid = ProcessHandle.current().pid();
+    SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+    ch.connect(UnixDomainSocketAddress.of(Path.of(args[0])));
+    Frames frames = new Frames(ch);
+
+    Frames.Frame challenge = frames.read();
+    if (challenge.type() != Frames.CHALLENGE || challenge.payload().length != Auth.NONCE_BYTES) {
+      fail("unexpected first frame " + challenge.type());
+    }
+    byte[] myNonce = Auth.nonce();
+    byte[] hello = Frames.payload(d -> {
+      d.writeInt(Frames.MAGIC);
+      d.writeInt(Frames.VERSION);
+      d.writeLong(pid);
+      d.writeInt(workerId);
+      d.write(myNonce);
+      d.write(Auth.mac(secret, "worker", challenge.payload(), workerId, pid));
+    });
+    frames.write(Frames.HELLO, 0, hello);
+    Frames.Frame welcome = frames.read();
+    if (welcome.type() != Frames.WELCOME) {
+      fail("handshake refused by the pool");
+    }
+    DataInputStream w = new DataInputStream(new ByteArrayInputStream(welcome.payload()));
+    byte[] parentMac = w.readNBytes(32);
+    if (!Auth.same(parentMac, Auth.mac(secret, "parent", myNonce, workerId, pid))) {
+      fail("the pool failed to authenticate itself");
+    }
+    int maxFrame = w.readInt();
+    boolean capture = w.readBoolean();
+    String codecClass = Frames.readString(w);
+    int n = w.readInt();
+    List<String> packages = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      packages.add(Frames.readString(w));
+    }
+    frames.maxFrame(maxFrame);
+    JdkCodec jdk = codecClass.isEmpty() ? new JdkCodec(packages, maxFrame) : null;
+    TaskCodec codec = jdk != null ? jdk
+        : (TaskCodec) Class.forName(codecClass).getConstructor().newInstance();
+    if (capture) {
+      OutputCapture.install();
+    }
+    WorkerMain worker = new WorkerMain(frames, codec, jdk);
+    instance = worker;
+    Thread.ofPlatform().daemon(true).name("gearbox-worker-warmup").start(() -> {
+      Clock.THREADS.getCurrentThreadCpuTime(); // loads the management classes in the background
+    });
+    worker.serve();
+  }
+
+  private static void fail(String why) {
+    System.err.println("gearbox worker: " + why);
+    Runtime.getRuntime().halt(3);
+  }
+
+  private static String readLine(InputStream in) throws IOException {
+    StringBuilder b = new StringBuilder();
+    for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
+      b.append((char) c);
+    }
+    return b.toString().trim();
+  }
+
+  // ---------------------------------------------------------------- serving
+
+  /**
+   * Leader/followers over two threads (this one and a runner): the thread holding
+   * {@code readerRole} reads frames; when it reads a RUN it hands the role to the other thread and
+   * runs the task itself. A task thus starts on the thread that read it (no hand-off on the round
+   * trip), while the other thread keeps reading, so CANCEL frames arrive during the task.
+   */
+  private void serve() {
+    Thread.ofPlatform().daemon(true).name("gearbox-worker-runner").start(this::serveLoop);
+    serveLoop();
+  }
+
+  private void serveLoop() {
+    while (true) {
+      readerRole.acquireUninterruptibly();
+      Frames.Frame f;
+      try {
+        while (true) {
+          f = frames.read();
+          if (f.type() == Frames.RUN) {
+            break;
+          }
+          control(f);
+        }
+      } catch (IOException e) {
+        Runtime.getRuntime().halt(0); // the pool closed the socket or died: nothing left to do
+        return;
+      }
+      readerRole.release();
+      byte[] result = run(f);
+      try {
+        frames.write(Frames.RESULT, f.id(), result);
+      } catch (IOException e) {
+        Runtime.getRuntime().halt(0); // the pool is gone
+      }
+    }
+  }
+
+  private void control(Frames.Frame f) throws IOException {
+    switch (f.type()) {
+      case Frames.CANCEL -> cancel(f.id());
+      case Frames.SHUTDOWN -> {
+        System.out.flush();
+        System.err.flush();
+        System.exit(0);
+      }
+      case Frames.CH_ACK, Frames.CH_ITEM, Frames.CH_CLOSED -> channelReply(f);
+      default -> throw new IOException("unexpected frame type " + f.type());
+    }
+  }
+
+  private void cancel(long callId) {
+    synchronized (taskLock) {
+      if (currentCall == callId) {
+        currentThread.interrupt();
+      } else if (callId > lastStartedCall) {
+        cancelledBeforeStart.add(callId); // its RUN is being started by the other thread
+      } // else: it finished already
+    }
+  }
+
+  /** Runs one RUN frame and returns the RESULT payload. */
+  private byte[] run(Frames.Frame f) {
+    long w0 = System.nanoTime();
+    long c0 = Clock.THREADS.getCurrentThreadCpuTime();
+    OutputCapture.Buffers buffers = OutputCapture.begin();
+    Object value = null;
+    Throwable error = null;
+    boolean cancelledEarly;
+    synchronized (taskLock) {
+      Thread.interrupted();
+      currentCall = f.id();
+      currentThread = Thread.currentThread();
+      lastStartedCall = Math.max(lastStartedCall, f.id());
+      cancelledEarly = cancelledBeforeStart.remove(f.id());
+    }
+    try {
+      if (cancelledEarly) {
+        throw new CancellationException("cancelled before it started");
+      }
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload()));
+      in.readInt(); // attempt, for the record
+      byte kind = in.readByte();
+      String pkg = Frames.readString(in);
+      if (jdkCodec != null) {
+        jdkCodec.allowPackage(pkg);
+      }
+      byte[] task = Frames.readBytes(in);
+      value = switch (kind) {
+        case Frames.CALL -> ((Callable<?>) codec.decode(task)).call();
+        case Frames.APPLY_BATCH, Frames.OUTCOME_BATCH -> runBatch(kind, task, Frames.readBytes(in));
+        default -> throw new IOException("unknown task kind " + kind);
+      };
+    } catch (Throwable t) {
+      error = t;
+    } finally {
+      synchronized (taskLock) {
+        currentCall = 0;
+        currentThread = null;
+        Thread.interrupted();
+      }
+    }
+    TaskOutput output = OutputCapture.end(buffers);
+    long wall = System.nanoTime() - w0;
+    long cpu = Clock.THREADS.getCurrentThreadCpuTime() - c0;
+    byte status = error == null ? Frames.OK : Frames.THREW;
+    byte[] body;
+    if (error == null) {
+      try {
+        body = Values.encode(value, codec);
+      } catch (Throwable t) {
+        status = Frames.THREW;
+        body = encodeThrowable(t instanceof java.io.NotSerializableException && value != null
+            ? SerializationPaths.explain("the result", value, t)
+            : t);
+      }
+    } else {
+      body = encodeThrowable(error);
+    }
+    byte st = status;
+    byte[] b = body;
+    return Frames.payload(d -> {
+      d.writeByte(st);
+      d.writeLong(wall);
+      d.writeLong(cpu);
+      Frames.writeString(d, output.stdout());
+      Frames.writeString(d, output.stderr());
+      d.writeLong(output.truncatedBytes());
+      d.write(b);
+    });
+  }
+
+  @SuppressWarnings("unchecked")
+  private Object runBatch(byte kind, byte[] fnBytes, byte[] itemBytes) throws Exception {
+    Function<Object, Object> fn = (Function<Object, Object>) codec.decode(fnBytes);
+    List<Object> items = (List<Object>) codec.decode(itemBytes);
+    ArrayList<Object> out = new ArrayList<>(items.size());
+    for (Object item : items) {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new InterruptedException("batch cancelled");
+      }
+      if (kind == Frames.APPLY_BATCH) {
+        out.add(fn.apply(item));
+      } else {
+        try {
+          out.add(fn.apply(item));
+        } catch (Throwable t) {
+          out.add(new ItemFailure(portable(t)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A throwable the parent can decode: itself if it survives this codec, else a copy. */
+  private Throwable portable(Throwable t) {
+    try {
+      codec.decode(codec.encode(t));
+      return t;
+    } catch (Throwable e) {
+      return RemoteTaskException.of(t);
+    }
+  }
+
+  private byte[] encodeThrowable(Throwable t) {
+    try {
+      return Values.encode(portable(t), codec);
+    } catch (Throwable e) {
+      try {
+        return Values.encode(new RemoteTaskException(t.getClass().getName(),
+            String.valueOf(t.getMessage()), new StackTraceElement[0], null), codec);
+      } catch (IOException impossible) {
+        throw new IllegalStateException(impossible);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- channels (worker side)
+
+  /** The worker side of a pool channel. */
+  @SuppressWarnings("unchecked")
+  public static <T> ProcessChannel<T> channel(String name) {
+    WorkerMain w = instance;
+    if (w == null) {
+      throw new IllegalStateException("ProcessChannel.named(\"" + name + "\") works only in a task"
+          + " running in a process-pool worker; in the caller use ProcessPool.channel(...)");
+    }
+    return (ProcessChannel<T>) new WorkerChannel<>(w, name);
+  }
+
+  private void channelReply(Frames.Frame f) throws IOException {
+    CompletableFuture<Frames.Frame> waiter = channelRequests.remove(f.id());
+    if (waiter != null) {
+      waiter.complete(f);
+    } else if (f.type() == Frames.CH_ITEM) {
+      // its taker gave up (interrupted or timed out) while the item was in transit: give it back
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload()));
+      String name = Frames.readString(in);
+      byte[] item = Frames.readBytes(in);
+      long id = channelRequestIds.incrementAndGet();
+      frames.write(Frames.CH_PUT, id, Frames.payload(d -> {
+        Frames.writeString(d, name);
+        Frames.writeBytes(d, item);
+      }));
+    }
+  }
+
+  /** Sends a channel request and waits for its reply. */
+  Frames.Frame channelRequest(byte type, byte[] payload, Duration timeout)
+      throws InterruptedException, IOException {
+    long id = channelRequestIds.incrementAndGet();
+    CompletableFuture<Frames.Frame> reply = new CompletableFuture<>();
+    channelRequests.put(id, reply);
+    boolean wasInterrupted = Thread.interrupted(); // an interrupted socket write closes the socket
+    if (wasInterrupted) {
+      channelRequests.remove(id);
+      throw new InterruptedException();
+    }
+    frames.write(type, id, payload);
+    try {
+      return timeout == null ? reply.get() : reply.get(timeout.toNanos() + 1_000_000_000L,
+          TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      throw new IOException(e.getCause());
+    } catch (TimeoutException e) {
+      channelRequests.remove(id);
+      return null;
+    } catch (InterruptedException e) {
+      channelRequests.remove(id);
+      throw e;
+    }
+  }
+
+  TaskCodec codec() {
+    return codec;
+  }
+
+  /** Channel requests carry the channel name and, for takes, a wait in nanoseconds. */
+  static byte[] takeRequest(String name, long waitNanos) {
+    return Frames.payload(d -> {
+      Frames.writeString(d, name);
+      d.writeLong(waitNanos);
+    });
+  }
+
+  static String utf8(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  /** The worker side of a channel: requests over the worker's socket. */
+  private static final class WorkerChannel<T> implements ProcessChannel<T> {
+    private final WorkerMain worker;
+    private final String name;
+
+    WorkerChannel(WorkerMain worker, String name) {
+      this.worker = worker;
+      this.name = name;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public void put(T item) throws InterruptedException {
+      java.util.Objects.requireNonNull(item, "item");
+      try {
+        byte[] bytes = worker.codec().encode(item);
+        Frames.Frame reply = worker.channelRequest(Frames.CH_PUT, Frames.payload(d -> {
+          Frames.writeString(d, name);
+          Frames.writeBytes(d, bytes);
+        }), null);
+        if (reply.type() == Frames.CH_CLOSED) {
+          throw new IllegalStateException("channel '" + name + "' is closed");
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException("channel '" + name + "': " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public T take() throws InterruptedException {
+      Optional<T> item = receive(-1);
+      return item.orElseThrow(() -> new IllegalStateException("channel '" + name + "' is closed"));
+    }
+
+    @Override
+    public Optional<T> poll(Duration timeout) throws InterruptedException {
+      try {
+        return receive(Math.max(0, timeout.toNanos()));
+      } catch (IllegalStateException closed) {
+        return Optional.empty();
+      }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Optional<T> receive(long waitNanos) throws InterruptedException {
+      try {
+        Frames.Frame reply = worker.channelRequest(Frames.CH_TAKE, takeRequest(name, waitNanos),
+            waitNanos < 0 ? null : Duration.ofNanos(waitNanos));
+        if (reply == null) {
+          return Optional.empty();
+        }
+        if (reply.type() == Frames.CH_CLOSED) {
+          throw new IllegalStateException("channel '" + name + "' is closed");
+        }
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(reply.payload()));
+        Frames.readString(in);
+        byte[] bytes = Frames.readBytes(in);
+        if (bytes.length == 0) {
+          return Optional.empty(); // the wait ran out on the pool's side
+        }
+        return Optional.of((T) worker.codec().decode(bytes));
+      } catch (IOException | ClassNotFoundException e) {
+        throw new IllegalStateException("channel '" + name + "': " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public void close() {
+      throw new UnsupportedOperationException(
+          "a channel is closed by its pool's owner (ProcessChannel.close in the caller)");
+    }
+  }
+}

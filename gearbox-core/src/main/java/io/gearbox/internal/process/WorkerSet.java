@@ -1,0 +1,527 @@
+package io.gearbox.internal.process;
+
+import io.gearbox.PoolBrokenException;
+import io.gearbox.PoolClosedException;
+import io.gearbox.WorkerCrashedException;
+import io.gearbox.WorkerStartException;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
+
+/**
+ * The worker JVMs of one process pool: starting them, handing them to drivers, replacing the ones
+ * that die, counting crashes against the restart limit, and reaping them all on close.
+ *
+ * <h2>Implementation overview</h2>
+ *
+ * <p><b>Channel.</b> One Unix-domain socket per pool in a fresh directory with mode 0700, so only
+ * this user can even connect; every connection must still pass the mutual HMAC handshake
+ * ({@link Auth}) within {@link #HANDSHAKE_TIMEOUT_MILLIS}, with frames capped at 4 KiB until it has.
+ * The secret reaches each worker on its stdin, never its command line.
+ *
+ * <p><b>State</b> (under {@code lock}): {@code idle} workers ready for a task, {@code live} (every
+ * started worker not yet reaped), {@code starting} spawns in progress, {@code broken} (the cause,
+ * once BROKEN), {@code closed}. Drivers {@link #acquire()} an idle worker, waiting on
+ * {@code changed}, and {@link #release} it. Spawns run on their own virtual threads; a worker that
+ * dies (the reader's {@link #onDeath}) is replaced at once unless the pool is closed or broken.
+ *
+ * <p><b>Restart limit</b> (Erlang/OTP's intensity and period): unexpected deaths and failed
+ * spawns within the window are counted; one more than allowed makes the pool BROKEN, and so does
+ * a failed spawn while no worker is alive or starting. BROKEN wakes every waiting driver, which
+ * fails its task with {@link PoolBrokenException}. Retirements (maxTasksPerWorker, maxWorkerRss)
+ * and kills by the cancel ladder are expected and not counted.
+ */
+final class WorkerSet {
+
+  static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+
+  private final ProcessConfig config;
+  private final String poolName;
+  private final String secret = Auth.newSecret();
+  private final List<String> command;
+  private final byte[] welcomeConfig;
+  private final PrintStream console;
+  private final BiConsumer<Worker, Frames.Frame> requests;
+  private final Path dir;
+  private final Path socket;
+  private final ServerSocketChannel server;
+  private final Thread acceptor;
+  private final ConcurrentHashMap<Integer, CompletableFuture<Frames>> handshakes = new ConcurrentHashMap<>();
+  private final AtomicInteger workerIds = new AtomicInteger();
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final ArrayDeque<Worker> idle = new ArrayDeque<>();
+  private final Set<Worker> live = new HashSet<>();
+  private final Set<Thread> spawners = new HashSet<>();
+  private final ArrayDeque<Long> deaths = new ArrayDeque<>();
+  private int starting;
+  private PoolBrokenException broken;
+  private boolean closed;
+
+  final AtomicLong spawned = new AtomicLong();
+  final AtomicLong spawnFailures = new AtomicLong();
+  final AtomicLong crashed = new AtomicLong();
+  final AtomicLong recycled = new AtomicLong();
+  final AtomicLong killed = new AtomicLong();
+  final AtomicLong rejectedConnections = new AtomicLong();
+  final AtomicLong spawnNanos = new AtomicLong();
+  final long[] staleResults = new long[1];
+
+  WorkerSet(ProcessConfig config, String poolName, List<String> command, byte[] welcomeConfig,
+      BiConsumer<Worker, Frames.Frame> requests) throws IOException {
+    this.config = config;
+    this.poolName = poolName;
+    this.command = command;
+    this.welcomeConfig = welcomeConfig;
+    this.console = config.replayOutput() ? System.err : null;
+    this.requests = requests;
+    this.dir = Files.createTempDirectory("gearbox-",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    this.socket = dir.resolve("pool.sock");
+    this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    server.bind(UnixDomainSocketAddress.of(socket));
+    this.acceptor = Thread.ofPlatform().daemon(true).name("gearbox-" + poolName + "-acceptor")
+        .start(this::acceptLoop);
+  }
+
+  /** The socket directory (mode 0700), for tests and docs. */
+  Path socketDirectory() {
+    return dir;
+  }
+
+  Path socketPath() {
+    return socket;
+  }
+
+  /** Starts the configured number of workers in the background. */
+  void prestart() {
+    lock.lock();
+    try {
+      for (int i = 0; i < config.workers(); i++) {
+        spawnLocked();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- handing out workers
+
+  /**
+   * Takes an idle worker, waiting for one to start if needed.
+   *
+   * @throws PoolBrokenException if the pool is BROKEN
+   * @throws PoolClosedException if the workers have been shut down
+   * @throws InterruptedException if interrupted while waiting
+   */
+  Worker acquire() throws InterruptedException {
+    lock.lockInterruptibly();
+    try {
+      while (true) {
+        if (broken != null) {
+          throw new PoolBrokenException(broken.getMessage(), broken.getCause());
+        }
+        if (closed) {
+          throw new PoolClosedException("process pool '" + poolName + "' has shut its workers down");
+        }
+        Worker w = idle.pollFirst();
+        if (w != null) {
+          if (w.isAlive()) {
+            return w;
+          }
+          continue; // died while idle; onDeath replaces it
+        }
+        if (live.size() + starting < config.workers()) {
+          spawnLocked();
+        }
+        changed.await();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Returns a worker after a call; retires it if it is due, and ignores it if it died. */
+  void release(Worker w) {
+    if (!w.isAlive()) {
+      return; // its reader reports the death
+    }
+    boolean retire = (config.maxTasksPerWorker() > 0 && w.tasksRun >= config.maxTasksPerWorker())
+        || (config.maxWorkerRssBytes() > 0 && w.rssBytes() > config.maxWorkerRssBytes());
+    if (retire) {
+      recycled.incrementAndGet();
+      w.expectedExit = true;
+      try {
+        w.frames().write(Frames.SHUTDOWN, 0);
+      } catch (IOException e) {
+        w.kill();
+      }
+      return; // onDeath starts its replacement
+    }
+    lock.lock();
+    try {
+      if (closed) {
+        return; // close() reaps it
+      }
+      idle.addFirst(w); // most recently used first: warm caches
+      changed.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Kills a worker whose task ignored its interrupt; it is replaced. */
+  void kill(Worker w) {
+    killed.incrementAndGet();
+    w.kill();
+  }
+
+  /** Called by a worker's reader once the worker is gone. */
+  void onDeath(Worker w) {
+    lock.lock();
+    try {
+      live.remove(w);
+      idle.remove(w);
+      if (!w.expectedExit && !closed) {
+        crashed.incrementAndGet();
+        Worker.Death d = w.death();
+        countDeath(new IllegalStateException(w + " died: "
+            + WorkerCrashedException.describeExit(d == null ? -1 : d.exitCode())));
+      }
+      if (!closed && broken == null && live.size() + starting < config.workers()) {
+        spawnLocked();
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Counts an unexpected death or failed spawn; breaks the pool past the limit. */
+  private void countDeath(Throwable cause) {
+    long now = System.nanoTime();
+    deaths.addLast(now);
+    long window = config.restartWindow().toNanos();
+    while (!deaths.isEmpty() && now - deaths.peekFirst() > window) {
+      deaths.removeFirst();
+    }
+    if (deaths.size() > config.maxRestarts() && broken == null) {
+      broken = new PoolBrokenException("process pool '" + poolName + "' is BROKEN: "
+          + deaths.size() + " worker failures within " + config.restartWindow().toSeconds()
+          + " s, more than its restart limit of " + config.maxRestarts() + "; last: "
+          + cause.getMessage(), cause);
+    }
+  }
+
+  /** Why the pool is BROKEN, or null. */
+  PoolBrokenException broken() {
+    lock.lock();
+    try {
+      return broken;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  int liveCount() {
+    lock.lock();
+    try {
+      return live.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  List<Long> pids() {
+    lock.lock();
+    try {
+      return live.stream().map(w -> w.pid).toList();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- spawning
+
+  private void spawnLocked() {
+    starting++;
+    Thread t = Thread.ofVirtual().name("gearbox-" + poolName + "-spawn").unstarted(this::spawn);
+    spawners.add(t);
+    t.start();
+  }
+
+  private void spawn() {
+    Worker w = null;
+    Throwable failure = null;
+    try {
+      w = start();
+    } catch (Throwable t) {
+      failure = t;
+    }
+    lock.lock();
+    try {
+      starting--;
+      spawners.remove(Thread.currentThread());
+      if (w != null && !closed) {
+        live.add(w);
+        idle.addLast(w);
+        spawned.incrementAndGet();
+      } else if (w != null) {
+        w.kill(); // closed meanwhile
+        reapLater(w);
+      } else if (!closed) {
+        spawnFailures.incrementAndGet();
+        WorkerStartException e = failure instanceof WorkerStartException s ? s
+            : new WorkerStartException("worker could not be started: " + failure, failure);
+        countDeath(e);
+        if (broken == null && live.isEmpty() && starting == 0) {
+          broken = new PoolBrokenException("process pool '" + poolName + "' is BROKEN: no worker"
+              + " is running and a new one could not be started: " + e.getMessage(), e);
+        }
+        if (broken == null && live.size() + starting < config.workers()) {
+          spawnLocked();
+        }
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void reapLater(Worker w) {
+    Thread.ofVirtual().name("gearbox-" + poolName + "-reap").start(() -> {
+      try {
+        w.process.waitFor();
+        w.joinThreads(2000);
+      } catch (InterruptedException ignored) {
+        // best effort
+      }
+    });
+  }
+
+  /** Starts one worker and waits for its handshake. */
+  private Worker start() throws Exception {
+    int id = workerIds.incrementAndGet();
+    CompletableFuture<Frames> handshake = new CompletableFuture<>();
+    handshakes.put(id, handshake);
+    List<String> cmd = new ArrayList<>(command);
+    cmd.add(socket.toString());
+    cmd.add(Integer.toString(id));
+    cmd.add(poolName);
+    long t0 = System.nanoTime();
+    Process process;
+    try {
+      process = new ProcessBuilder(cmd).start();
+    } catch (IOException e) {
+      handshakes.remove(id);
+      throw new WorkerStartException("worker could not be started: " + e.getMessage()
+          + " (command: " + cmd.getFirst() + ")", e);
+    }
+    Worker w = new Worker(id, process, poolName, console);
+    w.startDrains();
+    try {
+      OutputStream stdin = process.getOutputStream();
+      stdin.write((secret + "\n").getBytes(StandardCharsets.US_ASCII));
+      stdin.flush(); // kept open: the worker halts when it closes, i.e. when this JVM dies
+    } catch (IOException e) {
+      // it died already; the wait below reports how
+    }
+    try {
+      CompletableFuture.anyOf(handshake, process.onExit())
+          .get(config.spawnTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      // reported below
+    } catch (ExecutionException e) {
+      // closed while starting
+    } finally {
+      handshakes.remove(id);
+    }
+    Frames frames = handshake.isDone() && !handshake.isCompletedExceptionally() ? handshake.join() : null;
+    if (frames == null) {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+      w.joinThreads(1000);
+      String why = process.isAlive() ? "did not connect within " + config.spawnTimeout().toSeconds() + " s"
+          : "exited with " + WorkerCrashedException.describeExit(process.exitValue())
+              + " before its handshake";
+      List<String> tail = w.tail();
+      throw new WorkerStartException("worker " + id + " (pid " + process.pid() + ") could not be started:"
+          + " it " + why + (tail.isEmpty() ? "" : "; its output: " + String.join(" | ", tail)), null);
+    }
+    spawnNanos.addAndGet(System.nanoTime() - t0);
+    w.attach(frames, requests, this, staleResults);
+    return w;
+  }
+
+  // ---------------------------------------------------------------- accepting and handshakes
+
+  private void acceptLoop() {
+    while (true) {
+      SocketChannel c;
+      try {
+        c = server.accept();
+      } catch (IOException e) {
+        return; // closed
+      }
+      Thread.ofVirtual().name("gearbox-" + poolName + "-handshake").start(() -> handshake(c));
+    }
+  }
+
+  private void handshake(SocketChannel c) {
+    Frames frames = new Frames(c);
+    java.util.concurrent.atomic.AtomicBoolean authenticated = new java.util.concurrent.atomic.AtomicBoolean();
+    // a client that connects and stays silent is cut off; none blocks a thread for long
+    CompletableFuture.delayedExecutor(HANDSHAKE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).execute(() -> {
+      if (!authenticated.get()) {
+        frames.close();
+      }
+    });
+    try {
+      byte[] nonce = Auth.nonce();
+      frames.write(Frames.CHALLENGE, 0, nonce);
+      Frames.Frame hello = frames.read();
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(hello.payload()));
+      if (hello.type() != Frames.HELLO || in.readInt() != Frames.MAGIC) {
+        throw new IOException("not a Gearbox worker");
+      }
+      int version = in.readInt();
+      if (version != Frames.VERSION) {
+        throw new IOException("protocol version " + version + ", expected " + Frames.VERSION);
+      }
+      long pid = in.readLong();
+      int workerId = in.readInt();
+      byte[] workerNonce = in.readNBytes(Auth.NONCE_BYTES);
+      byte[] mac = in.readNBytes(32);
+      if (!Auth.same(mac, Auth.mac(secret, "worker", nonce, workerId, pid))) {
+        throw new IOException("authentication failed");
+      }
+      CompletableFuture<Frames> waiting = handshakes.get(workerId);
+      if (waiting == null) {
+        throw new IOException("no worker " + workerId + " is starting");
+      }
+      frames.write(Frames.WELCOME, 0, Auth.mac(secret, "parent", workerNonce, workerId, pid), welcomeConfig);
+      frames.maxFrame(config.maxFrameBytes());
+      authenticated.set(true);
+      if (!waiting.complete(frames)) {
+        frames.close();
+      }
+    } catch (IOException | RuntimeException e) {
+      rejectedConnections.incrementAndGet();
+      frames.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  /**
+   * Stops every worker: asks each to exit, then terminates and finally kills the ones that do not,
+   * and waits for every process and thread. Idempotent.
+   */
+  void close() {
+    List<Worker> all;
+    List<Thread> spawning;
+    lock.lock();
+    try {
+      closed = true;
+      all = new ArrayList<>(live);
+      live.clear();
+      idle.clear();
+      spawning = new ArrayList<>(spawners);
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    handshakes.values().forEach(f -> f.completeExceptionally(new PoolClosedException("closed")));
+    for (Worker w : all) {
+      w.expectedExit = true;
+      try {
+        if (w.frames() != null) {
+          w.frames().write(Frames.SHUTDOWN, 0);
+        }
+      } catch (IOException ignored) {
+        // already gone
+      }
+    }
+    boolean interrupted = false;
+    for (Worker w : all) {
+      try {
+        if (!w.process.waitFor(2, TimeUnit.SECONDS)) {
+          w.process.destroy();
+          if (!w.process.waitFor(2, TimeUnit.SECONDS)) {
+            w.process.destroyForcibly();
+            w.process.waitFor();
+          }
+        }
+      } catch (InterruptedException e) {
+        interrupted = true;
+        w.process.destroyForcibly();
+      }
+    }
+    for (Thread t : spawning) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    try {
+      server.close();
+      acceptor.join(5000);
+    } catch (IOException | InterruptedException e) {
+      interrupted |= e instanceof InterruptedException;
+    }
+    for (Worker w : all) {
+      try {
+        w.process.waitFor();
+        w.joinThreads(5000);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    try {
+      Files.deleteIfExists(socket);
+      Files.deleteIfExists(dir);
+    } catch (IOException ignored) {
+      // a temp directory left behind is harmless
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Whether close() has run. */
+  boolean isClosed() {
+    lock.lock();
+    try {
+      return closed;
+    } finally {
+      lock.unlock();
+    }
+  }
+}
