@@ -170,7 +170,7 @@ public final class MatrixCommand implements Callable<Integer> {
       params.put("cpu_scale", scale);
       ArrayNode flags = params.putArray("jvm_args");
       args(JVM_ARGS).forEach(flags::add);
-      doc.set("machine", Report.machine());
+      doc.putObject("machine"); // filled in at the end: its load average is the run's
 
       out.println(style.bold("gearbox matrix: the seed's decision matrix, measured on this machine"));
       out.println(style.dim(String.format(Locale.ROOT,
@@ -224,6 +224,7 @@ public final class MatrixCommand implements Callable<Integer> {
       err.println("gearbox: matrix: could not start the local latency server: " + e.getMessage());
       return 1;
     }
+    doc.set("machine", Report.machine());
     doc.put("finished", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     doc.put("seconds", Math.round((System.nanoTime() - start) / 1e8) / 10.0);
     out.println(style.dim(String.format(Locale.ROOT, "done in %.1f s", (System.nanoTime() - start) / 1e9)));
