@@ -198,7 +198,8 @@ public final class MatrixCommand implements Callable<Integer> {
       int number = 0;
       for (Row row : rows) {
         number++;
-        Harness harness = new Harness(row.workload(), args(JVM_ARGS), progress);
+        Harness harness = new Harness(row.workload(), args(JVM_ARGS), progress,
+            timeLimit(sizes, sizes.warmup() + row.runs()));
         List<StrategyResult> results = new ArrayList<>();
         for (Job job : plans.get(row)) {
           results.add(harness.run(job));
@@ -210,7 +211,8 @@ public final class MatrixCommand implements Callable<Integer> {
       }
       doc.set("rows", rowsJson);
 
-      Harness memoryHarness = new Harness("memory", args(MEMORY_JVM_ARGS), progress);
+      Harness memoryHarness = new Harness("memory", args(MEMORY_JVM_ARGS), progress,
+          timeLimit(sizes, 1));
       List<StrategyResult> memory = new ArrayList<>();
       for (Job job : memoryJobs) {
         memory.add(memoryHarness.run(job));
@@ -343,6 +345,16 @@ public final class MatrixCommand implements Callable<Integer> {
       jobs.add(new Job(row.variant(), tool, row.params(), sizes.warmup(), row.runs(), false));
     }
     return jobs;
+  }
+
+  /**
+   * How long one tool's JVM may take: its runs at the longest a run may be expected to take, plus
+   * time to start. A tool that stalls past it is killed and reported as failed, so the command
+   * stays near its budget whatever one pool does.
+   */
+  static Duration timeLimit(Sizes sizes, int runs) {
+    Duration limit = sizes.skipOver().multipliedBy(runs).plusSeconds(10);
+    return limit.compareTo(Duration.ofSeconds(30)) < 0 ? Duration.ofSeconds(30) : limit;
   }
 
   private static void leftOut(ArrayNode missing, String tool, String reason, Double bound) {
