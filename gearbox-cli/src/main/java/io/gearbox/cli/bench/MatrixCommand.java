@@ -84,7 +84,7 @@ public final class MatrixCommand implements Callable<Integer> {
       int scaleTasks, long scaleLatencyMs,
       int sharedTasks, int sharedUpdates, int sharedKeys, int sharedWork,
       int memoryTasks,
-      int warmup, int runs, int scaleRuns,
+      int warmup, int runs, int scaleWarmup, int scaleRuns,
       Duration skipOver) {}
 
   static final Sizes FULL = new Sizes(
@@ -93,9 +93,10 @@ public final class MatrixCommand implements Callable<Integer> {
       4, 50,
       10_000, 100,
       16, 40_000, 1024, 256,
-      // 2,000, not 10,000: starting 10,000 platform threads took 20-30 s here on its own
-      2_000,
-      1, 3, 1,
+      // 5,000, not 10,000: starting 10,000 platform threads took 20-30 s here on its own
+      5_000,
+      // the high-scale row: one cold run per tool (its runs take seconds each)
+      1, 2, 0, 1,
       Duration.ofSeconds(10));
 
   static final Sizes QUICK = new Sizes(
@@ -105,7 +106,7 @@ public final class MatrixCommand implements Callable<Integer> {
       1_000, 20,
       4, 5_000, 1024, 256,
       200,
-      0, 1, 1,
+      0, 1, 0, 1,
       Duration.ofSeconds(3));
 
   /**
@@ -119,6 +120,7 @@ public final class MatrixCommand implements Callable<Integer> {
    * @param tasks tasks per run
    * @param latencyMs how long each fetch waits (I/O rows), or -1
    * @param params the child's parameters
+   * @param warmup unmeasured runs per tool first, in the same JVM
    * @param runs measured runs per tool
    * @param seedSays the seed's Python answer
    * @param seedWhy the seed's reason
@@ -126,7 +128,7 @@ public final class MatrixCommand implements Callable<Integer> {
    */
   record Row(
       String id, String title, String workload, String variant, String what, int tasks,
-      long latencyMs, Map<String, String> params, int runs,
+      long latencyMs, Map<String, String> params, int warmup, int runs,
       String seedSays, String seedWhy, Set<String> seedTools) {}
 
   /**
@@ -175,9 +177,10 @@ public final class MatrixCommand implements Callable<Integer> {
       out.println(style.bold("gearbox matrix: the seed's decision matrix, measured on this machine"));
       out.println(style.dim(String.format(Locale.ROOT,
           "%d cores, Java %s; each tool in a JVM of its own (%s), %d warm-up + %d measured runs "
-              + "(the median counts); fetches go to %s (no internet)%s",
+              + "(the median counts; high-scale: %d + %d); fetches go to %s (no internet)%s",
           Runtime.getRuntime().availableProcessors(), Runtime.version(), JVM_ARGS, sizes.warmup(),
-          sizes.runs(), server.uri(), quick ? "; --quick sizes" : "")));
+          sizes.runs(), sizes.scaleWarmup(), sizes.scaleRuns(), server.uri(),
+          quick ? "; --quick sizes" : "")));
       out.flush();
 
       // plan every job first, so the progress display knows the total
@@ -199,7 +202,7 @@ public final class MatrixCommand implements Callable<Integer> {
       for (Row row : rows) {
         number++;
         Harness harness = new Harness(row.workload(), args(JVM_ARGS), progress,
-            timeLimit(sizes, sizes.warmup() + row.runs()));
+            timeLimit(sizes, row.warmup() + row.runs()));
         List<StrategyResult> results = new ArrayList<>();
         for (Job job : plans.get(row)) {
           results.add(harness.run(job));
@@ -255,19 +258,19 @@ public final class MatrixCommand implements Callable<Integer> {
         s.cpuTasks(), -1,
         params("scale", String.valueOf(scale * s.cpuTasks() / 10.0), "tasks", s.cpuTasks(),
             "threads", s.cpuTasks()),
-        s.runs(), "multiprocessing", "bypasses the GIL, uses all cores", Set.of("processes")));
+        s.warmup(), s.runs(), "multiprocessing", "bypasses the GIL, uses all cores", Set.of("processes")));
     rows.add(new Row("many-io", "Many I/O operations (web, files)", "io", "fetch",
         String.format(Locale.ROOT, "%d fetches, each answered after %d ms", s.ioTasks(), s.ioLatencyMs()),
         s.ioTasks(), s.ioLatencyMs(),
         params("url", url + "?ms=" + s.ioLatencyMs(), "tasks", s.ioTasks(), "threads", s.ioTasks()),
-        s.runs(), "async or threading", "both wait efficiently", Set.of("virtual", "threads")));
+        s.warmup(), s.runs(), "async or threading", "both wait efficiently", Set.of("virtual", "threads")));
     rows.add(new Row("simple-script", "Simple script, low concurrency", "io", "fetch",
         String.format(Locale.ROOT, "%d fetches, each answered after %d ms", s.scriptTasks(),
             s.scriptLatencyMs()),
         s.scriptTasks(), s.scriptLatencyMs(),
         params("url", url + "?ms=" + s.scriptLatencyMs(), "tasks", s.scriptTasks(),
             "threads", s.scriptTasks()),
-        s.runs(), "threading", "easier to write", Set.of("threads")));
+        s.warmup(), s.runs(), "threading", "easier to write", Set.of("threads")));
     rows.add(new Row("high-scale", "High-scale server (10K+ connections)", "io", "fetch",
         String.format(Locale.ROOT, "%,d connections open at once, each answered after %d ms "
             + "(threads: %,d threads)", s.scaleTasks(), s.scaleLatencyMs(),
@@ -277,7 +280,7 @@ public final class MatrixCommand implements Callable<Integer> {
         // took 18-22 s a run here, far over this command's budget
         params("url", url + "?ms=" + s.scaleLatencyMs(), "tasks", s.scaleTasks(),
             "threads", Math.min(s.scaleTasks(), 1000)),
-        s.scaleRuns(), "async", "handles 10K+ connections per thread", Set.of("virtual")));
+        s.scaleWarmup(), s.scaleRuns(), "async", "handles 10K+ connections per thread", Set.of("virtual")));
     rows.add(new Row("shared-state", "Shared state between tasks", "shared", "shared",
         String.format(Locale.ROOT, "%d tasks x %,d updates of one shared ConcurrentHashMap "
             + "(%,d keys), %d rounds of hashing before each", s.sharedTasks(), s.sharedUpdates(),
@@ -285,7 +288,7 @@ public final class MatrixCommand implements Callable<Integer> {
         s.sharedTasks(), -1,
         params("tasks", s.sharedTasks(), "updates", s.sharedUpdates(), "keys", s.sharedKeys(),
             "work", s.sharedWork(), "threads", s.sharedTasks()),
-        s.runs(), "threading", "easier than multiprocessing", Set.of("threads", "virtual", "cpu")));
+        s.warmup(), s.runs(), "threading", "easier than multiprocessing", Set.of("threads", "virtual", "cpu")));
     return rows;
   }
 
@@ -342,7 +345,7 @@ public final class MatrixCommand implements Callable<Integer> {
             "not run: at least %,.0f s a run (%s)", bound, boundReason(row, tool)), bound);
         continue;
       }
-      jobs.add(new Job(row.variant(), tool, row.params(), sizes.warmup(), row.runs(), false));
+      jobs.add(new Job(row.variant(), tool, row.params(), row.warmup(), row.runs(), false));
     }
     return jobs;
   }
@@ -402,6 +405,8 @@ public final class MatrixCommand implements Callable<Integer> {
     json.put("row", row.id());
     json.put("title", row.title());
     json.put("workload", row.what());
+    json.put("warmup", row.warmup());
+    json.put("runs", row.runs());
     ArrayNode rows = results.isEmpty() ? Report.JSON.createArrayNode()
         : (ArrayNode) Report.document(row.workload(), Report.JSON.createObjectNode(), results)
             .path("results");
