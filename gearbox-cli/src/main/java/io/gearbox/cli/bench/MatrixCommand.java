@@ -357,7 +357,7 @@ public final class MatrixCommand implements Callable<Integer> {
    */
   static Duration timeLimit(Sizes sizes, int runs) {
     Duration limit = sizes.skipOver().multipliedBy(runs).plusSeconds(10);
-    return limit.compareTo(Duration.ofSeconds(30)) < 0 ? Duration.ofSeconds(30) : limit;
+    return limit.compareTo(Duration.ofSeconds(20)) < 0 ? Duration.ofSeconds(20) : limit;
   }
 
   private static void leftOut(ArrayNode missing, String tool, String reason, Double bound) {
