@@ -379,13 +379,18 @@ public final class Router extends AbstractExecutorService implements Routing {
   private static final class Running {
     final RoutedRun run;
     final RouteState route;
-    /** When the thread was last seen not runnable (or started); read and written by the watcher. */
+    final long started;
+    // read and written by the watcher only
+    /** When the thread was last seen not runnable (or started). */
     long lastParked;
+    /** Whether the previous look saw it runnable. */
+    boolean seenRunnable;
     boolean reported;
 
     Running(RoutedRun run, RouteState route, long started) {
       this.run = run;
       this.route = route;
+      this.started = started;
       this.lastParked = started;
     }
   }
@@ -406,28 +411,42 @@ public final class Router extends AbstractExecutorService implements Routing {
     }
   }
 
+  /**
+   * One look at the running virtual tasks. Cheap by construction: a task younger than the
+   * threshold cannot be a hog yet and is skipped without a look; an older one costs one
+   * {@link Thread#getState()}; a stack is taken only from a thread seen runnable on two looks in a
+   * row for longer than the threshold, and at most {@code 2 * cores + 2} stacks per look (a burst
+   * of thousands of threads woken at once, all runnable and waiting for a carrier, must not turn
+   * the detector into the hog). Times are read per thread, so a slow look cannot stretch one.
+   */
   private void scan() {
-    long now = System.nanoTime();
+    int stackBudget = 2 * cores + 2;
     for (Map.Entry<Thread, Running> entry : running.entrySet()) {
-      Thread thread = entry.getKey();
       Running r = entry.getValue();
-      if (r.reported) {
+      long now = System.nanoTime();
+      if (r.reported || now - r.started < thresholdNanos) {
         continue;
       }
+      Thread thread = entry.getKey();
       if (thread.getState() != Thread.State.RUNNABLE) {
         r.lastParked = now;
+        r.seenRunnable = false;
         continue;
       }
+      boolean twice = r.seenRunnable;
+      r.seenRunnable = true;
       long held = now - r.lastParked;
-      if (held < thresholdNanos) {
+      if (!twice || held < thresholdNanos || stackBudget == 0) {
         continue;
       }
+      stackBudget--;
       StackTraceElement[] stack = thread.getStackTrace();
       if (running.get(thread) != r || stack.length == 0) {
         continue; // finished meanwhile
       }
       if (parking(stack)) {
-        r.lastParked = now; // unmounted, waiting to be scheduled again after a park
+        r.lastParked = System.nanoTime(); // unmounted, waiting for a carrier after a park
+        r.seenRunnable = false;
         continue;
       }
       r.reported = true;
