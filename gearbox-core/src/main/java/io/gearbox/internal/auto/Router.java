@@ -24,7 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -43,10 +43,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *       route and to the sizing average.
  *   <li>{@code virtual}: a thread-per-task executor of virtual threads. Each run is registered in
  *       {@code running} while its code runs, for the carrier-hog detector.
- *   <li>{@code probe}: platform threads over a {@link SynchronousQueue}: a probe never waits in a
- *       queue (it would measure nothing useful and hold up the key's other runs); when every
- *       probe thread is busy the run just goes to its route. A probe reads the thread's CPU clock
- *       and allocation counter around the run.
+ *   <li>{@code probe}: a few platform threads, as many as {@code probeSlots} permits. A run
+ *       becomes a probe only if it gets a permit at once, so a probe never waits behind another
+ *       (it would hold up the key's other runs); without one the run just goes to its route.
+ *       (A {@code SynchronousQueue} did the same by rejecting, but a rejection builds an
+ *       exception and a message: thousands per second in a burst of submits.) A probe reads the
+ *       thread's CPU clock and allocation counter around the run.
  * </ul>
  * Tasks asking for isolation (or keys routed to PROCESSES) run, adapted, as a virtual thread that
  * submits them to the isolation pool and waits; a cancel interrupts the waiter, which cancels the
@@ -76,6 +78,7 @@ public final class Router extends AbstractExecutorService implements Routing {
   private final AtomicLong routeSeq = new AtomicLong();
   private final CpuSide cpu;
   private final ThreadPoolExecutor probe;
+  private final Semaphore probeSlots;
   private final ExecutorService virtual;
   private final Map<Thread, Running> running = new ConcurrentHashMap<>();
   private final ArrayDeque<CarrierHog> hogs = new ArrayDeque<>(); // guarded by itself
@@ -96,8 +99,11 @@ public final class Router extends AbstractExecutorService implements Routing {
     String prefix = "gearbox-" + name + "-";
     int threads = config.cpuThreads() > 0 ? config.cpuThreads() : cores;
     this.cpu = new CpuSide(threads, Thread.ofPlatform().name(prefix + "cpu-", 1).factory());
-    this.probe = new ThreadPoolExecutor(0, Math.max(2, cores), 2, TimeUnit.SECONDS,
-        new SynchronousQueue<>(), Thread.ofPlatform().name(prefix + "probe-", 1).factory());
+    int probeThreads = Math.max(2, cores);
+    this.probeSlots = new Semaphore(probeThreads);
+    this.probe = new ThreadPoolExecutor(probeThreads, probeThreads, 2, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), Thread.ofPlatform().name(prefix + "probe-", 1).factory());
+    probe.allowCoreThreadTimeOut(true);
     this.virtual = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name(prefix + "virtual-", 1).factory());
     this.thresholdNanos = config.hogThreshold().toNanos();
@@ -206,16 +212,18 @@ public final class Router extends AbstractExecutorService implements Routing {
     RouteState route = (RouteState) run.routeTag();
     RouteState.Side side = route.choose(config.probeRuns(), config.reprobeEvery());
     if (side == RouteState.Side.PROBE) {
-      try {
-        probe.execute(() -> probeRun(run, route));
-        return;
-      } catch (RejectedExecutionException busyOrShut) {
-        route.probesInFlight.decrementAndGet();
-        if (probe.isShutdown()) {
-          throw busyOrShut;
+      if (probeSlots.tryAcquire()) {
+        try {
+          probe.execute(() -> probeRun(run, route));
+          return;
+        } catch (RejectedExecutionException shutDown) {
+          probeSlots.release();
+          route.probesInFlight.decrementAndGet();
+          throw shutDown;
         }
-        side = route.target() == PoolKind.CPU ? RouteState.Side.CPU : RouteState.Side.VIRTUAL;
       }
+      route.probesInFlight.decrementAndGet(); // every probe thread is busy: run it on its route
+      side = route.target() == PoolKind.CPU ? RouteState.Side.CPU : RouteState.Side.VIRTUAL;
     }
     if (side == RouteState.Side.CPU) {
       cpu.execute(run);
@@ -244,6 +252,7 @@ public final class Router extends AbstractExecutorService implements Routing {
         }
       } finally {
         route.probesInFlight.decrementAndGet();
+        probeSlots.release();
       }
     }
   }
