@@ -161,7 +161,9 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
       return;
     }
     long start = System.nanoTime();
-    CpuClock.Sampler sampler = pool.measuresCpu() ? CpuClock.sampler() : null;
+    // never on a virtual thread (the auto pool runs some there): it would read -1 anyway, after
+    // creating a thread-local sampler for a thread that runs one task
+    CpuClock.Sampler sampler = pool.measuresCpu() && !me.isVirtual() ? CpuClock.sampler() : null;
     long cpuStart = sampler != null && sampler.measureNext() ? CpuClock.currentThreadCpuNanos() : -1;
     T result = null;
     Throwable failure = null;

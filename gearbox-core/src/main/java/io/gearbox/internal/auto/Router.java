@@ -24,7 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -43,10 +43,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *       route and to the sizing average.
  *   <li>{@code virtual}: a thread-per-task executor of virtual threads. Each run is registered in
  *       {@code running} while its code runs, for the carrier-hog detector.
- *   <li>{@code probe}: platform threads over a {@link SynchronousQueue}: a probe never waits in a
- *       queue (it would measure nothing useful and hold up the key's other runs); when every
- *       probe thread is busy the run just goes to its route. A probe reads the thread's CPU clock
- *       and allocation counter around the run.
+ *   <li>{@code probe}: a few platform threads, as many as {@code probeSlots} permits. A run
+ *       becomes a probe only if it gets a permit at once, so a probe never waits behind another
+ *       (it would hold up the key's other runs); without one the run just goes to its route.
+ *       (A {@code SynchronousQueue} did the same by rejecting, but a rejection builds an
+ *       exception and a message: thousands per second in a burst of submits.) A probe reads the
+ *       thread's CPU clock and allocation counter around the run.
  * </ul>
  * Tasks asking for isolation (or keys routed to PROCESSES) run, adapted, as a virtual thread that
  * submits them to the isolation pool and waits; a cancel interrupts the waiter, which cancels the
@@ -76,6 +78,7 @@ public final class Router extends AbstractExecutorService implements Routing {
   private final AtomicLong routeSeq = new AtomicLong();
   private final CpuSide cpu;
   private final ThreadPoolExecutor probe;
+  private final Semaphore probeSlots;
   private final ExecutorService virtual;
   private final Map<Thread, Running> running = new ConcurrentHashMap<>();
   private final ArrayDeque<CarrierHog> hogs = new ArrayDeque<>(); // guarded by itself
@@ -96,8 +99,11 @@ public final class Router extends AbstractExecutorService implements Routing {
     String prefix = "gearbox-" + name + "-";
     int threads = config.cpuThreads() > 0 ? config.cpuThreads() : cores;
     this.cpu = new CpuSide(threads, Thread.ofPlatform().name(prefix + "cpu-", 1).factory());
-    this.probe = new ThreadPoolExecutor(0, Math.max(2, cores), 2, TimeUnit.SECONDS,
-        new SynchronousQueue<>(), Thread.ofPlatform().name(prefix + "probe-", 1).factory());
+    int probeThreads = Math.max(2, cores);
+    this.probeSlots = new Semaphore(probeThreads);
+    this.probe = new ThreadPoolExecutor(probeThreads, probeThreads, 2, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), Thread.ofPlatform().name(prefix + "probe-", 1).factory());
+    probe.allowCoreThreadTimeOut(true);
     this.virtual = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name(prefix + "virtual-", 1).factory());
     this.thresholdNanos = config.hogThreshold().toNanos();
@@ -206,16 +212,18 @@ public final class Router extends AbstractExecutorService implements Routing {
     RouteState route = (RouteState) run.routeTag();
     RouteState.Side side = route.choose(config.probeRuns(), config.reprobeEvery());
     if (side == RouteState.Side.PROBE) {
-      try {
-        probe.execute(() -> probeRun(run, route));
-        return;
-      } catch (RejectedExecutionException busyOrShut) {
-        route.probesInFlight.decrementAndGet();
-        if (probe.isShutdown()) {
-          throw busyOrShut;
+      if (probeSlots.tryAcquire()) {
+        try {
+          probe.execute(() -> probeRun(run, route));
+          return;
+        } catch (RejectedExecutionException shutDown) {
+          probeSlots.release();
+          route.probesInFlight.decrementAndGet();
+          throw shutDown;
         }
-        side = route.target() == PoolKind.CPU ? RouteState.Side.CPU : RouteState.Side.VIRTUAL;
       }
+      route.probesInFlight.decrementAndGet(); // every probe thread is busy: run it on its route
+      side = route.target() == PoolKind.CPU ? RouteState.Side.CPU : RouteState.Side.VIRTUAL;
     }
     if (side == RouteState.Side.CPU) {
       cpu.execute(run);
@@ -244,6 +252,7 @@ public final class Router extends AbstractExecutorService implements Routing {
         }
       } finally {
         route.probesInFlight.decrementAndGet();
+        probeSlots.release();
       }
     }
   }
@@ -379,13 +388,18 @@ public final class Router extends AbstractExecutorService implements Routing {
   private static final class Running {
     final RoutedRun run;
     final RouteState route;
-    /** When the thread was last seen not runnable (or started); read and written by the watcher. */
+    final long started;
+    // read and written by the watcher only
+    /** When the thread was last seen not runnable (or started). */
     long lastParked;
+    /** Whether the previous look saw it runnable. */
+    boolean seenRunnable;
     boolean reported;
 
     Running(RoutedRun run, RouteState route, long started) {
       this.run = run;
       this.route = route;
+      this.started = started;
       this.lastParked = started;
     }
   }
@@ -406,28 +420,42 @@ public final class Router extends AbstractExecutorService implements Routing {
     }
   }
 
+  /**
+   * One look at the running virtual tasks. Cheap by construction: a task younger than the
+   * threshold cannot be a hog yet and is skipped without a look; an older one costs one
+   * {@link Thread#getState()}; a stack is taken only from a thread seen runnable on two looks in a
+   * row for longer than the threshold, and at most {@code 2 * cores + 2} stacks per look (a burst
+   * of thousands of threads woken at once, all runnable and waiting for a carrier, must not turn
+   * the detector into the hog). Times are read per thread, so a slow look cannot stretch one.
+   */
   private void scan() {
-    long now = System.nanoTime();
+    int stackBudget = 2 * cores + 2;
     for (Map.Entry<Thread, Running> entry : running.entrySet()) {
-      Thread thread = entry.getKey();
       Running r = entry.getValue();
-      if (r.reported) {
+      long now = System.nanoTime();
+      if (r.reported || now - r.started < thresholdNanos) {
         continue;
       }
+      Thread thread = entry.getKey();
       if (thread.getState() != Thread.State.RUNNABLE) {
         r.lastParked = now;
+        r.seenRunnable = false;
         continue;
       }
+      boolean twice = r.seenRunnable;
+      r.seenRunnable = true;
       long held = now - r.lastParked;
-      if (held < thresholdNanos) {
+      if (!twice || held < thresholdNanos || stackBudget == 0) {
         continue;
       }
+      stackBudget--;
       StackTraceElement[] stack = thread.getStackTrace();
       if (running.get(thread) != r || stack.length == 0) {
         continue; // finished meanwhile
       }
       if (parking(stack)) {
-        r.lastParked = now; // unmounted, waiting to be scheduled again after a park
+        r.lastParked = System.nanoTime(); // unmounted, waiting for a carrier after a park
+        r.seenRunnable = false;
         continue;
       }
       r.reported = true;
