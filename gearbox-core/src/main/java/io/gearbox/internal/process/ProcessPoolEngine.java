@@ -250,6 +250,17 @@ public final class ProcessPoolEngine implements ProcessPool {
     }
   }
 
+  private byte[] encodeBatch(List<Object> chunk) {
+    try {
+      return Values.encodeBatch(chunk, codec);
+    } catch (NotSerializableException e) {
+      throw SerializationPaths.explain("map input", chunk, e);
+    } catch (IOException | RuntimeException e) {
+      throw new TaskNotSerializableException("map input could not be encoded: " + e,
+          chunk.getClass().getName(), "map input", e);
+    }
+  }
+
   @Override
   public <T> T invoke(Callable<T> task) {
     return submit(task).join();
@@ -403,7 +414,7 @@ public final class ProcessPoolEngine implements ProcessPool {
     byte[] body = recordReport(call, reply);
     Object value;
     try {
-      value = Values.decode(body, codec);
+      value = call.kind == Frames.CALL ? Values.decode(body, codec) : Values.decodeBatch(body, codec);
     } catch (InvalidClassException e) {
       InvalidClassException named = new InvalidClassException(e.classname,
           (status == Frames.OK ? "the result" : "the exception") + " of task " + call.taskId
@@ -564,7 +575,7 @@ public final class ProcessPoolEngine implements ProcessPool {
           while (chunk.size() < want && it.hasNext()) {
             chunk.add(it.next());
           }
-          byte[] items = encode(chunk, "map input");
+          byte[] items = encodeBatch(chunk);
           sizes.add(chunk.size());
           RemoteCall<List<Object>> call = new RemoteCall<>(ProcessPoolEngine.this, kind, pkg, fnBytes,
               items, chunk.size(), 0, null);

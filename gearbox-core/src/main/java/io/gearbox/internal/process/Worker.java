@@ -176,7 +176,8 @@ final class Worker {
       }
     }
     List<String> lines = tail();
-    boolean oom = code == 3 || lines.stream().anyMatch(l -> l.contains("OutOfMemoryError"));
+    // -XX:+ExitOnOutOfMemoryError prints "Terminating due to java.lang.OutOfMemoryError: ..."
+    boolean oom = lines.stream().anyMatch(l -> l.contains("OutOfMemoryError"));
     Death d = new Death(code, oom, lines);
     List<Pending> failed;
     synchronized (this) {
