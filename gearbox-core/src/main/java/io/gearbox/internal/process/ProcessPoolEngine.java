@@ -157,11 +157,11 @@ public final class ProcessPoolEngine implements ProcessPool {
         : Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-XX:+ExitOnOutOfMemoryError");
     cmd.add("-XX:ActiveProcessorCount=" + config.activeProcessorCount());
-    cmd.add("-Xshare:auto");
     if (config.maxHeap() != null) {
       cmd.add("-Xmx" + config.maxHeap());
     }
     cmd.addAll(config.jvmOptions());
+    cmd.add(WorkerSet.AOT_SLOT); // replaced per worker: an AOT flag, or removed
     String classPath = System.getProperty("java.class.path", "");
     String modulePath = System.getProperty("jdk.module.path");
     if (modulePath != null && !modulePath.isEmpty()) {

@@ -50,6 +50,8 @@ final class Worker {
   private Death death; // guarded by this
   /** Set when the pool itself retires or kills the worker: its end is not a crash. */
   volatile boolean expectedExit;
+  /** Whether this worker records the pool's AOT cache (written when it exits). */
+  volatile boolean recordsAot;
   /** Tasks run, for maxTasksPerWorker. Touched only by the driver holding the worker. */
   int tasksRun;
 
