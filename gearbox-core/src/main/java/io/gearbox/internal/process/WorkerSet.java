@@ -518,6 +518,7 @@ final class WorkerSet {
     for (Worker w : all) {
       try {
         w.process.waitFor();
+        w.awaitDeath(10_000); // its exit watcher has reported it
         w.joinThreads(5000);
       } catch (InterruptedException e) {
         interrupted = true;
