@@ -34,7 +34,8 @@ import tools.jackson.databind.node.ObjectNode;
     header = "Measures the process pool: worker spawn, tiny-task round trip, batched map.",
     description = {
       "%nspawn       a 1-worker pool from build() to its first result, and the worker's own",
-      "            start-to-handshake time, each against `java -version` run just before it",
+      "            start-to-handshake time, without and with an AOT cache recorded by a worker",
+      "            first, each against `java -version` run just before it",
       "round trip  submit(() -> i).join() in a loop on a warm pool: the per-task floor",
       "map         pool.map(x -> x + 1, N integers) on a warm pool: items per second",
       "Goals (issue 4): spawn <= 1.5x java -version; round trip <= 50 us; map >= 1,000,000/s.%n",
@@ -86,20 +87,47 @@ final class ProcessBench implements Callable<Integer> {
     Style style = bench != null ? bench.style() : Style.PLAIN;
     int w = workers != null ? workers : Runtime.getRuntime().availableProcessors();
 
+    // An AOT cache recorded by one worker's life, then used by later ones (if the JVM can: it
+    // records caches only for class paths of jar files).
+    Path aot = Files.createTempFile("gearbox-worker-", ".aot");
+    Files.delete(aot);
+    try (ProcessPool recorder = Gearbox.processBuilder().workers(1).replayOutput(false)
+        .aotCache(aot).build()) {
+      for (int i = 0; i < 100; i++) {
+        recorder.invoke(new Tiny(i));
+      }
+      recorder.map((Integer x) -> x + 1, List.of(1, 2, 3)).toList();
+    }
+    boolean aotAvailable = Files.isRegularFile(aot) && Files.size(aot) > 0;
+
     long[] javaVersion = new long[spawns];
     long[] firstResult = new long[spawns];
     long[] handshake = new long[spawns];
-    for (int i = 0; i < spawns; i++) {
-      javaVersion[i] = javaVersionNanos();
-      long t0 = System.nanoTime();
-      try (ProcessPool pool = Gearbox.processBuilder().workers(1).replayOutput(false).build()) {
-        pool.invoke(new Tiny(i));
-        firstResult[i] = System.nanoTime() - t0;
-        handshake[i] = pool.processStats().meanSpawnNanos();
+    long[] aotHandshake = new long[spawns];
+    try {
+      for (int i = 0; i < spawns; i++) {
+        javaVersion[i] = javaVersionNanos();
+        long t0 = System.nanoTime();
+        try (ProcessPool pool = Gearbox.processBuilder().workers(1).replayOutput(false).build()) {
+          pool.invoke(new Tiny(i));
+          firstResult[i] = System.nanoTime() - t0;
+          handshake[i] = pool.processStats().meanSpawnNanos();
+        }
+        if (aotAvailable) {
+          try (ProcessPool pool = Gearbox.processBuilder().workers(1).replayOutput(false)
+              .aotCache(aot).build()) {
+            pool.invoke(new Tiny(i));
+            aotHandshake[i] = pool.processStats().meanSpawnNanos();
+          }
+        }
+        out.printf(Locale.ROOT, "  spawn %d/%d: java -version %.0f ms, worker handshake %.0f ms%s,"
+                + " first result %.0f ms%n", i + 1, spawns, javaVersion[i] / 1e6, handshake[i] / 1e6,
+            aotAvailable ? String.format(Locale.ROOT, " (%.0f ms with the AOT cache)", aotHandshake[i] / 1e6) : "",
+            firstResult[i] / 1e6);
+        out.flush();
       }
-      out.printf(Locale.ROOT, "  spawn %d/%d: java -version %.0f ms, worker handshake %.0f ms, first result %.0f ms%n",
-          i + 1, spawns, javaVersion[i] / 1e6, handshake[i] / 1e6, firstResult[i] / 1e6);
-      out.flush();
+    } finally {
+      Files.deleteIfExists(aot);
     }
 
     double[] rtMicros = new double[runs];
@@ -136,6 +164,10 @@ final class ProcessBench implements Callable<Integer> {
     table.row("java -version", fmt(jv) + " ms", "", "");
     table.row("worker start to handshake", fmt(hs) + " ms", "<= " + fmt(1.5 * jv) + " ms",
         verdict(style, hs <= 1.5 * jv, hs / jv));
+    double aotHs = aotAvailable ? median(aotHandshake) / 1e6 : -1;
+    table.row("  with an AOT cache (JEP 483)", aotAvailable ? fmt(aotHs) + " ms" : "n/a",
+        aotAvailable ? "<= " + fmt(1.5 * jv) + " ms" : "",
+        aotAvailable ? verdict(style, aotHs <= 1.5 * jv, aotHs / jv) : "class path has directories");
     table.row("pool build to first result", fmt(fr) + " ms", "", String.format(Locale.ROOT, "%.2fx java -version", fr / jv));
     table.row("tiny task round trip", String.format(Locale.ROOT, "%.1f us", rt), "<= 50 us", verdict(style, rt <= 50, -1));
     table.row("map, " + items + " tiny items", String.format(Locale.ROOT, "%,.0f /s", rate), ">= 1,000,000 /s",
@@ -153,6 +185,11 @@ final class ProcessBench implements Callable<Integer> {
       doc.put("workers", w);
       doc.put("java_version_ms", jv);
       doc.put("handshake_ms", hs);
+      if (aotAvailable) {
+        doc.put("aot_handshake_ms", aotHs);
+      } else {
+        doc.putNull("aot_handshake_ms");
+      }
       doc.put("first_result_ms", fr);
       doc.put("round_trip_us", rt);
       doc.put("map_items_per_s", rate);

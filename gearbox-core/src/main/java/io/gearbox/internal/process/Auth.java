@@ -15,20 +15,33 @@ import java.util.HexFormat;
 public final class Auth {
 
   static final int NONCE_BYTES = 32;
-  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final class Holder {
+    static final SecureRandom RANDOM = new SecureRandom();
+  }
 
   private Auth() {}
 
   /** A new random secret, as hex (it travels over the worker's stdin, never its command line). */
   static String newSecret() {
     byte[] b = new byte[32];
-    RANDOM.nextBytes(b);
+    Holder.RANDOM.nextBytes(b);
     return HexFormat.of().formatHex(b);
   }
 
+  /**
+   * A fresh random nonce: from {@code /dev/urandom} where it exists (a worker then needs no
+   * SecureRandom provider at start-up), else from SecureRandom.
+   */
   static byte[] nonce() {
     byte[] b = new byte[NONCE_BYTES];
-    RANDOM.nextBytes(b);
+    try (java.io.InputStream in = new java.io.FileInputStream("/dev/urandom")) {
+      if (in.readNBytes(b, 0, b.length) == b.length) {
+        return b;
+      }
+    } catch (java.io.IOException e) {
+      // not Linux or BSD: fall through
+    }
+    Holder.RANDOM.nextBytes(b);
     return b;
   }
 

@@ -288,10 +288,11 @@ public final class WorkerMain {
     long wall = System.nanoTime() - w0;
     long cpu = Clock.THREADS.getCurrentThreadCpuTime() - c0;
     byte status = error == null ? Frames.OK : Frames.THREW;
+    boolean batch = f.payload().length > 4 && f.payload()[4] != Frames.CALL;
     byte[] body;
     if (error == null) {
       try {
-        body = Values.encode(value, codec);
+        body = batch ? Values.encodeBatch((List<?>) value, codec) : Values.encode(value, codec);
       } catch (Throwable t) {
         status = Frames.THREW;
         body = encodeThrowable(t instanceof java.io.NotSerializableException && value != null
@@ -317,7 +318,7 @@ public final class WorkerMain {
   @SuppressWarnings("unchecked")
   private Object runBatch(byte kind, byte[] fnBytes, byte[] itemBytes) throws Exception {
     Function<Object, Object> fn = (Function<Object, Object>) codec.decode(fnBytes);
-    List<Object> items = (List<Object>) codec.decode(itemBytes);
+    List<Object> items = (List<Object>) Values.decodeBatch(itemBytes, codec);
     ArrayList<Object> out = new ArrayList<>(items.size());
     for (Object item : items) {
       if (Thread.currentThread().isInterrupted()) {
