@@ -410,7 +410,8 @@ public final class MatrixCommand implements Callable<Integer> {
     ArrayNode rows = results.isEmpty() ? Report.JSON.createArrayNode()
         : (ArrayNode) Report.document(row.workload(), Report.JSON.createObjectNode(), results)
             .path("results");
-    Verdict v = verdict(row, rows);
+    double load = loadAverage();
+    Verdict v = verdict(row, rows, load);
     json.put("winner", v.winner());
     json.put("runner_up", v.runnerUp());
     putNumber(json, "speedup_vs_sequential", v.vsSequential());
@@ -424,6 +425,11 @@ public final class MatrixCommand implements Callable<Integer> {
     json.put("best_fixed", v.bestFixed());
     json.put("agrees", v.agrees());
     json.put("why", v.why());
+    if (load >= 0) {
+      json.put("load_average", load);
+    } else {
+      json.putNull("load_average");
+    }
     json.set("left_out", missing);
     json.set("results", rows);
     return json;
@@ -445,6 +451,15 @@ public final class MatrixCommand implements Callable<Integer> {
   }
 
   static Verdict verdict(Row row, ArrayNode results) {
+    return verdict(row, results, -1);
+  }
+
+  /**
+   * The row's verdict.
+   *
+   * @param load the machine's 1-minute load average when the row ended, or -1 if unknown
+   */
+  static Verdict verdict(Row row, ArrayNode results, double load) {
     List<JsonNode> ranked = new ArrayList<>();
     results.forEach(r -> {
       if (valid(r)) {
@@ -476,7 +491,7 @@ public final class MatrixCommand implements Callable<Integer> {
     boolean fixedTie = second != null && median(fixed.get(1)) / median(fixed.getFirst()) < TIE;
     boolean agrees = row.seedTools().contains(best)
         || (fixedTie && row.seedTools().contains(second));
-    String why = why(row, best, second, fixedTie, agrees, fixed);
+    String why = why(row, best, second, fixedTie, agrees, fixed, load);
     if (winner.equals("auto")) {
       why = "auto won: it measures each kind of task and routes it to the pool that fits. Of the "
           + "fixed tools, " + best + " did best: " + why;
@@ -485,15 +500,30 @@ public final class MatrixCommand implements Callable<Integer> {
   }
 
 
+  /** The machine's 1-minute load average, or -1 where {@code /proc/loadavg} cannot be read. */
+  static double loadAverage() {
+    String line = ProcStats.firstLine("/proc/loadavg");
+    try {
+      return line == null ? -1 : Double.parseDouble(line.strip().split("\\s+")[0]);
+    } catch (RuntimeException e) {
+      return -1;
+    }
+  }
+
   private static double median(JsonNode result) {
     return result.path("wall_s").path("median").asDouble();
   }
 
   /** One sentence: why the JVM's answer is what it is, and why it differs from Python's. */
   static String why(Row row, String winner, String runnerUp, boolean tie, boolean agrees,
-      List<JsonNode> ranked) {
+      List<JsonNode> ranked, double load) {
     int cores = Runtime.getRuntime().availableProcessors();
     if (winner.equals("sequential")) {
+      if (load > cores) {
+        return String.format(Locale.ROOT, "no pool paid for itself here, but the machine was busy "
+            + "(load %.1f on %d cores): the tools that run tasks in parallel did not get the "
+            + "other cores; run it again on a quiet machine", load, cores);
+      }
       return "no pool paid for itself here: " + switch (row.id()) {
         case "shared-state" -> "every task updates the same map, so they contend for it and "
             + "parallel updates gained nothing over one thread; threads still share the map for "
@@ -684,6 +714,12 @@ public final class MatrixCommand implements Callable<Integer> {
           r.path("agrees").asBoolean() ? "agrees" : new Table.Styled("differs", style::yellow));
     }
     table.print(out, style);
+    double load = loadAverage();
+    int cores = Runtime.getRuntime().availableProcessors();
+    if (load > cores) {
+      out.println(style.yellow(String.format(Locale.ROOT, "  note: the machine was busy (load "
+          + "%.1f on %d cores): timings are pessimistic and close rankings unreliable", load, cores)));
+    }
     JsonNode platform = memory.path("platform_thread_bytes");
     JsonNode virtual = memory.path("virtual_thread_bytes");
     if (platform.isNumber() && virtual.isNumber()) {
