@@ -165,6 +165,26 @@ class AutoPoolTest {
   }
 
   @Test
+  void route_burstSubmittedBeforeTheVerdict_movesWaitingRunsToTheCpuSide() {
+    // more busy tasks than carriers: most wait for one on their virtual thread, and those still
+    // waiting when the probes' verdict comes move to the CPU side
+    int n = 20 * Runtime.getRuntime().availableProcessors();
+    try (AutoPool pool = auto(b -> b)) {
+      List<TaskHandle<String>> handles = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        handles.add(pool.submit(() -> {
+          spin(TASK);
+          return Thread.currentThread().getName();
+        }, TaskOptions.named("burst")));
+      }
+      List<String> threads = handles.stream().map(TaskHandle::join).toList();
+      assertThat(pool.route("burst").target()).isEqualTo(PoolKind.CPU);
+      assertThat(threads).anyMatch(t -> t.startsWith("gearbox-" + pool.name() + "-cpu-"));
+      assertThat(threads).anyMatch(t -> t.startsWith("gearbox-" + pool.name() + "-virtual-"));
+    }
+  }
+
+  @Test
   void route_taskTurningFromWaitingToComputing_movesToTheCpuSide() {
     AtomicBoolean computing = new AtomicBoolean();
     // the hog threshold is out of reach: only re-probes can see the change here

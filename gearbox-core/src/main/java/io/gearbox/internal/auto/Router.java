@@ -50,7 +50,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *       exception and a message: thousands per second in a burst of submits.) A probe reads the
  *       thread's CPU clock and allocation counter around the run.
  * </ul>
- * Tasks asking for isolation (or keys routed to PROCESSES) run, adapted, as a virtual thread that
+ * A run sent to a virtual thread checks its key's route again when the thread first gets a
+ * carrier, and moves to the CPU side if the key was judged CPU-bound meanwhile: in a burst
+ * submitted before the first verdict, the virtual threads act as the queue.
+ *
+ * <p>Tasks asking for isolation (or keys routed to PROCESSES) run, adapted, as a virtual thread that
  * submits them to the isolation pool and waits; a cancel interrupts the waiter, which cancels the
  * task there.
  *
@@ -258,6 +262,17 @@ public final class Router extends AbstractExecutorService implements Routing {
   }
 
   private void virtualRun(RoutedRun run, RouteState route) {
+    if (route.fixed == null && route.target() == PoolKind.CPU) {
+      // Late binding: the key was judged CPU-bound while this thread waited for a carrier (a
+      // burst submitted before the verdict all comes here). Move the run to the CPU side rather
+      // than hold a carrier with it; if that side is shut down already, run it here.
+      try {
+        cpu.execute(run);
+        return;
+      } catch (RejectedExecutionException shutDown) {
+        // fall through
+      }
+    }
     Thread me = Thread.currentThread();
     running.put(me, new Running(run, route, System.nanoTime()));
     try {
