@@ -178,7 +178,7 @@ class AutoPoolTest {
         }, TaskOptions.named("burst")));
       }
       List<String> threads = handles.stream().map(TaskHandle::join).toList();
-      assertThat(pool.route("burst").target()).isEqualTo(PoolKind.CPU);
+      assertThat(pool.route("burst").target()).as("%s", pool.route("burst")).isEqualTo(PoolKind.CPU);
       assertThat(threads).anyMatch(t -> t.startsWith("gearbox-" + pool.name() + "-cpu-"));
       assertThat(threads).anyMatch(t -> t.startsWith("gearbox-" + pool.name() + "-virtual-"));
     }
@@ -406,6 +406,25 @@ class AutoPoolTest {
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("AutoPoolBuilder.isolation");
       assertThat(pool.stats().submitted()).isZero();
+    }
+    try (AutoPool pool = auto(b -> b.route("inProcess", PoolKind.PROCESSES))) {
+      assertThatThrownBy(() -> pool.submit(() -> 1, TaskOptions.named("inProcess")))
+          .isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
+  void route_moreKeysThanTracked_fallBackToTheClassRoute() {
+    try (AutoPool pool = auto(b -> b)) {
+      Callable<Integer> task = () -> 1;
+      int n = AutoPool.MAX_ROUTES + 10;
+      List<TaskHandle<Integer>> handles = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        handles.add(pool.submit(task, TaskOptions.named("item-" + i)));
+      }
+      handles.forEach(TaskHandle::join);
+      assertThat(pool.routes()).hasSize(AutoPool.MAX_ROUTES + 1);
+      eventually().until(() -> pool.route(task.getClass().getName()).runs() == 10);
     }
   }
 
