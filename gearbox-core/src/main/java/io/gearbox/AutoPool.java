@@ -20,13 +20,14 @@ import java.util.List;
  * <p><b>Keys.</b> Tasks are grouped by key: the {@link TaskOptions#name() name} given in their
  * options, else the class of what was submitted (for {@link #map}, the function's class; each
  * lambda in the source is its own class). Name tasks of one kind alike ({@code "fetch"}, not
- * {@code "fetch " + url}); at most {@link #MAX_ROUTES} keys are tracked, and tasks with further
- * names fall back to their class's route.
+ * {@code "fetch " + url}); at most {@link #MAX_ROUTES} names are tracked, and tasks with further
+ * names share their class's route (classes are not capped: the code bounds them).
  *
  * <p><b>Routing.</b> The first runs of a key are probes on a platform thread, where
  * {@code ThreadMXBean} gives the task's CPU time (a virtual thread reports -1 on JDK 25). Until
- * the probes are in, other runs of the key go to virtual threads. Then the key's CPU share (CPU
- * time / wall time, as a moving average) decides: at least 50% goes to the CPU side, less to
+ * the probes are in, other runs of the key go to virtual threads (a run still waiting there for a
+ * carrier when the key is judged CPU-bound moves to the CPU side). Then the key's CPU share (CPU
+ * time / wall time less run-queue time, as a moving average) decides: at least 50% goes to the CPU side, less to
  * virtual threads. Routes move again only past a hysteresis band (60% to move to the CPU side,
  * 40% to move back), so a steady workload does not flap. Keys on the CPU side are measured on
  * every run; keys on virtual threads are re-probed one run in
@@ -39,6 +40,10 @@ import java.util.List;
  * waiting of the tasks it runs, by Goetz's formula {@code cores * (1 + wait / compute)}, between
  * the cores and four times the cores, unless {@link AutoPoolBuilder#cpuThreads(int)} fixed it.
  *
+ * <p><b>Isolation.</b> A task whose options ask for isolation runs in the pool given to
+ * {@link AutoPoolBuilder#isolation}, under the key {@code "<key> [isolated]"}; without one it is
+ * refused at submit with {@link IllegalStateException}.
+ *
  * <p><b>Failure and cancellation</b> are those of every pool: a task's exception fails its handle;
  * cancel interrupts it wherever it runs; an isolated task's cancel also cancels it in the worker
  * process.
@@ -47,7 +52,7 @@ import java.util.List;
  */
 public interface AutoPool extends Pool {
 
-  /** The most keys an auto pool tracks: 1,024. */
+  /** The most task names an auto pool tracks as keys: 1,024 (class keys are not capped). */
   int MAX_ROUTES = 1024;
 
   /** {@link PoolKind#AUTO}. */

@@ -154,8 +154,8 @@ public final class AutoPoolBuilder {
   }
 
   /**
-   * Called with each carrier hog and pinning report, on the detector's thread (keep it short; an
-   * exception it throws is ignored). Reports are also kept in {@link AutoPool#carrierHogs()}.
+   * Called with each carrier hog and pinning report, on the detector's thread (for pinnings, the
+   * JFR stream's thread); keep it short; an exception it throws is ignored. Reports are also kept in {@link AutoPool#carrierHogs()}.
    */
   public AutoPoolBuilder onCarrierHog(Consumer<? super CarrierHog> listener) {
     this.hogListener = Objects.requireNonNull(listener, "listener");

@@ -5,7 +5,8 @@ import java.time.Duration;
 /**
  * Where an {@link AutoPool} sends the tasks of one key, and why: a snapshot.
  *
- * @param key the tasks' key: their name, or the class of what was submitted
+ * @param key the tasks' key: their name, or the class of what was submitted; tasks asking for
+ *     isolation have {@code " [isolated]"} appended
  * @param target where the key's tasks run now: {@link PoolKind#CPU}, {@link PoolKind#VIRTUAL}, or
  *     {@link PoolKind#PROCESSES} for tasks that asked for isolation
  * @param runs runs of the key that finished (anywhere)

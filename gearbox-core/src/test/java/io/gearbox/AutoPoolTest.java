@@ -165,6 +165,26 @@ class AutoPoolTest {
   }
 
   @Test
+  void route_burstSubmittedBeforeTheVerdict_movesWaitingRunsToTheCpuSide() {
+    // more busy tasks than carriers: most wait for one on their virtual thread, and those still
+    // waiting when the probes' verdict comes move to the CPU side
+    int n = 20 * Runtime.getRuntime().availableProcessors();
+    try (AutoPool pool = auto(b -> b)) {
+      List<TaskHandle<String>> handles = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        handles.add(pool.submit(() -> {
+          spin(TASK);
+          return Thread.currentThread().getName();
+        }, TaskOptions.named("burst")));
+      }
+      List<String> threads = handles.stream().map(TaskHandle::join).toList();
+      assertThat(pool.route("burst").target()).as("%s", pool.route("burst")).isEqualTo(PoolKind.CPU);
+      assertThat(threads).anyMatch(t -> t.startsWith("gearbox-" + pool.name() + "-cpu-"));
+      assertThat(threads).anyMatch(t -> t.startsWith("gearbox-" + pool.name() + "-virtual-"));
+    }
+  }
+
+  @Test
   void route_taskTurningFromWaitingToComputing_movesToTheCpuSide() {
     AtomicBoolean computing = new AtomicBoolean();
     // the hog threshold is out of reach: only re-probes can see the change here
@@ -386,6 +406,25 @@ class AutoPoolTest {
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("AutoPoolBuilder.isolation");
       assertThat(pool.stats().submitted()).isZero();
+    }
+    try (AutoPool pool = auto(b -> b.route("inProcess", PoolKind.PROCESSES))) {
+      assertThatThrownBy(() -> pool.submit(() -> 1, TaskOptions.named("inProcess")))
+          .isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
+  void route_moreKeysThanTracked_fallBackToTheClassRoute() {
+    try (AutoPool pool = auto(b -> b)) {
+      Callable<Integer> task = () -> 1;
+      int n = AutoPool.MAX_ROUTES + 10;
+      List<TaskHandle<Integer>> handles = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        handles.add(pool.submit(task, TaskOptions.named("item-" + i)));
+      }
+      handles.forEach(TaskHandle::join);
+      assertThat(pool.routes()).hasSize(AutoPool.MAX_ROUTES + 1);
+      eventually().until(() -> pool.route(task.getClass().getName()).runs() == 10);
     }
   }
 

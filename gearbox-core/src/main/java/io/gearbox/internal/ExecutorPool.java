@@ -38,7 +38,8 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * The engine behind the {@code threads}, {@code virtual} and {@code cpu} pools.
+ * The engine behind the {@code threads}, {@code virtual} and {@code cpu} pools, and behind the
+ * auto pool, whose backing executor is a {@link Routing router} that places each task.
  *
  * <h2>Implementation overview</h2>
  *

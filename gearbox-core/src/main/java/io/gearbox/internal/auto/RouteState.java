@@ -76,12 +76,8 @@ final class RouteState {
     }
     PoolKind t = target;
     if (!decided) {
-      long needed = probeRuns - measured;
-      if (probesInFlight.get() < needed) {
-        if (probesInFlight.incrementAndGet() <= needed) {
-          return Side.PROBE;
-        }
-        probesInFlight.decrementAndGet();
+      if (takeFirstProbe(probeRuns)) {
+        return Side.PROBE;
       }
     } else if (t == PoolKind.VIRTUAL && sinceProbe.incrementAndGet() >= reprobeEvery
         && probesInFlight.compareAndSet(0, 1)) {
@@ -89,6 +85,24 @@ final class RouteState {
       return Side.PROBE;
     }
     return t == PoolKind.CPU ? Side.CPU : Side.VIRTUAL;
+  }
+
+  /**
+   * Whether a run may become one of the probes still needed before the first verdict; if so, the
+   * caller holds one {@code probesInFlight} and must give it back.
+   */
+  boolean takeFirstProbe(int probeRuns) {
+    if (fixed != null || decided) {
+      return false;
+    }
+    long needed = probeRuns - measured;
+    if (probesInFlight.get() < needed) {
+      if (probesInFlight.incrementAndGet() <= needed) {
+        return true;
+      }
+      probesInFlight.decrementAndGet();
+    }
+    return false;
   }
 
   /**

@@ -50,7 +50,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *       exception and a message: thousands per second in a burst of submits.) A probe reads the
  *       thread's CPU clock and allocation counter around the run.
  * </ul>
- * Tasks asking for isolation (or keys routed to PROCESSES) run, adapted, as a virtual thread that
+ * A run sent to a virtual thread checks its key's route again when the thread first gets a
+ * carrier, and moves to the CPU side if the key was judged CPU-bound meanwhile: in a burst
+ * submitted before the first verdict, the virtual threads act as the queue; likewise, while a
+ * key still lacks probes, such a run becomes a probe if a probe thread is free, so a burst that
+ * found every probe thread busy still reaches its verdict.
+ *
+ * <p>Tasks asking for isolation (or keys routed to PROCESSES) run, adapted, as a virtual thread that
  * submits them to the isolation pool and waits; a cancel interrupts the waiter, which cancels the
  * task there.
  *
@@ -128,22 +134,17 @@ public final class Router extends AbstractExecutorService implements Routing {
     boolean isolated = options.isolated();
     String named = options.name().orElse(null);
     String classKey = keySource.getClass().getName();
-    RouteState route = lookup(named != null ? named : classKey, isolated);
-    if (route == null && named != null) {
-      route = lookup(classKey, isolated); // too many names: group by class
-    }
+    // Names are capped (a name per URL would grow without bound); classes are bounded by the
+    // code, so a task whose name finds the table full is grouped with its class.
+    RouteState route = named != null ? lookupOrCreate(named, isolated, false) : null;
     if (route == null) {
-      route = lookupOrCreate("(other keys)", isolated, true);
+      route = lookupOrCreate(classKey, isolated, true);
     }
     if (route.target() == PoolKind.PROCESSES && config.isolation() == null) {
       throw new IllegalStateException("task '" + route.key + "' must run isolated in a process, but"
           + " auto pool '" + name + "' has no isolation pool: see AutoPoolBuilder.isolation");
     }
     return route;
-  }
-
-  private RouteState lookup(String key, boolean isolated) {
-    return lookupOrCreate(key, isolated, false);
   }
 
   private RouteState lookupOrCreate(String key, boolean isolated, boolean always) {
@@ -258,6 +259,30 @@ public final class Router extends AbstractExecutorService implements Routing {
   }
 
   private void virtualRun(RoutedRun run, RouteState route) {
+    if (route.takeFirstProbe(config.probeRuns())) {
+      // Late binding too: still no verdict and a probe is missing (a burst found every probe
+      // thread busy and came here): be that probe if a probe thread is free now.
+      if (probeSlots.tryAcquire()) {
+        try {
+          probe.execute(() -> probeRun(run, route));
+          return;
+        } catch (RejectedExecutionException shutDown) {
+          probeSlots.release();
+        }
+      }
+      route.probesInFlight.decrementAndGet();
+    }
+    if (route.fixed == null && route.target() == PoolKind.CPU) {
+      // Late binding: the key was judged CPU-bound while this thread waited for a carrier (a
+      // burst submitted before the verdict all comes here). Move the run to the CPU side rather
+      // than hold a carrier with it; if that side is shut down already, run it here.
+      try {
+        cpu.execute(run);
+        return;
+      } catch (RejectedExecutionException shutDown) {
+        // fall through
+      }
+    }
     Thread me = Thread.currentThread();
     running.put(me, new Running(run, route, System.nanoTime()));
     try {
