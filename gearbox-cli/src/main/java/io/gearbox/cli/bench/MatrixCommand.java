@@ -45,8 +45,8 @@ import tools.jackson.databind.node.ObjectNode;
       "gearbox bench. It prints the winner, the runner-up, the speedups, the",
       "memory of a platform and a virtual thread, and where the JVM's answer",
       "differs from the seed's Python answer, and why. Fetches go to a server on",
-      "127.0.0.1 that the command starts and stops. About 70 s on 2 cores; seconds with",
-      "--quick.%n",
+      "127.0.0.1 that the command starts and stops. One to two minutes on 2 cores;",
+      "seconds with --quick.%n",
     })
 public final class MatrixCommand implements Callable<Integer> {
 
