@@ -550,12 +550,12 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
 
   private String failureMessage() {
     Throwable e = error;
-    return "task #" + id + " '" + name + "' in pool '" + pool.name() + "' failed: " + e;
+    return "task #" + id + " '" + name() + "' in pool '" + pool.name() + "' failed: " + e;
   }
 
   private CancellationException cancellation(boolean wasRunning) {
     return new CancellationException(
-        "task #" + id + " '" + name + "' in pool '" + pool.name() + "' was cancelled "
+        "task #" + id + " '" + name() + "' in pool '" + pool.name() + "' was cancelled "
             + (wasRunning ? "while running" : "before it started"));
   }
 

@@ -52,6 +52,8 @@ final class Worker {
   private Death death; // guarded by this
   private final java.util.concurrent.atomic.AtomicBoolean dying = new java.util.concurrent.atomic.AtomicBoolean();
   private final Object readLock = new Object();
+  /** Threads serving this worker's channel requests, by request id. */
+  final Map<Long, Thread> channelHandlers = new ConcurrentHashMap<>();
   private volatile BiConsumer<Worker, Frames.Frame> requests;
   private volatile WorkerSet set;
   private volatile long[] staleResults = new long[1];
@@ -133,7 +135,8 @@ final class Worker {
    * @throws WorkerCrashedException if the worker died first
    */
   Frames.Frame await(Pending p, long timeoutNanos) {
-    long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
+    boolean unlimited = timeoutNanos < 0;
+    long deadline = unlimited ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
     while (true) {
       if (p.reply().isDone()) {
         try {
@@ -142,8 +145,8 @@ final class Worker {
           throw (WorkerCrashedException) e.getCause();
         }
       }
-      long left = deadline == Long.MAX_VALUE ? -1 : deadline - System.nanoTime();
-      if (left == 0 || left < -1 || Thread.currentThread().isInterrupted()) {
+      long left = unlimited ? -1 : deadline - System.nanoTime();
+      if ((!unlimited && left <= 0) || Thread.currentThread().isInterrupted()) {
         return null;
       }
       Frames.Frame f;
@@ -156,7 +159,7 @@ final class Worker {
         }
       }
       if (f == null) {
-        if (Thread.currentThread().isInterrupted() || (deadline != Long.MAX_VALUE
+        if (Thread.currentThread().isInterrupted() || (!unlimited
             && System.nanoTime() >= deadline)) {
           return null;
         }
@@ -220,6 +223,7 @@ final class Worker {
     if (frames != null) {
       frames.close();
     }
+    channelHandlers.values().forEach(Thread::interrupt); // requests of a worker that is gone
     int code = -1;
     try {
       if (!process.waitFor(2, TimeUnit.SECONDS)) {
@@ -285,9 +289,13 @@ final class Worker {
     return death() == null && process.isAlive();
   }
 
-  /** Kills the process (the pool's decision, not a crash). */
+  /**
+   * Kills the process (the pool's decision, not a crash), and first any processes its tasks
+   * started: once the worker is gone they would be re-parented and escape every later check.
+   */
   void kill() {
     expectedExit = true;
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
   }
 
