@@ -400,16 +400,12 @@ class AutoPoolTest {
   }
 
   @Test
-  void isolation_notConfigured_refusesTheTask() {
+  void isolation_default_runsTheTaskInAWorkerProcess() {
     try (AutoPool pool = auto(b -> b)) {
-      assertThatThrownBy(() -> pool.submit(() -> 1, TaskOptions.defaults().withIsolation()))
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("AutoPoolBuilder.isolation");
-      assertThat(pool.stats().submitted()).isZero();
-    }
-    try (AutoPool pool = auto(b -> b.route("inProcess", PoolKind.PROCESSES))) {
-      assertThatThrownBy(() -> pool.submit(() -> 1, TaskOptions.named("inProcess")))
-          .isInstanceOf(IllegalStateException.class);
+      long pid = pool.submit((SerializableCallable<Long>) () -> ProcessHandle.current().pid(),
+          TaskOptions.named("risky").withIsolation()).join();
+      assertThat(pid).isNotEqualTo(ProcessHandle.current().pid());
+      assertThat(pool.route("risky [isolated]").target()).isEqualTo(PoolKind.PROCESSES);
     }
   }
 
