@@ -224,26 +224,32 @@ final class Worker {
       frames.close();
     }
     channelHandlers.values().forEach(Thread::interrupt); // requests of a worker that is gone
+    // bounded waits, done even by an interrupted driver: the report needs the status and output
+    boolean interrupted = Thread.interrupted();
     int code = -1;
     try {
-      if (!process.waitFor(2, TimeUnit.SECONDS)) {
+      if (!waitUninterruptibly(2000)) {
         process.destroyForcibly(); // alive but its socket is gone: unusable
-        process.waitFor(10, TimeUnit.SECONDS);
+        waitUninterruptibly(10_000);
       }
       code = process.exitValue();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     } catch (IllegalThreadStateException stillRunning) {
       code = -1;
     }
     for (Thread t : threads) {
       if (t != Thread.currentThread()) {
-        try {
-          t.join(1000); // the drains: the last lines matter in a crash report
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
+        long end = System.nanoTime() + 1_000_000_000L;
+        while (t.isAlive() && System.nanoTime() < end) {
+          try {
+            t.join(Math.max(1, (end - System.nanoTime()) / 1_000_000)); // the last lines matter
+          } catch (InterruptedException e) {
+            interrupted = true;
+          }
         }
       }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
     List<String> lines = tail();
     // -XX:+ExitOnOutOfMemoryError prints "Terminating due to java.lang.OutOfMemoryError: ..."
@@ -266,6 +272,24 @@ final class Worker {
 
   private WorkerCrashedException crash(Death d, long taskId, int attempt) {
     return new WorkerCrashedException(id, pid, d.exitCode(), taskId, attempt, d.outOfMemory(), d.tail());
+  }
+
+  private boolean waitUninterruptibly(long millis) {
+    long end = System.nanoTime() + millis * 1_000_000L;
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return process.waitFor(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** Waits until {@link #die()} has finished (after the process has exited). */
