@@ -90,6 +90,8 @@ public final class Router extends AbstractExecutorService implements Routing {
   private final ArrayDeque<CarrierHog> hogs = new ArrayDeque<>(); // guarded by itself
   private final Thread watcher;
   private final long thresholdNanos;
+  private static final java.lang.management.OperatingSystemMXBean OS =
+      java.lang.management.ManagementFactory.getOperatingSystemMXBean();
   private final Object isolationLock = new Object();
   private Pool isolationPool; // guarded by isolationLock
   private boolean isolationClosed; // guarded by isolationLock
@@ -455,10 +457,16 @@ public final class Router extends AbstractExecutorService implements Routing {
    */
   private void scan() {
     int stackBudget = 2 * cores + 2;
+    // On an overloaded machine the OS deschedules carrier threads for long stretches: a task
+    // mounted on one looks as if it held its carrier, without computing. Scale the threshold by
+    // the load beyond the cores (a 1-minute average: slow to rise, so it errs towards reports).
+    double load = OS.getSystemLoadAverage();
+    long threshold = load > cores
+        ? (long) (thresholdNanos * Math.min(10.0, load / cores)) : thresholdNanos;
     for (Map.Entry<Thread, Running> entry : running.entrySet()) {
       Running r = entry.getValue();
       long now = System.nanoTime();
-      if (r.reported || now - r.started < thresholdNanos) {
+      if (r.reported || now - r.started < threshold) {
         continue;
       }
       Thread thread = entry.getKey();
@@ -470,7 +478,7 @@ public final class Router extends AbstractExecutorService implements Routing {
       boolean twice = r.seenRunnable;
       r.seenRunnable = true;
       long held = now - r.lastParked;
-      if (!twice || held < thresholdNanos || stackBudget == 0) {
+      if (!twice || held < threshold || stackBudget == 0) {
         continue;
       }
       stackBudget--;
