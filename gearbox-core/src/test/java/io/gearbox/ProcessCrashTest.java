@@ -350,6 +350,19 @@ class ProcessCrashTest {
     }
   }
 
+  @Test
+  void outOfMemory_exitCode3WithoutAnyOutOfMemoryError_isNotReportedAsOne() {
+    try (ProcessPool p = pool(1)) {
+      Throwable e = failure(p.submit(() -> {
+        System.exit(3);
+        return null;
+      }));
+      assertThat(e).isInstanceOf(WorkerCrashedException.class).hasMessageContaining("exit code 3")
+          .hasMessageNotContaining("out of memory");
+      assertThat(((WorkerCrashedException) e).outOfMemory()).isFalse();
+    }
+  }
+
   // ---------------------------------------------------------------- restart limit (T5)
 
   @Test

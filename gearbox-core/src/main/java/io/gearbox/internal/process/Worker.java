@@ -176,7 +176,9 @@ final class Worker {
       }
     }
     List<String> lines = tail();
-    boolean oom = code == 3 || lines.stream().anyMatch(l -> l.contains("OutOfMemoryError"));
+    // the JVM's own line ("Terminating due to java.lang.OutOfMemoryError: ..."), not the exit
+    // code: ExitOnOutOfMemoryError exits with 3, but so may a task's System.exit(3)
+    boolean oom = lines.stream().anyMatch(l -> l.contains("OutOfMemoryError"));
     Death d = new Death(code, oom, lines);
     List<Pending> failed;
     synchronized (this) {
