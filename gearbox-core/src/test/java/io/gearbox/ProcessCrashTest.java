@@ -363,6 +363,28 @@ class ProcessCrashTest {
     }
   }
 
+  // ---------------------------------------------------------------- frames over the cap
+
+  @Test
+  void frameCap_taskOrResultOverTheCap_failsThatTaskClearlyAndKeepsTheWorker() {
+    try (ProcessPool p = pool(1, b -> b.maxFrameBytes(64 << 10))) {
+      long pid = p.workerPids().getFirst();
+      byte[] big = new byte[100_000];
+
+      Throwable send = failure(p.submit(() -> big.length));
+      assertThat(send).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("too large to send");
+
+      Throwable reply = failure(p.submit(() -> new byte[100_000]));
+      assertThat(reply).isNotInstanceOf(WorkerCrashedException.class)
+          .hasMessageContaining("frame cap").hasMessageContaining("maxFrameBytes");
+
+      assertThat(p.invoke(() -> "small")).isEqualTo("small");
+      assertThat(p.workerPids()).as("no worker was lost").containsExactly(pid);
+      assertThat(p.processStats().crashed()).isZero();
+    }
+  }
+
   // ---------------------------------------------------------------- restart limit (T5)
 
   @Test
