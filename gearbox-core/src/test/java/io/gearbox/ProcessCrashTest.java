@@ -385,6 +385,24 @@ class ProcessCrashTest {
     }
   }
 
+  // ---------------------------------------------------------------- large frame, dying worker (T13)
+
+  @Test
+  void largePayload_workerDiesWhileTheFrameIsInFlight_failsTypedWithoutDeadlock() {
+    // the worker runs out of heap allocating the frame: it dies mid-transfer, with most of the
+    // 48 MB (far more than any socket buffer) still unsent by the caller
+    try (ProcessPool p = pool(1, b -> b.maxHeap("24m"))) {
+      byte[] big = new byte[48 << 20];
+      ProcessTaskHandle<Integer> t = p.submit(() -> big.length);
+
+      Throwable e = failure(t);
+      assertThat(e).isInstanceOf(WorkerCrashedException.class);
+      assertThat(((WorkerCrashedException) e).outOfMemory()).isTrue();
+      assertThat(p.invoke(() -> "small")).isEqualTo("small");
+      assertThat(p.processStats().crashed()).isEqualTo(1);
+    }
+  }
+
   // ---------------------------------------------------------------- restart limit (T5)
 
   @Test

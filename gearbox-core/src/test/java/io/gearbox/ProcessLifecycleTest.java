@@ -98,6 +98,52 @@ class ProcessLifecycleTest {
     }
   }
 
+  @Test
+  void recycling_duringShutdown_theQueuedTasksStillRunOnFreshWorkers() throws Exception {
+    String dir = tmp.toString();
+    ProcessPool p = pool(1, b -> b.maxTasksPerWorker(1));
+    List<ProcessTaskHandle<Integer>> tasks = new ArrayList<>();
+    tasks.add(p.submit(() -> {
+      touch(dir, "first");
+      awaitFileInWorker(dir, "release");
+      return 0;
+    }));
+    for (int i = 1; i < 4; i++) {
+      int n = i;
+      tasks.add(p.submit(() -> n));
+    }
+    awaitFile(tmp, "first");
+
+    p.shutdown();
+    touch(dir, "release");
+
+    assertThat(p.awaitTermination(ProcessTests.STARTUP)).isTrue();
+    for (int i = 0; i < tasks.size(); i++) {
+      assertThat(tasks.get(i).join()).isEqualTo(i);
+    }
+    assertThat(tasks.stream().map(t -> t.workerPid().orElseThrow()).distinct()).hasSize(4);
+    assertThat(p.processStats().recycled()).isEqualTo(4);
+    assertThat(p.processStats().crashed()).isZero();
+    assertThat(ProcessHandle.current().children().toList()).isEmpty();
+    p.close();
+  }
+
+  @Test
+  void recycling_workerAboveItsRssLimit_isRetiredBetweenTasksNotCrashed() {
+    try (ProcessPool p = pool(1, b -> b.maxHeap("256m").maxWorkerRss(200L << 20))) {
+      List<Long> pids = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        pids.add(p.invoke(() -> {
+          ProcessTests.leak(40 << 20);
+          return ProcessHandle.current().pid();
+        }));
+      }
+      assertThat(pids.stream().distinct()).as("workers used").hasSizeGreaterThanOrEqualTo(2);
+      assertThat(p.processStats().recycled()).isPositive();
+      assertThat(p.processStats().crashed()).isZero();
+    }
+  }
+
   // ---------------------------------------------------------------- force-stop (T9, T10)
 
   @Test
@@ -146,6 +192,22 @@ class ProcessLifecycleTest {
     assertThat(pids).noneMatch(ProcessTests::alive);
     assertThat(ProcessHandle.current().children().toList()).isEmpty();
     assertThatThrownBy(() -> p.submit(() -> 3)).isInstanceOf(RejectedExecutionException.class);
+  }
+
+  @Test
+  void close_beforeAnyWorkerHasStarted_endsCleanly() throws Exception {
+    ProcessPool p = Gearbox.processBuilder().workers(2).replayOutput(false).build();
+    h.track(p);
+    p.close();
+    assertThat(p.isTerminated()).isTrue();
+    assertThat(ProcessHandle.current().children().toList()).isEmpty();
+    assertThatThrownBy(() -> p.submit(() -> 1)).isInstanceOf(RejectedExecutionException.class);
+
+    ProcessPool r = Gearbox.processBuilder().workers(2).replayOutput(false).build();
+    h.track(r);
+    assertThat(r.shutdownNow()).isEmpty();
+    assertThat(r.awaitTermination(Delays.LONG)).isTrue();
+    assertThat(ProcessHandle.current().children().toList()).isEmpty();
   }
 
   @Test

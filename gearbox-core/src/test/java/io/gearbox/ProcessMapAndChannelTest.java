@@ -114,6 +114,36 @@ class ProcessMapAndChannelTest {
     }
   }
 
+  @Test
+  void mapOutcomes_anItemCrashesItsWorker_itsBatchFailsWithTheCrashAndTheRestSucceed() {
+    try (ProcessPool p = pool(2)) {
+      List<Integer> inputs = IntStream.range(0, 200).boxed().toList();
+      SerializableFunction<Integer, Integer> fn = x -> {
+        if (x == 50) {
+          Runtime.getRuntime().halt(5);
+        }
+        return x + 1;
+      };
+
+      List<Outcome<Integer>> outcomes = p.mapOutcomes(fn, inputs, MapOptions.defaults()).toList();
+
+      assertThat(outcomes).hasSize(inputs.size());
+      assertThat(outcomes.get(50)).isInstanceOf(Outcome.Failure.class);
+      for (int x : inputs) {
+        switch (outcomes.get(x)) {
+          case Outcome.Success<Integer> s -> assertThat(s.value()).isEqualTo(x + 1);
+          case Outcome.Failure<Integer> f -> {
+            assertThat(f.state()).isEqualTo(TaskState.FAILED);
+            assertThat(f.error()).as("item %d", x).isInstanceOf(WorkerCrashedException.class)
+                .hasMessageContaining("exit code 5");
+          }
+        }
+      }
+      assertThat(p.invoke(() -> "after")).isEqualTo("after");
+      assertThat(p.processStats().crashed()).isEqualTo(1);
+    }
+  }
+
   // ---------------------------------------------------------------- scopes
 
   @Test

@@ -86,6 +86,17 @@ final class ProcessTests {
     }
   }
 
+  private static final java.util.List<byte[]> LEAKED = new java.util.ArrayList<>();
+
+  /** In a worker: keeps this many more bytes reachable for good, every page touched. */
+  static void leak(int bytes) {
+    byte[] b = new byte[bytes];
+    Arrays.fill(b, (byte) 1);
+    synchronized (LEAKED) {
+      LEAKED.add(b);
+    }
+  }
+
   /** Sends SIGKILL to a process, the caller's own included (which ProcessHandle refuses). */
   static void sigkill(long pid) throws IOException, InterruptedException {
     new ProcessBuilder("kill", "-KILL", Long.toString(pid)).redirectErrorStream(true)
