@@ -211,14 +211,19 @@ class ProcessLifecycleTest {
   }
 
   @Test
-  void shutdownNow_returnsTheNeverStartedHandlesAndLeavesNoProcess() throws Exception {
+  void shutdownNow_returnsTheNeverStartedHandlesInterruptsTheRunningAndLeavesNoProcess()
+      throws Exception {
     String dir = tmp.toString();
-    ProcessPool p = pool(1, b -> b);
-    ProcessTaskHandle<Integer> running = p.submit(() -> {
-      touch(dir, "running");
-      Thread.sleep(60_000);
-      return 0;
-    });
+    ProcessPool p = pool(2, b -> b.cancelGrace(Duration.ofSeconds(5)));
+    List<ProcessTaskHandle<Integer>> running = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      String marker = "running-" + i;
+      running.add(p.submit(() -> {
+        touch(dir, marker);
+        Thread.sleep(60_000);
+        return 0;
+      }));
+    }
     List<ProcessTaskHandle<Integer>> queued = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       int n = i;
@@ -227,8 +232,9 @@ class ProcessLifecycleTest {
         return n;
       }));
     }
-    awaitFile(tmp, "running");
-    long pid = p.workerPids().getFirst();
+    awaitFile(tmp, "running-0");
+    awaitFile(tmp, "running-1");
+    List<Long> pids = p.workerPids();
 
     List<TaskHandle<?>> never = p.shutdownNow();
 
@@ -241,10 +247,15 @@ class ProcessLifecycleTest {
       assertThat(t.isCancelled()).isTrue();
     });
     assertThat(p.awaitTermination(Delays.LONG)).isTrue();
-    assertThat(running.isDone()).isTrue();
-    assertThat(running.status()).isNotEqualTo(TaskState.SUCCEEDED);
-    assertThat(running.cancelRung()).isEqualTo(CancelRung.INTERRUPTED);
-    assertThat(alive(pid)).isFalse();
+    // interruptible tasks stop at the interrupt: shutdownNow's second interrupt of each driver
+    // must neither cut their grace short nor break the worker's socket
+    assertThat(running).allSatisfy(t -> {
+      assertThat(t.isDone()).isTrue();
+      assertThat(t.status()).isNotEqualTo(TaskState.SUCCEEDED);
+      assertThat(t.cancelRung()).isEqualTo(CancelRung.INTERRUPTED);
+    });
+    assertThat(p.processStats().killed()).isZero();
+    assertThat(pids).noneMatch(ProcessTests::alive);
     assertThat(ProcessHandle.current().children().toList()).isEmpty();
     assertThat(tmp.resolve("queued-ran")).doesNotExist();
     p.close(); // idempotent

@@ -343,25 +343,45 @@ public final class ProcessPoolEngine implements ProcessPool {
   /** Cancel or deadline while the task runs in a worker: interrupt, wait the grace, then kill. */
   private void ladder(RemoteCall<?> call, Worker w, long callId, Worker.Pending p) {
     call.rung = CancelRung.REQUESTED;
-    try {
-      w.frames().write(Frames.CANCEL, callId);
-    } catch (IOException e) {
-      // already gone: the wait below ends at once
-    }
+    // written by another thread: a further interrupt of this one during the write (shutdownNow
+    // interrupts twice) would close the socket, and lose the worker
+    Thread.ofVirtual().name("gearbox-" + name() + "-cancel").start(() -> {
+      try {
+        w.frames().write(Frames.CANCEL, callId);
+      } catch (IOException e) {
+        // already gone: the wait below ends at once
+      }
+    });
     boolean reinterrupted = false;
-    try {
-      Frames.Frame f = p.reply().get(config.cancelGrace().toNanos(), TimeUnit.NANOSECONDS);
-      w.tasksRun++;
-      recordReport(call, f);
-      call.rung = CancelRung.INTERRUPTED;
-      return;
-    } catch (TimeoutException e) {
-      // ignored its interrupt
-    } catch (ExecutionException e) {
-      call.rung = CancelRung.KILLED; // died during the grace period
-      return;
-    } catch (InterruptedException e) {
-      reinterrupted = true; // shutdownNow or close on top of cancel: no more grace
+    // shutdownNow interrupts a driver twice (its task's cancel, then the pool's threads): if the
+    // pool was already shut down when the ladder began, a further interrupt is not an escalation,
+    // and the grace (bounded) runs its course; else it is shutdownNow or close on top of a cancel
+    boolean stopping = drivers.isShutdown();
+    long graceEnd = System.nanoTime() + config.cancelGrace().toNanos();
+    while (true) {
+      try {
+        Frames.Frame f = p.reply().get(graceEnd - System.nanoTime(), TimeUnit.NANOSECONDS);
+        w.tasksRun++;
+        recordReport(call, f);
+        call.rung = CancelRung.INTERRUPTED;
+        if (reinterrupted) {
+          Thread.currentThread().interrupt();
+        }
+        return;
+      } catch (TimeoutException e) {
+        break; // ignored its interrupt
+      } catch (ExecutionException e) {
+        call.rung = CancelRung.KILLED; // died during the grace period
+        if (reinterrupted) {
+          Thread.currentThread().interrupt();
+        }
+        return;
+      } catch (InterruptedException e) {
+        reinterrupted = true;
+        if (!stopping) {
+          break; // shutdownNow or close on top of cancel: no more grace
+        }
+      }
     }
     call.rung = CancelRung.KILLED;
     workers.kill(w);
