@@ -1,7 +1,13 @@
 package io.gearbox.cli;
 
 import io.gearbox.Gearbox;
+import io.gearbox.CancelRung;
 import io.gearbox.Pool;
+import io.gearbox.ProcessPool;
+import io.gearbox.ProcessTaskHandle;
+import io.gearbox.TaskFailedException;
+import io.gearbox.TaskTimeoutException;
+import io.gearbox.WorkerCrashedException;
 import io.gearbox.TaskHandle;
 import io.gearbox.TaskOptions;
 import io.gearbox.TaskScope;
@@ -116,6 +122,7 @@ public final class DemoCommand implements Callable<Integer> {
       ioSection(server, sizes);
       double cpuScale = cpuSection(sizes);
       asyncSection(server, sizes, cpuScale);
+      processSection();
     }
     out.println(style.dim(String.format(Locale.ROOT, "done in %.1f s", seconds(System.nanoTime() - start))));
     return 0;
@@ -240,10 +247,30 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
 
+    // The seed's `with Pool(4) as p: p.map(...)`, timed the same way: pool start included.
+    List<ProcessTaskHandle<Long>> remote = new ArrayList<>();
+    t0 = System.nanoTime();
+    long inProcesses;
+    long spawnNanos;
+    try (ProcessPool pool = Gearbox.processBuilder().name("demo-cpu").workers(cores).build()) {
+      for (int n : SEED_NS) {
+        remote.add(pool.submit(() -> Workloads.computeHeavy(n, s), TaskOptions.named(heavy(n))));
+      }
+      List<Long> results = remote.stream().map(TaskHandle::join).toList();
+      inProcesses = System.nanoTime() - t0;
+      spawnNanos = pool.processStats().meanSpawnNanos();
+      if (!results.equals(expected)) {
+        throw new IllegalStateException("compute_heavy gave " + results + " in worker processes but "
+            + expected + " sequentially");
+      }
+    }
+
     new Table().left("run").right("time").right("speedup").left("the seed says")
         .row("sequential", secs(sequential), "1.0x", claim("[compute_heavy(i) for i in range(1, 5)]"))
         .row("Gearbox.cpu(), " + cores + " threads", secs(parallel), speedup(sequential, parallel),
             claim("multiprocessing.Pool(4): \"roughly a 4x speedup\" on a quad-core"))
+        .row("Gearbox.processes(" + cores + "), worker JVMs", secs(inProcesses),
+            speedup(sequential, inProcesses), claim("the seed's tool; start-up included, as in its timing"))
         .print(out, style);
     out.println();
 
@@ -261,6 +288,9 @@ public final class DemoCommand implements Callable<Integer> {
         cores, ceiling(cores), cores, ceiling(4)));
     note("No GIL on the JVM: plain threads in one process run on every core, so CPU work needs no "
         + "process pool, no pickling and no second heap.");
+    note(String.format(Locale.ROOT, "The process pool gets there too, %s later: each worker JVM took "
+        + "%s from start to handshake here, and its JIT starts cold. Section 4 shows what processes "
+        + "are for on the JVM.", human(Math.max(0, inProcesses - parallel)), human(spawnNanos)));
     note(String.format(Locale.ROOT,
         "Scale %s: the JIT compiles the seed's loop to machine code, so it runs %s times the "
             + "seed's n x 10,000,000 additions to take ~%s sequentially%s.",
@@ -307,6 +337,77 @@ public final class DemoCommand implements Callable<Integer> {
       total += work;
     }
     return (double) total / Arrays.stream(free).max().orElse(total);
+  }
+
+  // ---------------------------------------------------------------- 4. Processes
+
+  /**
+   * What a process pool gives that threads cannot: per-task output, real remote stack traces, a
+   * crash that takes down one worker and not the caller, and a hard kill of a runaway task.
+   */
+  private void processSection() throws InterruptedException {
+    section("4. Processes: isolation, remote errors, per-task output, hard kills (the seed's gotchas)");
+    try (ProcessPool pool = Gearbox.processBuilder().name("demo").workers(2).replayOutput(false)
+        .cancelGrace(Duration.ofMillis(200)).build()) {
+      ProcessTaskHandle<Integer> printer = pool.submit(() -> {
+        System.out.println("hello from worker pid " + ProcessHandle.current().pid());
+        System.err.println("a warning, captured with this task's output only");
+        return 42;
+      }, TaskOptions.named("printer"));
+      printer.join();
+      out.println("  a task's output comes back on its handle, never interleaved with another's:");
+      printer.output().stdout().lines().forEach(l -> out.println(style.dim("    [printer] " + l)));
+      printer.output().stderr().lines().forEach(l -> out.println(style.dim("    [printer] " + l)));
+
+      ProcessTaskHandle<Object> failing = pool.submit(() -> {
+        throw new IllegalArgumentException("bad record #17");
+      }, TaskOptions.named("parser"));
+      try {
+        failing.join();
+      } catch (TaskFailedException e) {
+        Throwable c = e.getCause();
+        out.println("  a worker's exception comes back as its own type, with the worker's frames:");
+        out.println(style.dim("    " + c));
+        Arrays.stream(c.getStackTrace()).limit(2).forEach(f -> out.println(style.dim("      at " + f)));
+        Arrays.stream(c.getSuppressed()).forEach(x -> out.println(style.dim("    " + x.getMessage())));
+      }
+
+      ProcessTaskHandle<Object> exiting = pool.submit(() -> {
+        System.exit(1);
+        return null;
+      }, TaskOptions.named("exits"));
+      try {
+        exiting.join();
+      } catch (TaskFailedException e) {
+        out.println("  System.exit(1) in a task ends its worker, not this JVM:");
+        note("  " + e.getCause().getClass().getSimpleName() + ": "
+            + e.getCause().getMessage().lines().findFirst().orElse(""));
+      }
+
+      ProcessTaskHandle<Object> runaway = pool.submit(() -> {
+        while (true) {
+          Thread.onSpinWait(); // ignores interrupts: no thread pool can stop this
+        }
+      }, TaskOptions.named("runaway").withTimeout(Duration.ofMillis(500)));
+      try {
+        runaway.join();
+      } catch (TaskTimeoutException e) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (runaway.cancelRung() == CancelRung.REQUESTED && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+        out.println("  a task spinning past its 500 ms deadline, deaf to interrupts: " + runaway.status()
+            + ", then its worker was " + runaway.cancelRung());
+      }
+      int after = pool.invoke(() -> 6 * 7);
+      var st = pool.processStats();
+      out.println(String.format(Locale.ROOT, "  the pool carries on (6 * 7 = %d): %d workers started,"
+          + " %d crashed, %d killed at a deadline; this JVM never noticed", after, st.spawned(),
+          st.crashed(), st.killed()));
+    }
+    note("On the JVM, use processes for isolation, hard kills and memory caps (-Xmx per worker), not"
+        + " for speed: threads already use every core.");
+    out.println();
   }
 
   // ---------------------------------------------------------------- 3. Async

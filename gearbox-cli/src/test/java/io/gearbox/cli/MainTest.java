@@ -35,7 +35,7 @@ class MainTest {
   }
 
   @Test
-  void demoQuickPrintsTheThreeSectionsWithNumbers() {
+  void demoQuickPrintsTheFourSectionsWithNumbers() {
     int code = run("demo", "--quick");
 
     assertThat(err.toString()).isEmpty();
@@ -43,7 +43,8 @@ class MainTest {
     String text = out.toString();
     String io = section(text, "1. I/O-bound", "2. CPU-bound");
     String cpu = section(text, "2. CPU-bound", "3. Async");
-    String async = section(text, "3. Async", null);
+    String async = section(text, "3. Async", "4. Processes");
+    String processes = section(text, "4. Processes", null);
 
     assertThat(io).contains("sequential", "Gearbox.threads(10)", "Gearbox.virtual()",
         "significantly faster");
@@ -51,8 +52,8 @@ class MainTest {
     assertThat(io).containsPattern("waiting \\d+% of the time");
 
     assertThat(cpu).contains("Gearbox.cpu(), " + Runtime.getRuntime().availableProcessors()
-        + " threads", "roughly a 4x speedup", "No GIL");
-    assertThat(cpu.lines().filter(l -> l.matches(".*\\d+\\.\\d\\d s +\\d+\\.\\dx .*"))).hasSize(2);
+        + " threads", "roughly a 4x speedup", "No GIL", "Gearbox.processes(");
+    assertThat(cpu.lines().filter(l -> l.matches(".*\\d+\\.\\d\\d s +\\d+\\.\\dx .*"))).hasSize(3);
     for (int n = 1; n <= 4; n++) {
       assertThat(cpu).containsPattern("compute_heavy\\(" + n + "\\) +\\d+\\.\\d\\d s +\\d+\\.\\d\\d s +\\d+%");
     }
@@ -64,6 +65,11 @@ class MainTest {
     assertThat(async).containsPattern("cpu.invoke\\(.*\\) +gearbox-cpu-\\S+ +platform +\\d+\\.\\d\\d s");
     assertThat(async).containsPattern("Workloads.fetch\\(uri\\) +gearbox-virtual-\\S+ +virtual");
     assertThat(async).contains("contagious");
+
+    assertThat(processes).containsPattern("\\[printer\\] hello from worker pid \\d+");
+    assertThat(processes).contains("java.lang.IllegalArgumentException: bad record #17",
+        "thrown in worker process pid", "WorkerCrashedException", "exit code 1",
+        "TIMED_OUT, then its worker was KILLED", "6 * 7 = 42");
 
     assertThat(text).doesNotContain("\u001b["); // not a terminal: no colour
   }

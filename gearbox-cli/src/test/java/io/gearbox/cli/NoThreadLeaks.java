@@ -18,7 +18,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * After each test, waits up to 5 s for every thread named {@code gearbox-*} or
- * {@code latency-server-*} to end, then fails the test if any is still alive. Virtual threads are
+ * {@code latency-server-*} and every child process to end, then fails the test if any is still
+ * alive. Virtual threads are
  * found through a HotSpot thread dump, as {@link Thread#getAllStackTraces()} leaves them out.
  */
 public final class NoThreadLeaks implements AfterEachCallback {
@@ -35,6 +36,13 @@ public final class NoThreadLeaks implements AfterEachCallback {
       alive = alive();
     }
     assertThat(alive).as("threads still alive 5 s after the test").isEmpty();
+    List<ProcessHandle> children = ProcessHandle.current().descendants().toList();
+    while (!children.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      children = ProcessHandle.current().descendants().toList();
+    }
+    assertThat(children.stream().map(c -> c.pid() + " " + c.info().commandLine().orElse("?")))
+        .as("child processes still alive 5 s after the test").isEmpty();
   }
 
   /** Names of our threads, platform and virtual, still alive. */

@@ -256,7 +256,13 @@ public final class BenchChild {
     return new Outcome(ok, n, failures.first);
   }
 
-  private Outcome gearbox(int n, IntFunction<? extends Callable<?>> task, Hooks hooks) {
+  private Pool newPool(int n) {
+    if (strategy.equals("processes")) {
+      // one worker JVM per core, started inside the timed run, as the seed's `with Pool(4)`
+      return Gearbox.processBuilder().name("bench-processes")
+          .workers(intParam("workers", Runtime.getRuntime().availableProcessors()))
+          .maxInFlight(Math.max(1, n)).replayOutput(false).build();
+    }
     PoolKind kind = PoolKind.valueOf(strategy.toUpperCase(Locale.ROOT));
     PoolBuilder builder = Gearbox.builder(kind).name("bench-" + strategy);
     if (kind == PoolKind.THREADS) {
@@ -270,9 +276,13 @@ public final class BenchChild {
     if ("false".equals(params.get("cpu_time"))) {
       builder.measureCpuTime(false);
     }
+    return builder.build();
+  }
+
+  private Outcome gearbox(int n, IntFunction<? extends Callable<?>> task, Hooks hooks) {
     Failures failures = new Failures();
     int ok = 0;
-    try (Pool pool = builder.build()) {
+    try (Pool pool = newPool(n)) {
       List<TaskHandle<?>> handles = new ArrayList<>(n);
       try {
         for (int i = 0; i < n; i++) {

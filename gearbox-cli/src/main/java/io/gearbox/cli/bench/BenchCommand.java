@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
       OverheadBench.class,
       MemoryBench.class,
       ReportBench.class,
+      ProcessBench.class,
     })
 public final class BenchCommand implements Callable<Integer> {
 
@@ -44,6 +45,6 @@ public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new CommandLine.ParameterException(spec.commandLine(),
-        "Missing required subcommand: io, cpu, overhead, memory or report");
+        "Missing required subcommand: io, cpu, overhead, memory, processes or report");
   }
 }

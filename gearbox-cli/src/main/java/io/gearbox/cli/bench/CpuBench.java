@@ -17,8 +17,9 @@ import tools.jackson.databind.node.ObjectNode;
       "%nVariants: seed (compute_heavy(1), (2), (3), (4): unequal tasks, as the seed's",
       "pool.map) and balanced (the same total work in --balanced-tasks equal tasks).",
       "Strategies: sequential, threads (Gearbox.threads(T)), cpu (Gearbox.cpu(): one thread",
-      "per core), jdk (Executors.newFixedThreadPool(cores) by hand), and processes/auto where",
-      "those pools exist.",
+      "per core), processes (Gearbox.processes(cores): one worker JVM per core, started",
+      "inside the timed run as the seed's `with Pool(4)`; CPU time includes the workers'),",
+      "jdk (Executors.newFixedThreadPool(cores) by hand), and auto where it exists.",
       "%nOn C cores, tasks of 1+2+3+4 units run first-come-first-served by C workers finish",
       "no sooner than the longest chain allows: on 2 cores 6 of 10 units, a 1.67x ceiling;",
       "--order largest-first submits 4, 3, 2, 1 and lifts the ceiling to 2x.%n",
@@ -50,7 +51,7 @@ final class CpuBench extends WorkloadBench {
 
   @Override
   List<String> strategies() {
-    return concat(List.of("sequential", "threads", "cpu"), optionalPoolStrategies(), "jdk");
+    return concat(List.of("sequential", "threads", "cpu", "processes"), optionalPoolStrategies(), "jdk");
   }
 
   @Override

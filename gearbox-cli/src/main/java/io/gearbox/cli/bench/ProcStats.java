@@ -28,13 +28,29 @@ final class ProcStats {
     return statusField("VmRSS:");
   }
 
-  /** CPU time of the whole process in nanoseconds, or -1. */
+  /**
+   * CPU time of the whole process in nanoseconds, plus that of its child processes that have
+   * exited and been reaped (a process pool's workers, once the pool is closed), or -1.
+   */
   static long processCpuNanos() {
     if (ManagementFactory.getOperatingSystemMXBean()
         instanceof com.sun.management.OperatingSystemMXBean os) {
-      return os.getProcessCpuTime();
+      return os.getProcessCpuTime() + reapedChildrenCpuNanos();
     }
     return -1;
+  }
+
+  /** cutime + cstime from /proc/self/stat (clock ticks of 10 ms), or 0 where unavailable. */
+  static long reapedChildrenCpuNanos() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      // fields after the command name, which is in parentheses and may contain spaces
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+      long ticks = Long.parseLong(f[13]) + Long.parseLong(f[14]); // fields 16 and 17 of stat
+      return ticks * 10_000_000L;
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
   }
 
   private static long statusField(String name) {

@@ -17,7 +17,13 @@ import java.nio.charset.StandardCharsets;
  * Length-prefixed frames over a worker's private socket (docs/protocol.md):
  * {@code int length | byte type | long id | payload}, where length counts type, id and payload.
  * The length is checked against the cap before anything is allocated. Writes are serialized by a
- * lock; reads belong to one thread.
+ * lock; reads belong to one thread at a time.
+ *
+ * <p>Two modes. Blocking (the handshake, and the worker's side throughout), with streams. And, on
+ * the pool's side after the handshake, non-blocking with selectors ({@link #nonBlocking()},
+ * {@link #poll(long)}): a driver thread then reads its own reply, with no reader thread to hand
+ * it over, and an interrupt (cancel, deadline) only wakes its select; a thread interrupted in a
+ * blocking read or write of a socket channel would close the channel.
  */
 final class Frames implements AutoCloseable {
 
@@ -59,6 +65,11 @@ final class Frames implements AutoCloseable {
   private final DataOutputStream out;
   private final Object writeLock = new Object();
   private volatile int maxFrame = HANDSHAKE_MAX;
+  // non-blocking mode
+  private volatile boolean nonBlocking;
+  private java.nio.channels.Selector readSelector;
+  private java.nio.channels.Selector writeSelector; // guarded by writeLock
+  private java.nio.ByteBuffer readBuffer; // read mode (flipped); owned by the reading thread
 
   Frames(SocketChannel channel) {
     this.channel = channel;
@@ -93,6 +104,90 @@ final class Frames implements AutoCloseable {
     return new Frame(type, id, payload);
   }
 
+  /** Switches to non-blocking mode (pool side, after the handshake). */
+  void nonBlocking() throws IOException {
+    synchronized (writeLock) {
+      channel.configureBlocking(false);
+      readSelector = java.nio.channels.Selector.open();
+      channel.register(readSelector, java.nio.channels.SelectionKey.OP_READ);
+      writeSelector = java.nio.channels.Selector.open();
+      channel.register(writeSelector, java.nio.channels.SelectionKey.OP_WRITE);
+      readBuffer = java.nio.ByteBuffer.allocate(1 << 16).flip();
+      nonBlocking = true;
+    }
+  }
+
+  /**
+   * Non-blocking mode: reads the next frame, waiting at most {@code timeoutNanos} (negative: no
+   * limit).
+   *
+   * @return the frame, or null if the time ran out or the calling thread is interrupted (its
+   *     interrupt flag is left as it was)
+   * @throws EOFException at end of stream
+   * @throws ProtocolException if the frame is malformed or over the cap
+   */
+  Frame poll(long timeoutNanos) throws IOException {
+    long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
+    while (true) {
+      Frame f = parse();
+      if (f != null) {
+        return f;
+      }
+      readBuffer.compact();
+      int n;
+      try {
+        n = channel.read(readBuffer);
+      } finally {
+        readBuffer.flip();
+      }
+      if (n < 0) {
+        throw new EOFException();
+      }
+      if (n > 0) {
+        continue;
+      }
+      if (Thread.currentThread().isInterrupted()) {
+        return null;
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return null;
+      }
+      try {
+        readSelector.select(deadline == Long.MAX_VALUE ? 0 : Math.max(1, left / 1_000_000));
+        readSelector.selectedKeys().clear();
+      } catch (java.nio.channels.ClosedSelectorException e) {
+        throw new EOFException("closed");
+      }
+    }
+  }
+
+  /** A whole frame from the read buffer, or null (then the buffer has room for it). */
+  private Frame parse() throws ProtocolException {
+    java.nio.ByteBuffer b = readBuffer;
+    if (b.remaining() < 4) {
+      return null;
+    }
+    int length = b.getInt(b.position());
+    if (length < HEADER || length > maxFrame) {
+      throw new ProtocolException("frame of " + length + " bytes refused (cap " + maxFrame + ")");
+    }
+    if (b.remaining() < 4 + length) {
+      if (b.capacity() < 4 + length) {
+        java.nio.ByteBuffer bigger = java.nio.ByteBuffer.allocate(4 + length);
+        bigger.put(b).flip();
+        readBuffer = bigger;
+      }
+      return null;
+    }
+    b.getInt();
+    byte type = b.get();
+    long id = b.getLong();
+    byte[] payload = new byte[length - HEADER];
+    b.get(payload);
+    return new Frame(type, id, payload);
+  }
+
   /** Writes one frame whose payload is the concatenation of parts. */
   void write(byte type, long id, byte[]... parts) throws IOException {
     long total = HEADER;
@@ -102,6 +197,10 @@ final class Frames implements AutoCloseable {
     if (total > maxFrame) {
       throw new ProtocolException("frame of " + total + " bytes is over the cap of " + maxFrame
           + " bytes (ProcessPoolBuilder.maxFrameBytes)");
+    }
+    if (nonBlocking) {
+      writeNonBlocking((int) total, type, id, parts);
+      return;
     }
     synchronized (writeLock) {
       out.writeInt((int) total);
@@ -114,10 +213,49 @@ final class Frames implements AutoCloseable {
     }
   }
 
+  private void writeNonBlocking(int total, byte type, long id, byte[]... parts) throws IOException {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + total).putInt(total).put(type).putLong(id);
+    for (byte[] p : parts) {
+      b.put(p);
+    }
+    b.flip();
+    boolean interrupted = false;
+    try {
+      synchronized (writeLock) {
+        while (b.hasRemaining()) {
+          if (channel.write(b) == 0) {
+            // full socket buffer: wait for room; an interrupt would make select return at once
+            interrupted |= Thread.interrupted();
+            try {
+              writeSelector.select(100);
+              writeSelector.selectedKeys().clear();
+            } catch (java.nio.channels.ClosedSelectorException e) {
+              throw new java.nio.channels.ClosedChannelException();
+            }
+          }
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
   @Override
   public void close() {
     try {
       channel.close();
+    } catch (IOException ignored) {
+      // closing: nothing to report
+    }
+    try {
+      if (readSelector != null) {
+        readSelector.close();
+      }
+      if (writeSelector != null) {
+        writeSelector.close();
+      }
     } catch (IOException ignored) {
       // closing: nothing to report
     }

@@ -27,6 +27,7 @@ import java.util.List;
  * @param allowPackages extra packages the JDK codec's filter allows
  * @param maxFrameBytes frame cap
  * @param codecClass custom codec class name, or null for the JDK codec
+ * @param aotCache the workers' AOT cache file, or null for none
  */
 public record ProcessConfig(
     String name,
@@ -47,4 +48,5 @@ public record ProcessConfig(
     boolean replayOutput,
     List<String> allowPackages,
     int maxFrameBytes,
-    String codecClass) {}
+    String codecClass,
+    Path aotCache) {}

@@ -32,7 +32,6 @@ import java.io.InvalidClassException;
 import java.io.NotSerializableException;
 import java.io.Serializable;
 import java.net.ProtocolException;
-import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -157,11 +156,11 @@ public final class ProcessPoolEngine implements ProcessPool {
         : Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-XX:+ExitOnOutOfMemoryError");
     cmd.add("-XX:ActiveProcessorCount=" + config.activeProcessorCount());
-    cmd.add("-Xshare:auto");
     if (config.maxHeap() != null) {
       cmd.add("-Xmx" + config.maxHeap());
     }
     cmd.addAll(config.jvmOptions());
+    cmd.add(WorkerSet.AOT_SLOT); // replaced per worker: an AOT flag, or removed
     String classPath = System.getProperty("java.class.path", "");
     String modulePath = System.getProperty("jdk.module.path");
     if (modulePath != null && !modulePath.isEmpty()) {
@@ -250,6 +249,17 @@ public final class ProcessPoolEngine implements ProcessPool {
     }
   }
 
+  private byte[] encodeBatch(List<Object> chunk) {
+    try {
+      return Values.encodeBatch(chunk, codec);
+    } catch (NotSerializableException e) {
+      throw SerializationPaths.explain("map input", chunk, e);
+    } catch (IOException | RuntimeException e) {
+      throw new TaskNotSerializableException("map input could not be encoded: " + e,
+          chunk.getClass().getName(), "map input", e);
+    }
+  }
+
   @Override
   public <T> T invoke(Callable<T> task) {
     return submit(task).join();
@@ -320,77 +330,48 @@ public final class ProcessPoolEngine implements ProcessPool {
     } catch (ProtocolException e) {
       w.unregister(callId);
       throw new IllegalArgumentException("task too large to send: " + e.getMessage(), e);
-    } catch (ClosedByInterruptException e) {
-      // cancelled during the write: the socket is closed, so the worker is lost either way
-      call.rung = CancelRung.KILLED;
-      workers.kill(w);
-      throw new InterruptedException("cancelled while sending the task");
     } catch (IOException e) {
-      // the worker is going away; its reader fails p with the crash
+      // the worker is going away: the wait below reads the end of its socket and reports it
     }
-    try {
-      Frames.Frame f = p.reply().get();
+    Frames.Frame f = w.await(p, -1); // throws WorkerCrashedException if the worker dies
+    if (f != null) {
       w.tasksRun++;
       return f;
-    } catch (ExecutionException e) {
-      throw (WorkerCrashedException) e.getCause();
-    } catch (InterruptedException e) {
-      ladder(call, w, callId, p);
-      throw e;
     }
+    Thread.interrupted(); // cancelled or timed out: the handle is already terminal
+    ladder(call, w, callId, p);
+    throw new InterruptedException("cancelled");
   }
 
   /** Cancel or deadline while the task runs in a worker: interrupt, wait the grace, then kill. */
   private void ladder(RemoteCall<?> call, Worker w, long callId, Worker.Pending p) {
     call.rung = CancelRung.REQUESTED;
-    // written by another thread: a further interrupt of this one during the write (shutdownNow
-    // interrupts twice) would close the socket, and lose the worker
-    Thread.ofVirtual().name("gearbox-" + name() + "-cancel").start(() -> {
-      try {
-        w.frames().write(Frames.CANCEL, callId);
-      } catch (IOException e) {
-        // already gone: the wait below ends at once
-      }
-    });
-    boolean reinterrupted = false;
-    // shutdownNow interrupts a driver twice (its task's cancel, then the pool's threads): if the
-    // pool was already shut down when the ladder began, a further interrupt is not an escalation,
-    // and the grace (bounded) runs its course; else it is shutdownNow or close on top of a cancel
-    boolean stopping = drivers.isShutdown();
-    long graceEnd = System.nanoTime() + config.cancelGrace().toNanos();
-    while (true) {
-      try {
-        Frames.Frame f = p.reply().get(graceEnd - System.nanoTime(), TimeUnit.NANOSECONDS);
+    try {
+      w.frames().write(Frames.CANCEL, callId);
+    } catch (IOException e) {
+      // already gone: the wait below ends at once
+    }
+    boolean reinterrupted;
+    try {
+      Frames.Frame f = w.await(p, config.cancelGrace().toNanos());
+      if (f != null) {
         w.tasksRun++;
         recordReport(call, f);
         call.rung = CancelRung.INTERRUPTED;
-        if (reinterrupted) {
-          Thread.currentThread().interrupt();
-        }
         return;
-      } catch (TimeoutException e) {
-        break; // ignored its interrupt
-      } catch (ExecutionException e) {
-        call.rung = CancelRung.KILLED; // died during the grace period
-        if (reinterrupted) {
-          Thread.currentThread().interrupt();
-        }
-        return;
-      } catch (InterruptedException e) {
-        reinterrupted = true;
-        if (!stopping) {
-          break; // shutdownNow or close on top of cancel: no more grace
-        }
       }
+      // ignored its interrupt for the whole grace period, or shutdownNow/close came on top
+      reinterrupted = Thread.interrupted();
+    } catch (WorkerCrashedException e) {
+      call.rung = CancelRung.KILLED; // died during the grace period
+      return;
     }
     call.rung = CancelRung.KILLED;
     workers.kill(w);
     try {
-      p.reply().get(10, TimeUnit.SECONDS); // fails once the reader has seen the death
-    } catch (ExecutionException | TimeoutException ignored) {
-      // expected
-    } catch (InterruptedException e) {
-      reinterrupted = true;
+      w.await(p, TimeUnit.SECONDS.toNanos(10)); // ends with the crash once the process is gone
+    } catch (WorkerCrashedException expected) {
+      // the kill
     }
     if (reinterrupted) {
       Thread.currentThread().interrupt();
@@ -423,7 +404,7 @@ public final class ProcessPoolEngine implements ProcessPool {
     byte[] body = recordReport(call, reply);
     Object value;
     try {
-      value = codec.decode(body);
+      value = call.kind == Frames.CALL ? Values.decode(body, codec) : Values.decodeBatch(body, codec);
     } catch (InvalidClassException e) {
       InvalidClassException named = new InvalidClassException(e.classname,
           (status == Frames.OK ? "the result" : "the exception") + " of task " + call.taskId
@@ -584,7 +565,7 @@ public final class ProcessPoolEngine implements ProcessPool {
           while (chunk.size() < want && it.hasNext()) {
             chunk.add(it.next());
           }
-          byte[] items = encode(chunk, "map input");
+          byte[] items = encodeBatch(chunk);
           sizes.add(chunk.size());
           RemoteCall<List<Object>> call = new RemoteCall<>(ProcessPoolEngine.this, kind, pkg, fnBytes,
               items, chunk.size(), 0, null);

@@ -22,10 +22,12 @@ import java.util.function.BiConsumer;
  * The caller's side of one worker JVM: its process, its authenticated socket, the calls waiting on
  * it, and the last lines of output no task claimed (for crash reports).
  *
- * <p>Threads: one reader (platform, daemon) that owns all reads from the socket, and two drains
- * for the process's stdout and stderr. All three end when the process does. When the reader hits
- * end of stream the worker is lost: it waits for the exit status, fails every pending call with
- * its own {@link WorkerCrashedException}, and tells the {@link WorkerSet}.
+ * <p>Reads: the driver holding the worker reads its own reply ({@link #await}), so a round trip
+ * has no reader thread in it. Threads: two drains for the process's stdout and stderr, which end
+ * when the process does. When a read hits end of stream, or the process exits (watched through
+ * {@link Process#onExit()}, so a worker that dies idle is noticed too), {@link #die()} waits for
+ * the exit status, fails every pending call with its own {@link WorkerCrashedException}, and
+ * tells the {@link WorkerSet}, once.
  */
 final class Worker {
 
@@ -46,10 +48,17 @@ final class Worker {
   private final ArrayDeque<String> tail = new ArrayDeque<>();
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
   private final List<Thread> threads = new ArrayList<>();
-  private Frames frames;
+  private volatile Frames frames;
   private Death death; // guarded by this
+  private final java.util.concurrent.atomic.AtomicBoolean dying = new java.util.concurrent.atomic.AtomicBoolean();
+  private final Object readLock = new Object();
+  private volatile BiConsumer<Worker, Frames.Frame> requests;
+  private volatile WorkerSet set;
+  private volatile long[] staleResults = new long[1];
   /** Set when the pool itself retires or kills the worker: its end is not a crash. */
   volatile boolean expectedExit;
+  /** Whether this worker records the pool's AOT cache (written when it exits). */
+  volatile boolean recordsAot;
   /** Tasks run, for maxTasksPerWorker. Touched only by the driver holding the worker. */
   int tasksRun;
 
@@ -95,38 +104,76 @@ final class Worker {
     }
   }
 
-  /** Attaches the authenticated socket and starts the reader. */
+  /**
+   * Attaches the authenticated socket (switched to non-blocking: drivers read their own replies)
+   * and watches for the process to exit, so a worker that dies while idle is noticed at once.
+   */
   void attach(Frames authenticated, BiConsumer<Worker, Frames.Frame> requests, WorkerSet set,
-      long[] staleResults) {
+      long[] staleResults) throws IOException {
     this.frames = authenticated;
-    threads.add(Thread.ofPlatform().daemon(true).name("gearbox-" + poolName + "-w" + id + "-reader")
-        .start(() -> read(requests, set, staleResults)));
+    this.requests = requests;
+    this.set = set;
+    this.staleResults = staleResults;
+    authenticated.nonBlocking();
+    process.onExit().thenRun(() -> Thread.ofVirtual()
+        .name("gearbox-" + poolName + "-w" + id + "-exit").start(this::die));
   }
 
   Frames frames() {
     return frames;
   }
 
-  private void read(BiConsumer<Worker, Frames.Frame> requests, WorkerSet set, long[] staleResults) {
-    try {
-      while (true) {
-        Frames.Frame f = frames.read();
-        if (f.type() == Frames.RESULT) {
-          Pending p = pending.remove(f.id());
-          if (p == null) {
-            synchronized (staleResults) {
-              staleResults[0]++;
-            }
-          } else {
-            p.reply().complete(f);
-          }
-        } else {
-          requests.accept(this, f);
+  /**
+   * Waits for a registered call's RESULT by reading the socket on the calling thread (the driver
+   * that holds this worker); channel requests met on the way are handed to their handlers, and a
+   * RESULT for any other call id is a superseded attempt's, counted and dropped.
+   *
+   * @param timeoutNanos the longest wait, or negative for no limit
+   * @return the frame, or null if the time ran out or the thread is interrupted (flag left set)
+   * @throws WorkerCrashedException if the worker died first
+   */
+  Frames.Frame await(Pending p, long timeoutNanos) {
+    long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
+    while (true) {
+      if (p.reply().isDone()) {
+        try {
+          return p.reply().join();
+        } catch (java.util.concurrent.CompletionException e) {
+          throw (WorkerCrashedException) e.getCause();
         }
       }
-    } catch (IOException e) {
-      lost();
-      set.onDeath(this);
+      long left = deadline == Long.MAX_VALUE ? -1 : deadline - System.nanoTime();
+      if (left == 0 || left < -1 || Thread.currentThread().isInterrupted()) {
+        return null;
+      }
+      Frames.Frame f;
+      synchronized (readLock) {
+        try {
+          f = frames.poll(left);
+        } catch (IOException e) {
+          die(); // fails every pending call, p included
+          continue;
+        }
+      }
+      if (f == null) {
+        if (Thread.currentThread().isInterrupted() || (deadline != Long.MAX_VALUE
+            && System.nanoTime() >= deadline)) {
+          return null;
+        }
+        continue;
+      }
+      if (f.type() == Frames.RESULT) {
+        Pending done = pending.remove(f.id());
+        if (done == null) {
+          synchronized (staleResults) {
+            staleResults[0]++;
+          }
+        } else {
+          done.reply().complete(f);
+        }
+      } else {
+        requests.accept(this, f);
+      }
     }
   }
 
@@ -151,9 +198,28 @@ final class Worker {
     pending.remove(callId);
   }
 
-  /** Called by the reader at end of stream: waits for the exit status and fails pending calls. */
-  private void lost() {
-    frames.close();
+  /**
+   * The worker is gone (its socket ended, or its process exited): waits for the exit status and
+   * the last output, fails every pending call with its own crash, and tells the set, once.
+   * Idempotent and thread-safe.
+   */
+  void die() {
+    if (!dying.compareAndSet(false, true)) {
+      synchronized (this) {
+        while (death == null) {
+          try {
+            wait();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
+      return;
+    }
+    if (frames != null) {
+      frames.close();
+    }
     int code = -1;
     try {
       if (!process.waitFor(2, TimeUnit.SECONDS)) {
@@ -176,8 +242,7 @@ final class Worker {
       }
     }
     List<String> lines = tail();
-    // the JVM's own line ("Terminating due to java.lang.OutOfMemoryError: ..."), not the exit
-    // code: ExitOnOutOfMemoryError exits with 3, but so may a task's System.exit(3)
+    // -XX:+ExitOnOutOfMemoryError prints "Terminating due to java.lang.OutOfMemoryError: ..."
     boolean oom = lines.stream().anyMatch(l -> l.contains("OutOfMemoryError"));
     Death d = new Death(code, oom, lines);
     List<Pending> failed;
@@ -185,14 +250,30 @@ final class Worker {
       death = d;
       failed = List.copyOf(pending.values());
       pending.clear();
+      notifyAll();
     }
     for (Pending p : failed) {
       p.reply().completeExceptionally(crash(d, p.taskId(), p.attempt()));
+    }
+    if (set != null) {
+      set.onDeath(this);
     }
   }
 
   private WorkerCrashedException crash(Death d, long taskId, int attempt) {
     return new WorkerCrashedException(id, pid, d.exitCode(), taskId, attempt, d.outOfMemory(), d.tail());
+  }
+
+  /** Waits until {@link #die()} has finished (after the process has exited). */
+  synchronized void awaitDeath(long millis) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + millis;
+    while (death == null) {
+      long left = deadline - System.currentTimeMillis();
+      if (left <= 0) {
+        return;
+      }
+      wait(left);
+    }
   }
 
   /** How the worker ended, or null while it is alive. */

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.net.ProtocolException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -22,13 +21,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,10 +49,11 @@ import java.util.function.Function;
  *   <li>Replaces {@code System.out}/{@code System.err} with per-task capture
  *       ({@link OutputCapture}); the protocol never touches file descriptors 1 and 2, so nothing a
  *       task or the JVM prints there can corrupt it.
- *   <li>The main thread reads frames; one platform thread runs tasks, one at a time. CANCEL
- *       interrupts the task thread if, under a lock, it is still running that call; the task
- *       thread clears its interrupt flag under the same lock before writing its result, so a late
- *       cancel can neither hit the next task nor close the socket (an interrupted write would).
+ *   <li>Two threads take turns reading frames and running tasks (leader/followers,
+ *       {@link #serve()}). CANCEL interrupts the thread running that call if, under a lock, it
+ *       still is; that thread clears its interrupt flag under the same lock before writing its
+ *       result, so a late cancel can neither hit the next task nor close the socket (an
+ *       interrupted write would).
  * </ol>
  */
 public final class WorkerMain {
@@ -63,16 +64,21 @@ public final class WorkerMain {
   private final Frames frames;
   private final TaskCodec codec;
   private final JdkCodec jdkCodec; // null with a custom codec
-  private final LinkedBlockingQueue<Frames.Frame> runs = new LinkedBlockingQueue<>();
-  private final Set<Long> cancelledBeforeStart = ConcurrentHashMap.newKeySet();
+  /** Held by the one thread reading the socket; see {@link #serveLoop()}. */
+  private final Semaphore readerRole = new Semaphore(1);
+  private final Set<Long> cancelledBeforeStart = new HashSet<>(); // guarded by taskLock
   private final Object taskLock = new Object();
-  private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
   private final ConcurrentHashMap<Long, CompletableFuture<Frames.Frame>> channelRequests =
       new ConcurrentHashMap<>();
   private final AtomicLong channelRequestIds = new AtomicLong();
-  private Thread taskThread;
   private long currentCall; // guarded by taskLock
+  private Thread currentThread; // guarded by taskLock
+  private long lastStartedCall; // guarded by taskLock
 
+  /** The thread CPU clock, loaded off the start-up path (management classes take a while). */
+  private static final class Clock {
+    static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+  }
   private WorkerMain(Frames frames, TaskCodec codec, JdkCodec jdkCodec) {
     this.frames = frames;
     this.codec = codec;
@@ -156,6 +162,9 @@ public final class WorkerMain {
     }
     WorkerMain worker = new WorkerMain(frames, codec, jdk);
     instance = worker;
+    Thread.ofPlatform().daemon(true).name("gearbox-worker-warmup").start(() -> {
+      Clock.THREADS.getCurrentThreadCpuTime(); // loads the management classes in the background
+    });
     worker.serve();
   }
 
@@ -174,89 +183,83 @@ public final class WorkerMain {
 
   // ---------------------------------------------------------------- serving
 
+  /**
+   * Leader/followers over two threads (this one and a runner): the thread holding
+   * {@code readerRole} reads frames; when it reads a RUN it hands the role to the other thread and
+   * runs the task itself. A task thus starts on the thread that read it (no hand-off on the round
+   * trip), while the other thread keeps reading, so CANCEL frames arrive during the task.
+   */
   private void serve() {
-    taskThread = Thread.ofPlatform().daemon(true).name("gearbox-worker-task").start(this::runTasks);
-    try {
-      while (true) {
-        Frames.Frame f = frames.read();
-        switch (f.type()) {
-          case Frames.RUN -> runs.add(f);
-          case Frames.CANCEL -> cancel(f.id());
-          case Frames.SHUTDOWN -> {
-            System.out.flush();
-            System.err.flush();
-            System.exit(0);
-          }
-          case Frames.CH_ACK, Frames.CH_ITEM, Frames.CH_CLOSED -> channelReply(f);
-          default -> throw new IOException("unexpected frame type " + f.type());
-        }
-      }
-    } catch (IOException e) {
-      // the pool closed the socket or died: nothing left to do
-      Runtime.getRuntime().halt(0);
-    }
+    Thread.ofPlatform().daemon(true).name("gearbox-worker-runner").start(this::serveLoop);
+    serveLoop();
   }
 
-  private void cancel(long callId) {
-    synchronized (taskLock) {
-      if (currentCall == callId) {
-        taskThread.interrupt();
-        return;
-      }
-    }
-    cancelledBeforeStart.add(callId);
-  }
-
-  private void runTasks() {
+  private void serveLoop() {
     while (true) {
+      readerRole.acquireUninterruptibly();
       Frames.Frame f;
       try {
-        f = runs.take();
-      } catch (InterruptedException e) {
-        continue; // a stale cancel: the call it meant has finished
+        while (true) {
+          f = frames.read();
+          if (f.type() == Frames.RUN) {
+            break;
+          }
+          control(f);
+        }
+      } catch (IOException e) {
+        Runtime.getRuntime().halt(0); // the pool closed the socket or died: nothing left to do
+        return;
       }
+      readerRole.release();
       byte[] result = run(f);
       try {
-        try {
-          frames.write(Frames.RESULT, f.id(), result);
-        } catch (ProtocolException overCap) { // refused before anything was written
-          frames.write(Frames.RESULT, f.id(), overCap(result.length));
-        }
+        frames.write(Frames.RESULT, f.id(), result);
       } catch (IOException e) {
         Runtime.getRuntime().halt(0); // the pool is gone
       }
     }
   }
 
-  /** The reply for a task whose own reply is over the frame cap: the reason, as its exception. */
-  private byte[] overCap(int bytes) {
-    byte[] body = encodeThrowable(new IllegalStateException("the task's reply (its result and"
-        + " captured output, " + bytes + " bytes) is over the frame cap of " + frames.maxFrame()
-        + " bytes (ProcessPoolBuilder.maxFrameBytes): return or print less, or raise the cap"));
-    return Frames.payload(d -> {
-      d.writeByte(Frames.THREW);
-      d.writeLong(0);
-      d.writeLong(0);
-      Frames.writeString(d, "");
-      Frames.writeString(d, "");
-      d.writeLong(0);
-      d.write(body);
-    });
+  private void control(Frames.Frame f) throws IOException {
+    switch (f.type()) {
+      case Frames.CANCEL -> cancel(f.id());
+      case Frames.SHUTDOWN -> {
+        System.out.flush();
+        System.err.flush();
+        System.exit(0);
+      }
+      case Frames.CH_ACK, Frames.CH_ITEM, Frames.CH_CLOSED -> channelReply(f);
+      default -> throw new IOException("unexpected frame type " + f.type());
+    }
+  }
+
+  private void cancel(long callId) {
+    synchronized (taskLock) {
+      if (currentCall == callId) {
+        currentThread.interrupt();
+      } else if (callId > lastStartedCall) {
+        cancelledBeforeStart.add(callId); // its RUN is being started by the other thread
+      } // else: it finished already
+    }
   }
 
   /** Runs one RUN frame and returns the RESULT payload. */
   private byte[] run(Frames.Frame f) {
     long w0 = System.nanoTime();
-    long c0 = threads.getCurrentThreadCpuTime();
+    long c0 = Clock.THREADS.getCurrentThreadCpuTime();
     OutputCapture.Buffers buffers = OutputCapture.begin();
     Object value = null;
     Throwable error = null;
+    boolean cancelledEarly;
     synchronized (taskLock) {
       Thread.interrupted();
       currentCall = f.id();
+      currentThread = Thread.currentThread();
+      lastStartedCall = Math.max(lastStartedCall, f.id());
+      cancelledEarly = cancelledBeforeStart.remove(f.id());
     }
     try {
-      if (cancelledBeforeStart.remove(f.id())) {
+      if (cancelledEarly) {
         throw new CancellationException("cancelled before it started");
       }
       DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload()));
@@ -277,17 +280,19 @@ public final class WorkerMain {
     } finally {
       synchronized (taskLock) {
         currentCall = 0;
+        currentThread = null;
         Thread.interrupted();
       }
     }
     TaskOutput output = OutputCapture.end(buffers);
     long wall = System.nanoTime() - w0;
-    long cpu = threads.getCurrentThreadCpuTime() - c0;
+    long cpu = Clock.THREADS.getCurrentThreadCpuTime() - c0;
     byte status = error == null ? Frames.OK : Frames.THREW;
+    boolean batch = f.payload().length > 4 && f.payload()[4] != Frames.CALL;
     byte[] body;
     if (error == null) {
       try {
-        body = codec.encode(value);
+        body = batch ? Values.encodeBatch((List<?>) value, codec) : Values.encode(value, codec);
       } catch (Throwable t) {
         status = Frames.THREW;
         body = encodeThrowable(t instanceof java.io.NotSerializableException && value != null
@@ -313,7 +318,7 @@ public final class WorkerMain {
   @SuppressWarnings("unchecked")
   private Object runBatch(byte kind, byte[] fnBytes, byte[] itemBytes) throws Exception {
     Function<Object, Object> fn = (Function<Object, Object>) codec.decode(fnBytes);
-    List<Object> items = (List<Object>) codec.decode(itemBytes);
+    List<Object> items = (List<Object>) Values.decodeBatch(itemBytes, codec);
     ArrayList<Object> out = new ArrayList<>(items.size());
     for (Object item : items) {
       if (Thread.currentThread().isInterrupted()) {
@@ -344,11 +349,11 @@ public final class WorkerMain {
 
   private byte[] encodeThrowable(Throwable t) {
     try {
-      return codec.encode(portable(t));
+      return Values.encode(portable(t), codec);
     } catch (Throwable e) {
       try {
-        return codec.encode(new RemoteTaskException(t.getClass().getName(),
-            String.valueOf(t.getMessage()), new StackTraceElement[0], null));
+        return Values.encode(new RemoteTaskException(t.getClass().getName(),
+            String.valueOf(t.getMessage()), new StackTraceElement[0], null), codec);
       } catch (IOException impossible) {
         throw new IllegalStateException(impossible);
       }

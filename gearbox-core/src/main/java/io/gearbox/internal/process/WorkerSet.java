@@ -59,6 +59,13 @@ import java.util.function.BiConsumer;
 final class WorkerSet {
 
   static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+  /** Where in the command a worker's AOT flag goes. */
+  static final String AOT_SLOT = "<aot>";
+  /** How long close() waits for a worker recording the AOT cache to write it and exit. */
+  static final long AOT_WRITE_MILLIS = 60_000;
+
+  private final java.util.concurrent.atomic.AtomicBoolean aotRecorderStarted =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private final ProcessConfig config;
   private final String poolName;
@@ -331,6 +338,17 @@ final class WorkerSet {
     CompletableFuture<Frames> handshake = new CompletableFuture<>();
     handshakes.put(id, handshake);
     List<String> cmd = new ArrayList<>(command);
+    boolean recordsAot = false;
+    int slot = cmd.indexOf(AOT_SLOT);
+    Path aot = config.aotCache();
+    if (aot != null && Files.isRegularFile(aot) && Files.size(aot) > 0) {
+      cmd.set(slot, "-XX:AOTCache=" + aot);
+    } else if (aot != null && aotRecorderStarted.compareAndSet(false, true)) {
+      cmd.set(slot, "-XX:AOTCacheOutput=" + aot);
+      recordsAot = true;
+    } else {
+      cmd.remove(slot);
+    }
     cmd.add(socket.toString());
     cmd.add(Integer.toString(id));
     cmd.add(poolName);
@@ -344,6 +362,7 @@ final class WorkerSet {
           + " (command: " + cmd.getFirst() + ")", e);
     }
     Worker w = new Worker(id, process, poolName, console);
+    w.recordsAot = recordsAot;
     w.startDrains();
     try {
       OutputStream stdin = process.getOutputStream();
@@ -471,7 +490,7 @@ final class WorkerSet {
     boolean interrupted = false;
     for (Worker w : all) {
       try {
-        if (!w.process.waitFor(2, TimeUnit.SECONDS)) {
+        if (!w.process.waitFor(w.recordsAot ? AOT_WRITE_MILLIS : 2000, TimeUnit.MILLISECONDS)) {
           w.process.destroy();
           if (!w.process.waitFor(2, TimeUnit.SECONDS)) {
             w.process.destroyForcibly();
@@ -499,6 +518,7 @@ final class WorkerSet {
     for (Worker w : all) {
       try {
         w.process.waitFor();
+        w.awaitDeath(10_000); // its exit watcher has reported it
         w.joinThreads(5000);
       } catch (InterruptedException e) {
         interrupted = true;

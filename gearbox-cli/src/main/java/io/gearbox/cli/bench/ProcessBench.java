@@ -1,0 +1,250 @@
+package io.gearbox.cli.bench;
+
+import io.gearbox.Gearbox;
+import io.gearbox.ProcessPool;
+import io.gearbox.cli.Style;
+import io.gearbox.cli.Table;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code gearbox bench processes}: what a worker JVM costs. Spawn time against {@code java
+ * -version} run alternately on the same machine, the round trip of one tiny task, and map over many
+ * tiny items (batched). Runs in this JVM: the pool's workers are the separate processes measured.
+ */
+@Command(
+    name = "processes",
+    mixinStandardHelpOptions = true,
+    header = "Measures the process pool: worker spawn, tiny-task round trip, batched map.",
+    description = {
+      "%nspawn       a 1-worker pool from build() to its first result, and the worker's own",
+      "            start-to-handshake time, without and with an AOT cache recorded by a worker",
+      "            first, each against `java -version` run just before it",
+      "round trip  submit(() -> i).join() in a loop on a warm pool: the per-task floor",
+      "map         pool.map(x -> x + 1, N integers) on a warm pool: items per second",
+      "Goals (issue 4): spawn <= 1.5x java -version; round trip <= 50 us; map >= 1,000,000/s.%n",
+    })
+final class ProcessBench implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @ParentCommand BenchCommand bench;
+
+  @Option(names = "--spawns", paramLabel = "N", defaultValue = "5",
+      description = "Spawn measurements (default: ${DEFAULT-VALUE}).")
+  int spawns;
+
+  @Option(names = "--round-trips", paramLabel = "N", defaultValue = "5000",
+      description = "Tiny tasks per round-trip run (default: ${DEFAULT-VALUE}).")
+  int roundTrips;
+
+  @Option(names = "--items", paramLabel = "N", defaultValue = "100000",
+      description = "Items per map run (default: ${DEFAULT-VALUE}).")
+  int items;
+
+  @Option(names = "--workers", paramLabel = "W",
+      description = "Workers of the warm pool (default: the available processors).")
+  Integer workers;
+
+  @Option(names = "--runs", paramLabel = "N", defaultValue = "5",
+      description = "Measured runs of round trip and map, after as many warm-up runs (default: ${DEFAULT-VALUE}).")
+  int runs;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+  Path json;
+
+  /** A tiny task. */
+  record Tiny(int i) implements Callable<Integer>, java.io.Serializable {
+    @Override
+    public Integer call() {
+      return i + 1;
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (spawns < 1 || roundTrips < 1 || items < 1 || runs < 1 || (workers != null && workers < 1)) {
+      throw new ParameterException(spec.commandLine(),
+          "--spawns, --round-trips, --items, --runs and --workers must be at least 1");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    Style style = bench != null ? bench.style() : Style.PLAIN;
+    int w = workers != null ? workers : Runtime.getRuntime().availableProcessors();
+
+    // An AOT cache recorded by one worker's life, then used by later ones (if the JVM can: it
+    // records caches only for class paths of jar files).
+    Path aot = Files.createTempFile("gearbox-worker-", ".aot");
+    Files.delete(aot);
+    try (ProcessPool recorder = Gearbox.processBuilder().workers(1).replayOutput(false)
+        .aotCache(aot).build()) {
+      for (int i = 0; i < 100; i++) {
+        recorder.invoke(new Tiny(i));
+      }
+      recorder.map((Integer x) -> x + 1, List.of(1, 2, 3)).toList();
+    }
+    boolean aotAvailable = Files.isRegularFile(aot) && Files.size(aot) > 0;
+
+    long[] javaVersion = new long[spawns];
+    long[] firstResult = new long[spawns];
+    long[] handshake = new long[spawns];
+    long[] aotHandshake = new long[spawns];
+    try {
+      for (int i = 0; i < spawns; i++) {
+        javaVersion[i] = javaVersionNanos();
+        long t0 = System.nanoTime();
+        try (ProcessPool pool = Gearbox.processBuilder().workers(1).replayOutput(false).build()) {
+          pool.invoke(new Tiny(i));
+          firstResult[i] = System.nanoTime() - t0;
+          handshake[i] = pool.processStats().meanSpawnNanos();
+        }
+        if (aotAvailable) {
+          try (ProcessPool pool = Gearbox.processBuilder().workers(1).replayOutput(false)
+              .aotCache(aot).build()) {
+            pool.invoke(new Tiny(i));
+            aotHandshake[i] = pool.processStats().meanSpawnNanos();
+          }
+        }
+        out.printf(Locale.ROOT, "  spawn %d/%d: java -version %.0f ms, worker handshake %.0f ms%s,"
+                + " first result %.0f ms%n", i + 1, spawns, javaVersion[i] / 1e6, handshake[i] / 1e6,
+            aotAvailable ? String.format(Locale.ROOT, " (%.0f ms with the AOT cache)", aotHandshake[i] / 1e6) : "",
+            firstResult[i] / 1e6);
+        out.flush();
+      }
+    } finally {
+      Files.deleteIfExists(aot);
+    }
+
+    double[] rtMicros = new double[runs];
+    double[] mapRate = new double[runs];
+    List<Integer> inputs = IntStream.range(0, items).boxed().toList();
+    try (ProcessPool pool = Gearbox.processBuilder().workers(w).replayOutput(false).build()) {
+      for (int phase = 0; phase < 2; phase++) { // warm-up, then measured
+        for (int r = 0; r < runs; r++) {
+          long t0 = System.nanoTime();
+          for (int i = 0; i < roundTrips; i++) {
+            pool.submit(new Tiny(i)).join();
+          }
+          double us = (System.nanoTime() - t0) / 1e3 / roundTrips;
+          long t1 = System.nanoTime();
+          long sum = pool.map((Integer x) -> x + 1, inputs).mapToLong(Integer::longValue).sum();
+          double secs = (System.nanoTime() - t1) / 1e9;
+          if (sum != (long) items * (items + 1) / 2) {
+            throw new IllegalStateException("map returned a wrong sum: " + sum);
+          }
+          if (phase == 1) {
+            rtMicros[r] = us;
+            mapRate[r] = items / secs;
+          }
+        }
+      }
+    }
+
+    double jv = median(javaVersion) / 1e6;
+    double hs = median(handshake) / 1e6;
+    double fr = median(firstResult) / 1e6;
+    double rt = median(rtMicros);
+    double rate = median(mapRate);
+    Table table = new Table().left("measure").right("median").right("goal").left("");
+    table.row("java -version", fmt(jv) + " ms", "", "");
+    table.row("worker start to handshake", fmt(hs) + " ms", "<= " + fmt(1.5 * jv) + " ms",
+        verdict(style, hs <= 1.5 * jv, hs / jv));
+    double aotHs = aotAvailable ? median(aotHandshake) / 1e6 : -1;
+    table.row("  with an AOT cache (JEP 483)", aotAvailable ? fmt(aotHs) + " ms" : "n/a",
+        aotAvailable ? "<= " + fmt(1.5 * jv) + " ms" : "",
+        aotAvailable ? verdict(style, aotHs <= 1.5 * jv, aotHs / jv) : "class path has directories");
+    table.row("pool build to first result", fmt(fr) + " ms", "", String.format(Locale.ROOT, "%.2fx java -version", fr / jv));
+    table.row("tiny task round trip", String.format(Locale.ROOT, "%.1f us", rt), "<= 50 us", verdict(style, rt <= 50, -1));
+    table.row("map, " + items + " tiny items", String.format(Locale.ROOT, "%,.0f /s", rate), ">= 1,000,000 /s",
+        verdict(style, rate >= 1_000_000, -1));
+    out.println();
+    out.println(style.bold("gearbox bench processes") + String.format(Locale.ROOT,
+        " (%d spawns; %d runs of %d round trips and of a %d-item map on %d workers)",
+        spawns, runs, roundTrips, items, w));
+    table.print(out, style);
+    out.flush();
+
+    if (json != null) {
+      ObjectNode doc = Report.JSON.createObjectNode();
+      doc.put("workload", "processes");
+      doc.put("workers", w);
+      doc.put("java_version_ms", jv);
+      doc.put("handshake_ms", hs);
+      if (aotAvailable) {
+        doc.put("aot_handshake_ms", aotHs);
+      } else {
+        doc.putNull("aot_handshake_ms");
+      }
+      doc.put("first_result_ms", fr);
+      doc.put("round_trip_us", rt);
+      doc.put("map_items_per_s", rate);
+      doc.putPOJO("round_trip_us_runs", rtMicros);
+      doc.putPOJO("map_items_per_s_runs", mapRate);
+      try {
+        Files.writeString(json, Report.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+      } catch (IOException e) {
+        spec.commandLine().getErr().println("gearbox: cannot write " + json + ": " + e.getMessage());
+        return 1;
+      }
+    }
+    return 0;
+  }
+
+  private static String verdict(Style style, boolean met, double ratio) {
+    String r = ratio > 0 ? String.format(Locale.ROOT, " (%.2fx)", ratio) : "";
+    return met ? style.green("MET" + r) : style.yellow("NOT MET" + r);
+  }
+
+  private static String fmt(double ms) {
+    return String.format(Locale.ROOT, "%.0f", ms);
+  }
+
+  /** Wall time of {@code java -version} with this JVM's java. */
+  static long javaVersionNanos() throws IOException, InterruptedException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    long t0 = System.nanoTime();
+    Process p = new ProcessBuilder(java, "-version").redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      p.waitFor();
+      throw new IllegalStateException("java -version did not finish within 60 s");
+    }
+    return System.nanoTime() - t0;
+  }
+
+  static double median(long[] values) {
+    long[] s = values.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
+  }
+
+  static double median(double[] values) {
+    double[] s = values.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
+  }
+
+  static List<Long> list(long[] values) {
+    List<Long> l = new ArrayList<>();
+    for (long v : values) {
+      l.add(v);
+    }
+    return l;
+  }
+}
