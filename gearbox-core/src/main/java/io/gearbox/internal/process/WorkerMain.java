@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.net.ProtocolException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -213,11 +214,31 @@ public final class WorkerMain {
       readerRole.release();
       byte[] result = run(f);
       try {
-        frames.write(Frames.RESULT, f.id(), result);
+        try {
+          frames.write(Frames.RESULT, f.id(), result);
+        } catch (ProtocolException overCap) { // refused before anything was written
+          frames.write(Frames.RESULT, f.id(), overCap(result.length));
+        }
       } catch (IOException e) {
         Runtime.getRuntime().halt(0); // the pool is gone
       }
     }
+  }
+
+  /** The reply for a task whose own reply is over the frame cap: the reason, as its exception. */
+  private byte[] overCap(int bytes) {
+    byte[] body = encodeThrowable(new IllegalStateException("the task's reply (its result and"
+        + " captured output, " + bytes + " bytes) is over the frame cap of " + frames.maxFrame()
+        + " bytes (ProcessPoolBuilder.maxFrameBytes): return or print less, or raise the cap"));
+    return Frames.payload(d -> {
+      d.writeByte(Frames.THREW);
+      d.writeLong(0);
+      d.writeLong(0);
+      Frames.writeString(d, "");
+      Frames.writeString(d, "");
+      d.writeLong(0);
+      d.write(body);
+    });
   }
 
   private void control(Frames.Frame f) throws IOException {
