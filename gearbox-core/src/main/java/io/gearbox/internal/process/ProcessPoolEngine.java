@@ -351,19 +351,38 @@ public final class ProcessPoolEngine implements ProcessPool {
     } catch (IOException e) {
       // already gone: the wait below ends at once
     }
-    boolean reinterrupted;
+    // shutdownNow interrupts a driver twice (its task's cancel, then the pool's threads): if the
+    // pool was already shut down when the ladder began, a further interrupt is not an escalation,
+    // and the grace (bounded) runs its course; else it is shutdownNow or close on top of a cancel
+    boolean stopping = drivers.isShutdown();
+    long graceEnd = System.nanoTime() + config.cancelGrace().toNanos();
+    boolean reinterrupted = false;
     try {
       Frames.Frame f = w.await(p, config.cancelGrace().toNanos());
+      while (f == null && stopping && Thread.interrupted()) {
+        reinterrupted = true;
+        long left = graceEnd - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        f = w.await(p, left);
+      }
       if (f != null) {
         w.tasksRun++;
         recordReport(call, f);
         call.rung = CancelRung.INTERRUPTED;
+        if (reinterrupted) {
+          Thread.currentThread().interrupt();
+        }
         return;
       }
       // ignored its interrupt for the whole grace period, or shutdownNow/close came on top
-      reinterrupted = Thread.interrupted();
+      reinterrupted |= Thread.interrupted();
     } catch (WorkerCrashedException e) {
       call.rung = CancelRung.KILLED; // died during the grace period
+      if (reinterrupted) {
+        Thread.currentThread().interrupt();
+      }
       return;
     }
     call.rung = CancelRung.KILLED;
