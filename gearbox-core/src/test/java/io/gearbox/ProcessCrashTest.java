@@ -258,15 +258,24 @@ class ProcessCrashTest {
 
   @Test
   void exitAfterResult_resultArrivesAndTheDeathIsNoticedBeforeTheNextTask() {
+    String dir = tmp.toString();
     try (ProcessPool p = pool(1)) {
       long pid = p.workerPids().getFirst();
       ProcessTaskHandle<Integer> t = p.submit(() -> {
-        ProcessTests.haltOnceTheResultIsSent();
+        Thread.ofPlatform().daemon(true).start(() -> { // exits once the caller has the result
+          try {
+            awaitFileInWorker(dir, "result-received");
+          } catch (InterruptedException e) {
+            return;
+          }
+          Runtime.getRuntime().halt(0);
+        });
         return 42;
       });
 
       assertThat(t.join()).isEqualTo(42);
       assertThat(t.status()).isEqualTo(TaskState.SUCCEEDED);
+      touch(dir, "result-received");
       Harness.eventually().until(() -> p.processStats().crashed() == 1);
       Harness.eventually().until(() -> !alive(pid));
 

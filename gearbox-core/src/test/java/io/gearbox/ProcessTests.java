@@ -8,7 +8,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
@@ -86,7 +88,7 @@ final class ProcessTests {
     }
   }
 
-  private static final java.util.List<byte[]> LEAKED = new java.util.ArrayList<>();
+  private static final List<byte[]> LEAKED = new ArrayList<>();
 
   /** In a worker: keeps this many more bytes reachable for good, every page touched. */
   static void leak(int bytes) {
@@ -101,26 +103,5 @@ final class ProcessTests {
   static void sigkill(long pid) throws IOException, InterruptedException {
     new ProcessBuilder("kill", "-KILL", Long.toString(pid)).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-  }
-
-  /**
-   * In a worker: starts a thread that halts the JVM once the calling task thread has finished its
-   * task, sent the result and gone back to waiting for the next one.
-   */
-  static void haltOnceTheResultIsSent() {
-    Thread task = Thread.currentThread();
-    Thread.ofPlatform().daemon(true).name("test-halter").start(() -> {
-      while (true) {
-        if (task.getState() == Thread.State.WAITING && Arrays.stream(task.getStackTrace())
-            .anyMatch(f -> f.getMethodName().equals("take"))) {
-          Runtime.getRuntime().halt(0);
-        }
-        try {
-          Thread.sleep(1);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    });
   }
 }
