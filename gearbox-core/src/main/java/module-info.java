@@ -1,10 +1,14 @@
 /**
- * Gearbox: platform-thread, virtual-thread and CPU pools behind one API.
+ * Gearbox: platform-thread, virtual-thread, CPU and auto pools behind one API.
  *
- * <p>Only {@code io.gearbox} is exported; engines live in {@code io.gearbox.internal}.
+ * <p>Only {@code io.gearbox} is exported; engines live in {@code io.gearbox.internal}. Every
+ * module required is part of the JDK: {@code jdk.jfr} for the auto pool's events and pinning
+ * reports, {@code jdk.management} for per-thread allocation in profiles.
  */
 module io.gearbox {
   requires java.management;
+  requires jdk.jfr;
+  requires jdk.management;
 
   exports io.gearbox;
 }

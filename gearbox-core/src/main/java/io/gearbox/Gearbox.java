@@ -99,4 +99,17 @@ public final class Gearbox {
   public static PoolBuilder builder(PoolKind kind) {
     return new PoolBuilder(kind);
   }
+
+  /**
+   * A pool that measures each kind of task and routes it: CPU-bound work to platform threads
+   * sized to the cores, waiting work to virtual threads. See {@link AutoPool}.
+   */
+  public static AutoPool auto() {
+    return autoBuilder().build();
+  }
+
+  /** A builder for an {@link AutoPool}. */
+  public static AutoPoolBuilder autoBuilder() {
+    return new AutoPoolBuilder();
+  }
 }

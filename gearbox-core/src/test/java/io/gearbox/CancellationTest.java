@@ -216,7 +216,7 @@ class CancellationTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void cancel_racingWithTaskStart_stillInterruptsTheTask(PoolKind kind) throws Exception {
     CountDownLatch never = new CountDownLatch(1);
     AtomicInteger entered = new AtomicInteger();
@@ -255,7 +255,7 @@ class CancellationTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void cancel_whileTheRunnerIsStillStarting_interruptsTheTask(PoolKind kind) throws Exception {
     // A handle is a public object: code may lock it. Holding its monitor while the task starts
     // widens the window between "state is RUNNING" and "the runner thread is known" that the

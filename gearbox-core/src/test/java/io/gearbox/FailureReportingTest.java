@@ -42,7 +42,7 @@ class FailureReportingTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void join_taskThrows_throwsTaskFailedWithTheCauseAndTheSubmitSite(PoolKind kind) {
     IOException boom = new IOException("boom");
     try (Pool pool = h.pool(kind)) {
@@ -61,7 +61,7 @@ class FailureReportingTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void get_taskThrows_throwsExecutionExceptionWithTheCauseAndTheSubmitSite(PoolKind kind) {
     IllegalStateException boom = new IllegalStateException("boom");
     try (Pool pool = h.pool(kind)) {
@@ -76,7 +76,7 @@ class FailureReportingTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void invoke_taskThrowsAnError_throwsTaskFailedWithTheErrorAndTheSubmitSite(PoolKind kind) {
     AssertionError boom = new AssertionError("an Error, not an Exception");
     try (Pool pool = h.pool(kind)) {
@@ -91,7 +91,7 @@ class FailureReportingTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void scopeJoin_childThrows_throwsTaskFailedWithTheSubmitSite(PoolKind kind) throws Exception {
     IllegalStateException boom = new IllegalStateException("boom");
     try (Pool pool = h.pool(kind); TaskScope scope = pool.openScope()) {
@@ -106,7 +106,7 @@ class FailureReportingTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void map_itemThrows_throwsTaskFailedWithTheSubmitSite(PoolKind kind) {
     IllegalStateException boom = new IllegalStateException("boom");
     try (Pool pool = h.pool(kind);
@@ -121,7 +121,7 @@ class FailureReportingTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void join_taskTimedOut_timeoutStackIsTheSubmitSite(PoolKind kind) throws Exception {
     CountDownLatch never = new CountDownLatch(1);
     try (Pool pool = h.pool(kind)) {
@@ -138,7 +138,7 @@ class FailureReportingTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void join_submitSiteCaptureOff_hasNoSubmitSite(PoolKind kind) {
     IllegalStateException boom = new IllegalStateException("boom");
     try (Pool pool = h.pool(kind, b -> b.captureSubmitSite(false))) {
@@ -152,7 +152,7 @@ class FailureReportingTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void toCompletableFuture_taskSucceeds_completesWithTheValue(PoolKind kind) throws Exception {
     try (Pool pool = h.pool(kind)) {
       CompletableFuture<String> future = pool.submit(() -> "value").toCompletableFuture();
@@ -163,7 +163,7 @@ class FailureReportingTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void toCompletableFuture_taskThrows_completesExceptionallyWithTheTaskException(PoolKind kind) {
     IOException boom = new IOException("boom");
     try (Pool pool = h.pool(kind)) {
@@ -178,7 +178,7 @@ class FailureReportingTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void toCompletableFuture_taskTimesOut_completesWithTaskTimeout(PoolKind kind) {
     CountDownLatch never = new CountDownLatch(1);
     try (Pool pool = h.pool(kind)) {
@@ -194,7 +194,7 @@ class FailureReportingTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void toCompletableFuture_cancelled_cancelsTheTaskAndInterruptsIt(PoolKind kind) throws Exception {
     CountDownLatch never = new CountDownLatch(1);
     CountDownLatch started = new CountDownLatch(1);

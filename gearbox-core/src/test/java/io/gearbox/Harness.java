@@ -195,12 +195,54 @@ final class Harness implements BeforeEachCallback, AfterEachCallback, Invocation
 
   /** A pool of this kind, configured further by the test; closed-ness is checked afterwards. */
   Pool pool(PoolKind kind, UnaryOperator<PoolBuilder> config) {
-    PoolBuilder builder = Gearbox.builder(kind)
-        .name(kind.label() + "-p" + POOL_SEQUENCE.incrementAndGet());
-    if (kind != PoolKind.VIRTUAL) {
+    String name = kind.label() + "-p" + POOL_SEQUENCE.incrementAndGet();
+    if (kind == PoolKind.AUTO) {
+      return track(autoLike(config.apply(Gearbox.builder(PoolKind.THREADS).name(name)
+          .threads(TEST_THREADS))));
+    }
+    PoolBuilder builder = Gearbox.builder(kind).name(name);
+    if (Harness.queues(kind)) {
       builder.threads(TEST_THREADS);
     }
     return track(config.apply(builder).build());
+  }
+
+  /**
+   * Whether tasks of this kind of pool wait in a queue behind busy threads: THREADS and CPU. The
+   * contract tests assert queueing only there; VIRTUAL starts every task at once, and AUTO sends
+   * unmeasured tasks to virtual threads (or to an idle probe thread), so nothing queues either.
+   */
+  static boolean queues(PoolKind kind) {
+    return kind == PoolKind.THREADS || kind == PoolKind.CPU;
+  }
+
+  /**
+   * An auto pool with the common settings a contract test gave a {@link PoolBuilder}: name,
+   * maxInFlight, saturation, submit sites, and threads as the CPU side's fixed size. The
+   * conformance suite is written against PoolBuilder, which has no getters; its fields are read
+   * reflectively here rather than widening the public builder for the tests' sake.
+   */
+  static AutoPool autoLike(PoolBuilder template) {
+    try {
+      AutoPoolBuilder auto = Gearbox.autoBuilder()
+          .name((String) field(template, "name"))
+          .saturation((Saturation) field(template, "saturation"))
+          .captureSubmitSite((Boolean) field(template, "captureSubmitSite"))
+          .cpuThreads((Integer) field(template, "threads"));
+      int maxInFlight = (Integer) field(template, "maxInFlight");
+      if (maxInFlight > 0) {
+        auto.maxInFlight(maxInFlight);
+      }
+      return auto.build();
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError("PoolBuilder changed; update Harness.autoLike", e);
+    }
+  }
+
+  private static Object field(Object target, String name) throws ReflectiveOperationException {
+    java.lang.reflect.Field f = target.getClass().getDeclaredField(name);
+    f.setAccessible(true);
+    return f.get(target);
   }
 
   /** Has the harness check after the test that this pool was closed and terminated. */

@@ -66,7 +66,7 @@ class InvokeTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void invoke_returnsTheTaskResult(PoolKind kind) {
     try (Pool pool = h.pool(kind)) {
       assertThat(pool.<String>invoke(() -> "result")).isEqualTo("result");
@@ -76,7 +76,7 @@ class InvokeTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void invoke_callerInterruptedWhileWaiting_cancelsTheTaskAndKeepsTheFlag(PoolKind kind)
       throws Exception {
     CountDownLatch never = new CountDownLatch(1);
@@ -114,7 +114,7 @@ class InvokeTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void invoke_taskCancelledByShutdownNow_throwsCancellation(PoolKind kind) throws Exception {
     CountDownLatch never = new CountDownLatch(1);
     CountDownLatch started = new CountDownLatch(1);

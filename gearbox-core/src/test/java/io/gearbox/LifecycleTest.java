@@ -28,7 +28,7 @@ class LifecycleTest {
   private final CountDownLatch never = new CountDownLatch(1);
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void close_withTaskRunning_waitsForItToFinish(PoolKind kind) throws Exception {
     Pool pool = h.pool(kind);
     CountDownLatch started = new CountDownLatch(1);
@@ -58,7 +58,7 @@ class LifecycleTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void closeWithGrace_tasksRespondToInterrupt_cancelsTheRestAndReturnsTrue(PoolKind kind)
       throws Exception {
     int running = 2;
@@ -82,7 +82,7 @@ class LifecycleTest {
         }));
       }
       Harness.await(started);
-      if (kind != PoolKind.VIRTUAL) {
+      if (Harness.queues(kind)) {
         for (int i = 0; i < 3; i++) {
           handles.add(pool.submit(() -> ran.incrementAndGet())); // queued behind the blocked ones
         }
@@ -101,7 +101,7 @@ class LifecycleTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void closeWithGrace_everythingFinishesInTime_returnsTrueWithoutCancelling(PoolKind kind) {
     Pool pool = h.pool(kind);
     List<TaskHandle<Integer>> handles = new ArrayList<>();
@@ -115,7 +115,7 @@ class LifecycleTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void close_callerInterruptedWhileWaiting_cancelsWhatRemainsAndRestoresTheFlag(PoolKind kind)
       throws Exception {
     Pool pool = h.pool(kind);
@@ -144,7 +144,7 @@ class LifecycleTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void threadNames_allStartWithGearboxAndThePoolName(PoolKind kind) throws Exception {
     Set<String> names = ConcurrentHashMap.newKeySet();
     CountDownLatch started = new CountDownLatch(Harness.TEST_THREADS);
@@ -197,7 +197,7 @@ class LifecycleTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void awaitTermination_beforeShutdown_returnsFalse(PoolKind kind) throws Exception {
     try (Pool pool = h.pool(kind)) {
       assertThat(pool.submit(() -> 1).join()).isEqualTo(1);
@@ -208,7 +208,7 @@ class LifecycleTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void shutdownNow_afterShutdown_stillCancelsQueuedAndRunningTasks(PoolKind kind) throws Exception {
     Pool pool = h.pool(kind, b -> kind == PoolKind.VIRTUAL ? b : b.threads(1));
     CountDownLatch started = new CountDownLatch(1);

@@ -69,7 +69,7 @@ class MapTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void map_tenMillionInputs_pullsStayWithinTheWindowAheadOfConsumption(PoolKind kind) {
     int window = 8;
     CountingInputs inputs = new CountingInputs(TEN_MILLION);
@@ -88,7 +88,7 @@ class MapTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void map_firstFewOfTenMillionInputs_completeWithoutReadingThemAll(PoolKind kind) {
     CountingInputs inputs = new CountingInputs(TEN_MILLION);
     List<Integer> firstFive;
@@ -102,7 +102,7 @@ class MapTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void mapUnordered_tenMillionInputs_isLazyToo(PoolKind kind) {
     CountingInputs inputs = new CountingInputs(TEN_MILLION);
     try (Pool pool = h.pool(kind);
@@ -113,7 +113,7 @@ class MapTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void map_laterItemsFinishFirst_resultsStillComeInInputOrder(PoolKind kind) {
     int n = 8;
     CountDownLatch lastDone = new CountDownLatch(1);
@@ -136,7 +136,7 @@ class MapTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void mapUnordered_resultsComeAsTheyComplete(PoolKind kind) throws Exception {
     int n = 8;
     CountDownLatch othersConsumed = new CountDownLatch(1);
@@ -165,7 +165,7 @@ class MapTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void mapOutcomes_someItemsThrow_collectsEveryFailureInOrder(PoolKind kind) {
     List<Outcome<Integer>> outcomes;
     try (Pool pool = h.pool(kind)) {
@@ -196,7 +196,7 @@ class MapTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void map_oneItemFails_cancelsTheRestAndThrowsTheCause(PoolKind kind) {
     int window = Harness.TEST_THREADS;
     CountingInputs inputs = new CountingInputs(1_000);
@@ -233,7 +233,7 @@ class MapTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void mapUnordered_oneItemFails_cancelsTheRestAndThrowsTheCause(PoolKind kind) {
     CountDownLatch othersStarted = new CountDownLatch(2);
     IllegalStateException boom = new IllegalStateException("boom");
@@ -266,7 +266,7 @@ class MapTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void map_streamClosedEarly_cancelsTheTasksInFlight(PoolKind kind) throws Exception {
     Set<Integer> interrupted = ConcurrentHashMap.newKeySet();
     CountDownLatch blockedStarted = new CountDownLatch(3);
@@ -295,7 +295,7 @@ class MapTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void map_itemPassesItsDeadline_streamThrowsTaskTimeout(PoolKind kind) {
     try (Pool pool = h.pool(kind);
         Stream<Integer> results = pool.map(i -> {
@@ -316,7 +316,7 @@ class MapTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void map_windowLargerThanThePoolBound_stillCompletes(PoolKind kind) {
     try (Pool pool = h.pool(kind, b -> b.maxInFlight(2).saturation(Saturation.REJECT));
         Stream<Integer> results = pool.map(i -> i, range(100), MapOptions.defaults().withWindow(50))) {
@@ -326,7 +326,7 @@ class MapTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void map_poolShutDownNowMidStream_surfacesTheCancellation(PoolKind kind) throws Exception {
     CountDownLatch started = new CountDownLatch(1);
     Pool pool = h.pool(kind);
@@ -353,7 +353,7 @@ class MapTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void map_nullArguments_throwNullPointerException(PoolKind kind) {
     try (Pool pool = h.pool(kind)) {
       assertThatThrownBy(() -> pool.map(null, range(1))).isInstanceOf(NullPointerException.class);

@@ -145,4 +145,40 @@ class ProcessPoolBasicsTest {
           .hasMessageContaining(".socket");
     }
   }
+
+  @Test
+  void map_itemsTooBigForOneFrame_areSplitIntoBatchesThatFit() {
+    ProcessPool p = Gearbox.processBuilder().workers(1).replayOutput(false)
+        .maxFrameBytes(64 << 10).build();
+    h.track(p);
+    try (p) {
+      List<String> in = IntStream.range(0, 5_000).mapToObj(i -> "x".repeat(200) + i).toList();
+      List<Integer> out = p.map(String::length, in).toList();
+      assertThat(out).hasSize(5_000);
+      assertThat(out.getLast()).isEqualTo(204);
+    }
+  }
+
+  @Test
+  void recycle_workerWhoseShutdownHookBlocks_isKilledAndTheNextTaskRuns() {
+    ProcessPool p = Gearbox.processBuilder().workers(1).replayOutput(false)
+        .maxTasksPerWorker(1).build();
+    h.track(p);
+    try (p) {
+      long first = p.invoke(() -> {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          try {
+            Thread.sleep(600_000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }));
+        return ProcessHandle.current().pid();
+      });
+      long second = p.invoke(() -> ProcessHandle.current().pid());
+      assertThat(second).isNotEqualTo(first);
+      assertThat(p.processStats().recycled()).isGreaterThanOrEqualTo(1);
+      assertThat(p.processStats().crashed()).isZero();
+    }
+  }
 }

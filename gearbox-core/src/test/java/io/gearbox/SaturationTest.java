@@ -45,7 +45,7 @@ class SaturationTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void block_poolFull_submitterWaitsUntilAPermitFrees(PoolKind kind) throws Exception {
     try (Pool pool = h.pool(kind, b -> b.maxInFlight(BOUND).saturation(Saturation.BLOCK))) {
       try {
@@ -73,7 +73,7 @@ class SaturationTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void block_poolShutDownWhileSubmitterWaits_rejectsWithPoolClosed(PoolKind kind)
       throws Exception {
     try (Pool pool = h.pool(kind, b -> b.maxInFlight(BOUND).saturation(Saturation.BLOCK))) {
@@ -94,7 +94,7 @@ class SaturationTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void block_submitterInterruptedWhileWaiting_rejectsWithSaturatedAndKeepsTheFlag(PoolKind kind)
       throws Exception {
     try (Pool pool = h.pool(kind, b -> b.maxInFlight(BOUND).saturation(Saturation.BLOCK))) {
@@ -119,7 +119,7 @@ class SaturationTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void reject_poolFull_throwsPoolSaturatedAndCountsIt(PoolKind kind) throws Exception {
     try (Pool pool = h.pool(kind, b -> b.maxInFlight(BOUND).saturation(Saturation.REJECT))) {
       List<TaskHandle<String>> fillers;
@@ -147,7 +147,7 @@ class SaturationTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void callerRuns_poolFull_runsTheTaskOnTheSubmittingThread(PoolKind kind) throws Exception {
     try (Pool pool = h.pool(kind, b -> b.maxInFlight(BOUND).saturation(Saturation.CALLER_RUNS))) {
       try {
@@ -176,7 +176,7 @@ class SaturationTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void callerRuns_taskWithDeadline_timesOutOnTheCallerThreadToo(PoolKind kind) throws Exception {
     CountDownLatch never = new CountDownLatch(1);
     try (Pool pool = h.pool(kind, b -> b.maxInFlight(BOUND).saturation(Saturation.CALLER_RUNS))) {
@@ -202,7 +202,7 @@ class SaturationTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void maxInFlight_manySubmits_neverMoreThanTheBoundRunAtOnce(PoolKind kind) throws Exception {
     int bound = 3;
     AtomicInteger running = new AtomicInteger();
@@ -224,7 +224,7 @@ class SaturationTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void shutdown_withHugeMaxInFlight_wakesNobodyAndDoesNotOverflow(PoolKind kind) {
     Pool pool = h.pool(kind, b -> b.maxInFlight(Integer.MAX_VALUE));
     assertThat(pool.submit(() -> 1).join()).isEqualTo(1);

@@ -44,7 +44,7 @@ class StatsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void stats_mixedOutcomes_countersAddUpOnceIdle(PoolKind kind) throws Exception {
     try (Pool pool = h.pool(kind)) {
       try {
@@ -161,7 +161,7 @@ class StatsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void timings_sleepingTask_wallCoversTheSleepAndQueueTimeIsKept(PoolKind kind) throws Exception {
     try (Pool pool = h.pool(kind)) {
       assertThat(pool.submit(() -> 1).timings()).isNotNull();
@@ -177,7 +177,7 @@ class StatsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void stuck_whileManyTasksFinishNormally_listsNone(PoolKind kind) throws Exception {
     AtomicBoolean stop = new AtomicBoolean();
     List<StuckTask> seen = new ArrayList<>();
@@ -197,7 +197,7 @@ class StatsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void stats_countersAddUpAfterConcurrentSubmitters(PoolKind kind) throws Exception {
     try (Pool pool = h.pool(kind)) {
       List<Thread> submitters = new ArrayList<>();

@@ -46,7 +46,7 @@ class TaskScopeTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void join_everyChildSucceeds_returnsAndHandlesHoldValues(PoolKind kind) throws Exception {
     try (Pool pool = h.pool(kind); TaskScope scope = pool.openScope()) {
       List<TaskHandle<Integer>> children = new ArrayList<>();
@@ -64,7 +64,7 @@ class TaskScopeTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void join_oneChildThrows_siblingsCancelledAndJoinThrowsTheCause(PoolKind kind) throws Exception {
     int siblings = Harness.TEST_THREADS - 1;
     CountDownLatch started = new CountDownLatch(siblings);
@@ -108,7 +108,7 @@ class TaskScopeTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void join_childTimesOut_throwsTaskTimeoutAndCancelsSiblings(PoolKind kind) throws Exception {
     CountDownLatch started = new CountDownLatch(1);
     AtomicInteger interrupted = new AtomicInteger();
@@ -130,7 +130,7 @@ class TaskScopeTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void close_withChildrenRunning_cancelsThemAndReturnsOnlyWhenAllHaveEnded(PoolKind kind)
       throws Exception {
     int n = Harness.TEST_THREADS;
@@ -159,7 +159,7 @@ class TaskScopeTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void fork_afterCancel_throwsIllegalStateAndJoinThrowsCancellation(PoolKind kind)
       throws Exception {
     try (Pool pool = h.pool(kind); TaskScope scope = pool.openScope()) {
@@ -173,7 +173,7 @@ class TaskScopeTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void joinWithTimeout_childrenStillRunning_cancelsThemAndThrowsTimeout(PoolKind kind)
       throws Exception {
     CountDownLatch started = new CountDownLatch(1);
@@ -193,7 +193,7 @@ class TaskScopeTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void close_callerInterrupted_keepsWaitingAndRestoresTheFlag(PoolKind kind) throws Exception {
     CountDownLatch started = new CountDownLatch(1);
     AtomicInteger interrupted = new AtomicInteger();
@@ -212,7 +212,7 @@ class TaskScopeTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void close_whileAnotherThreadIsBlockedForkingIntoAFullPool_doesNotDeadlock(PoolKind kind)
       throws Exception {
     // maxInFlight 1 under BLOCK: the second fork waits for a permit that only the first child,
@@ -270,7 +270,7 @@ class TaskScopeTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void fork_manyChildrenFromManyThreads_joinSeesThemAll(PoolKind kind) throws Exception {
     AtomicInteger ran = new AtomicInteger();
     try (Pool pool = h.pool(kind); TaskScope scope = pool.openScope()) {
@@ -292,7 +292,7 @@ class TaskScopeTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void join_waitingThreadInterrupted_throwsInterruptedAndChildrenKeepRunning(PoolKind kind)
       throws Exception {
     CountDownLatch started = new CountDownLatch(1);
@@ -314,7 +314,7 @@ class TaskScopeTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void join_childCancelledThroughItsHandle_isNotAFailure(PoolKind kind) throws Exception {
     CountDownLatch started = new CountDownLatch(1);
     AtomicInteger interrupted = new AtomicInteger();
@@ -334,7 +334,7 @@ class TaskScopeTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void fork_withOptions_usesTheNameAndDeadline(PoolKind kind) throws Exception {
     try (Pool pool = h.pool(kind); TaskScope scope = pool.openScope()) {
       TaskHandle<String> child = scope.fork(() -> "x", TaskOptions.named("child").withTimeout(Duration.ofDays(1)));

@@ -31,7 +31,7 @@ class TaskStateTest {
   private static volatile long sink;
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void cancel_racingCompletion_exactlyOneOutcomeWinsAndCountersAgree(PoolKind kind)
       throws Exception {
     int cancelWon = 0;
@@ -82,7 +82,7 @@ class TaskStateTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void cancel_fromTwoThreadsAtOnce_exactlyOneCallWins(PoolKind kind) throws Exception {
     int rounds = 300;
     CyclicBarrier barrier = new CyclicBarrier(2);
@@ -123,7 +123,7 @@ class TaskStateTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void deadline_racingCompletion_eachTaskEndsEitherSucceededOrTimedOut(PoolKind kind)
       throws Exception {
     int rounds = 300;
@@ -235,7 +235,7 @@ class TaskStateTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void shutdownNow_racingSubmitters_everyAcceptedTaskEndsOnceAndCountersAgree(PoolKind kind)
       throws Exception {
     for (int round = 0; round < 30; round++) {

@@ -46,7 +46,7 @@ class TimeoutTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void timeout_taskIgnoringInterrupts_timesOutAtDeadlineIsReportedStuckThenReclaimed(PoolKind kind)
       throws Exception {
     try (Pool pool = onePlatformThread(h, kind)) {
@@ -94,7 +94,7 @@ class TimeoutTest {
       eventually().until(() -> pool.stats().stuck().isEmpty());
       assertThat(sawInterrupt.get()).as("the pool interrupted the task at its deadline").isTrue();
       assertThat(handle.status()).as("terminal states never change").isEqualTo(TaskState.TIMED_OUT);
-      if (kind == PoolKind.VIRTUAL) {
+      if (!Harness.queues(kind)) {
         Harness.join(runner.get());
       } else {
         // the pool's only thread is free again
@@ -130,7 +130,7 @@ class TimeoutTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void timeout_interruptibleTask_endsThroughTheInterruptAndIsNotStuck(PoolKind kind)
       throws Exception {
     CountDownLatch never = new CountDownLatch(1);
@@ -157,7 +157,7 @@ class TimeoutTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void timeout_taskFinishingFirst_succeedsAndTheDeadlineNeverFires(PoolKind kind)
       throws Exception {
     try (Pool pool = h.pool(kind)) {
@@ -172,7 +172,7 @@ class TimeoutTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void closeWithGrace_taskIgnoringInterrupts_returnsFalseAndReportsTheStuckTask(PoolKind kind)
       throws Exception {
     Pool pool = onePlatformThread(h, kind);
@@ -195,7 +195,7 @@ class TimeoutTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void timeout_manyTasksSomeLate_eachEndsInExactlyOneState(PoolKind kind) throws Exception {
     CountDownLatch never = new CountDownLatch(1);
     try (Pool pool = h.pool(kind)) {

@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       DemoCommand.class,
       io.gearbox.cli.bench.BenchCommand.class,
+      ProfileCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class Main implements Callable<Integer> {

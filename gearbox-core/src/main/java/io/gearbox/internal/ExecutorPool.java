@@ -38,7 +38,8 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * The engine behind the {@code threads}, {@code virtual} and {@code cpu} pools.
+ * The engine behind the {@code threads}, {@code virtual} and {@code cpu} pools, and behind the
+ * auto pool, whose backing executor is a {@link Routing router} that places each task.
  *
  * <h2>Implementation overview</h2>
  *
@@ -96,6 +97,8 @@ public final class ExecutorPool implements Pool {
   private static final int STOP = 2;
 
   private final PoolConfig config;
+  /** The auto pool's router; null for the fixed kinds. */
+  private final Routing routing;
   private final String name;
   private final ExecutorService backing;
   private final Semaphore permits;
@@ -138,7 +141,23 @@ public final class ExecutorPool implements Pool {
    * @param config a validated configuration
    */
   public ExecutorPool(PoolConfig config) {
+    this(config, null);
+  }
+
+  /**
+   * Creates and starts a pool whose tasks are placed by a router (the auto pool): {@code routing}
+   * supplies the backing executor, tags each admitted task with its route, and may adapt its body.
+   *
+   * @param config a validated configuration; its name must be set when routing is given, since
+   *     the router named its threads after it
+   * @param routing the router, or null for a pool of a fixed kind
+   */
+  public ExecutorPool(PoolConfig config, Routing routing) {
     this.config = Objects.requireNonNull(config);
+    this.routing = routing;
+    if (config.kind() == PoolKind.AUTO && (routing == null || config.name() == null)) {
+      throw new IllegalArgumentException("an auto pool needs its router and its name");
+    }
     this.name = config.name() != null
         ? config.name()
         : config.kind().label() + "-" + POOL_SEQUENCE.incrementAndGet();
@@ -147,7 +166,7 @@ public final class ExecutorPool implements Pool {
     String prefix = "gearbox-" + name + "-";
     this.backing = switch (config.kind()) {
       case VIRTUAL -> Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(prefix, 1).factory());
-      case AUTO -> throw new IllegalArgumentException("the auto pool is not an ExecutorPool");
+      case AUTO -> routing.backing();
       case THREADS, CPU, PROCESSES -> new ThreadPoolExecutor(
           config.threads(), config.threads(), 0L, TimeUnit.MILLISECONDS,
           new LinkedBlockingQueue<>(), Thread.ofPlatform().name(prefix, 1).factory());
@@ -168,12 +187,14 @@ public final class ExecutorPool implements Pool {
 
   @Override
   public int parallelism() {
-    return config.kind() == PoolKind.VIRTUAL ? -1 : config.threads();
+    return config.kind() == PoolKind.VIRTUAL || config.kind() == PoolKind.AUTO
+        ? -1 : config.threads();
   }
 
   @Override
   public int defaultMapWindow() {
-    int wanted = config.kind() == PoolKind.VIRTUAL ? 1024 : 2 * config.threads();
+    int wanted = config.kind() == PoolKind.VIRTUAL || config.kind() == PoolKind.AUTO
+        ? 1024 : 2 * config.threads();
     return Math.max(1, Math.min(wanted, config.maxInFlight()));
   }
 
@@ -211,6 +232,20 @@ public final class ExecutorPool implements Pool {
    * @param policy the saturation policy for this submit
    */
   <T> TaskRun<T> admit(Callable<T> task, TaskOptions options, Object source, Saturation policy) {
+    return admit(task, options, source, policy, source != null ? source : task);
+  }
+
+  /**
+   * Admits one task whose route key (auto pool) comes from {@code keySource}: what the user
+   * wrote, e.g. the function a map applies, not the pool's wrapper around it.
+   */
+  <T> TaskRun<T> admit(Callable<T> task, TaskOptions options, Object source, Saturation policy,
+      Object keySource) {
+    Object tag = null;
+    if (routing != null) {
+      tag = routing.tag(keySource, options); // may refuse (isolation unavailable): nothing counted yet
+      task = routing.adapt(task, options, tag);
+    }
     if (runState.get() != RUNNING) {
       rejected.increment();
       throw closed();
@@ -227,7 +262,7 @@ public final class ExecutorPool implements Pool {
           // Runs here and now, holding no permit, but tracked in inFlight like any task so that
           // shutdownNow, close and stats see it. Its deadline still applies: the timer
           // interrupts the caller, and run() clears that interrupt before returning.
-          TaskRun<T> run = newRun(task, options, source, false);
+          TaskRun<T> run = newRun(task, options, source, false, tag);
           count(run);
           if (runState.get() != RUNNING) {
             return backOut(run);
@@ -252,7 +287,7 @@ public final class ExecutorPool implements Pool {
         }
       }
     }
-    TaskRun<T> run = newRun(task, options, source, true);
+    TaskRun<T> run = newRun(task, options, source, true, tag);
     count(run);
     if (runState.get() != RUNNING) {
       return backOut(run);
@@ -298,7 +333,7 @@ public final class ExecutorPool implements Pool {
   }
 
   private <T> TaskRun<T> newRun(
-      Callable<T> task, TaskOptions options, Object source, boolean holdsPermit) {
+      Callable<T> task, TaskOptions options, Object source, boolean holdsPermit, Object tag) {
     if (options.timeout().isPresent()) {
       timedUndone.incrementAndGet(); // every run made here is counted and reaches a terminal state
     }
@@ -310,7 +345,8 @@ public final class ExecutorPool implements Pool {
         source,
         config.captureSubmitSite() ? SubmitSites.capture() : null,
         options.timeout().orElse(null),
-        holdsPermit);
+        holdsPermit,
+        tag);
   }
 
   private PoolClosedException closed() {
@@ -390,8 +426,13 @@ public final class ExecutorPool implements Pool {
   /** A task that ended while queued leaves the backing queue now (not during shutdownNow,
    * which drains the whole queue at once). */
   void removeFromQueue(TaskRun<?> run) {
-    if (backing instanceof ThreadPoolExecutor tpe && runState.get() != STOP) {
+    if (runState.get() == STOP) {
+      return;
+    }
+    if (backing instanceof ThreadPoolExecutor tpe) {
       tpe.remove(run);
+    } else if (routing != null) {
+      routing.remove(run);
     }
   }
 

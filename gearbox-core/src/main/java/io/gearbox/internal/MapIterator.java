@@ -141,7 +141,7 @@ final class MapIterator<T, R, X> implements Iterator<X> {
   private void fillWindow() {
     while (outstanding < window && failure.get() == null && inputs.hasNext()) {
       T input = inputs.next();
-      TaskRun<R> run = pool.admit(() -> fn.apply(input), taskOptions, null, Saturation.BLOCK);
+      TaskRun<R> run = pool.admit(() -> fn.apply(input), taskOptions, null, Saturation.BLOCK, fn);
       outstanding++;
       if (mode != Mode.UNORDERED) {
         inOrder.addLast(run);

@@ -58,7 +58,7 @@ import java.util.concurrent.TimeoutException;
  * <p><b>Timings.</b> Written by the runner just before it completes the handle (or at exit, for a
  * task cancelled while running), published through a volatile field.
  */
-final class TaskRun<T> implements TaskHandle<T>, Runnable {
+final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
 
   private static final VarHandle STATE;
   private static final VarHandle EXITED;
@@ -86,6 +86,7 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
   private final long admittedNanos;
   private final Duration timeout;
   private final boolean holdsPermit;
+  private final Object routeTag;
 
   private volatile int state;
   // Links of the pool's InFlightSet, guarded by the lock of this task's stripe there.
@@ -115,7 +116,8 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
       Object source,
       List<StackWalker.StackFrame> submitFrames,
       Duration timeout,
-      boolean holdsPermit) {
+      boolean holdsPermit,
+      Object routeTag) {
     this.pool = pool;
     this.id = id;
     this.name = name; // null: "task-<id>", built only when asked for
@@ -126,6 +128,12 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
     this.admittedNanos = System.nanoTime();
     this.timeout = timeout;
     this.holdsPermit = holdsPermit;
+    this.routeTag = routeTag;
+  }
+
+  @Override
+  public Object routeTag() {
+    return routeTag;
   }
 
   // ---------------------------------------------------------------- running
@@ -153,7 +161,9 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
       return;
     }
     long start = System.nanoTime();
-    CpuClock.Sampler sampler = pool.measuresCpu() ? CpuClock.sampler() : null;
+    // never on a virtual thread (the auto pool runs some there): it would read -1 anyway, after
+    // creating a thread-local sampler for a thread that runs one task
+    CpuClock.Sampler sampler = pool.measuresCpu() && !me.isVirtual() ? CpuClock.sampler() : null;
     long cpuStart = sampler != null && sampler.measureNext() ? CpuClock.currentThreadCpuNanos() : -1;
     T result = null;
     Throwable failure = null;
@@ -540,12 +550,12 @@ final class TaskRun<T> implements TaskHandle<T>, Runnable {
 
   private String failureMessage() {
     Throwable e = error;
-    return "task #" + id + " '" + name + "' in pool '" + pool.name() + "' failed: " + e;
+    return "task #" + id + " '" + name() + "' in pool '" + pool.name() + "' failed: " + e;
   }
 
   private CancellationException cancellation(boolean wasRunning) {
     return new CancellationException(
-        "task #" + id + " '" + name + "' in pool '" + pool.name() + "' was cancelled "
+        "task #" + id + " '" + name() + "' in pool '" + pool.name() + "' was cancelled "
             + (wasRunning ? "while running" : "before it started"));
   }
 

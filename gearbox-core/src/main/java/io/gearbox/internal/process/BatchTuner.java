@@ -16,13 +16,19 @@ final class BatchTuner {
 
   private final boolean fixed;
   private volatile int size = 1;
+  private volatile int max = MAX_BATCH;
 
   BatchTuner(boolean fixed) {
     this.fixed = fixed;
   }
 
   int size() {
-    return size;
+    return Math.min(size, max);
+  }
+
+  /** Caps batches at this many items from now on (they were too many bytes). */
+  void limit(int items) {
+    max = Math.max(1, Math.min(max, items));
   }
 
   /** Records one batch: items, the worker's wall time, the caller's round-trip time. */

@@ -47,6 +47,7 @@ final class Frames implements AutoCloseable {
   static final byte RESULT = 6;
   static final byte CH_PUT = 20;
   static final byte CH_TAKE = 21;
+  static final byte CH_CANCEL = 22;
 
   // RUN kinds
   static final byte CALL = 1;
@@ -213,31 +214,39 @@ final class Frames implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes a whole frame without blocking the channel. While the socket buffer is full it waits
+   * on a selector; if the thread is interrupted meanwhile it gives up with an
+   * {@link java.io.InterruptedIOException} whose {@code bytesTransferred} says how much of the frame
+   * went out (if any did, the stream is broken: the channel is closed). The interrupt flag stays
+   * set.
+   */
   private void writeNonBlocking(int total, byte type, long id, byte[]... parts) throws IOException {
     java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + total).putInt(total).put(type).putLong(id);
     for (byte[] p : parts) {
       b.put(p);
     }
     b.flip();
-    boolean interrupted = false;
-    try {
-      synchronized (writeLock) {
-        while (b.hasRemaining()) {
-          if (channel.write(b) == 0) {
-            // full socket buffer: wait for room; an interrupt would make select return at once
-            interrupted |= Thread.interrupted();
-            try {
-              writeSelector.select(100);
-              writeSelector.selectedKeys().clear();
-            } catch (java.nio.channels.ClosedSelectorException e) {
-              throw new java.nio.channels.ClosedChannelException();
-            }
-          }
+    synchronized (writeLock) {
+      while (b.hasRemaining()) {
+        if (channel.write(b) > 0) {
+          continue;
         }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
+        if (Thread.currentThread().isInterrupted()) {
+          java.io.InterruptedIOException e = new java.io.InterruptedIOException(
+              "interrupted while the peer was not reading");
+          e.bytesTransferred = b.position();
+          if (b.position() > 0) {
+            close(); // half a frame went out: the stream cannot be resynchronized
+          }
+          throw e;
+        }
+        try {
+          writeSelector.select(100);
+          writeSelector.selectedKeys().clear();
+        } catch (java.nio.channels.ClosedSelectorException e) {
+          throw new java.nio.channels.ClosedChannelException();
+        }
       }
     }
   }

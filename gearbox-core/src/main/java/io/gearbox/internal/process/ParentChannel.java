@@ -24,16 +24,18 @@ final class ParentChannel<T> implements ProcessChannel<T> {
   private final String name;
   private final int capacity;
   private final TaskCodec codec;
+  private final int maxItemBytes;
   private final ArrayDeque<byte[]> items = new ArrayDeque<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notEmpty = lock.newCondition();
   private final Condition notFull = lock.newCondition();
   private boolean closed;
 
-  ParentChannel(String name, int capacity, TaskCodec codec) {
+  ParentChannel(String name, int capacity, TaskCodec codec, int maxFrameBytes) {
     this.name = name;
     this.capacity = capacity;
     this.codec = codec;
+    this.maxItemBytes = maxFrameBytes / 2;
   }
 
   @Override
@@ -49,6 +51,10 @@ final class ParentChannel<T> implements ProcessChannel<T> {
       bytes = codec.encode(item);
     } catch (IOException e) {
       throw SerializationPaths.explain("channel item", item, e);
+    }
+    if (bytes.length > maxItemBytes) {
+      throw new IllegalArgumentException("channel '" + name + "': an item of " + bytes.length
+          + " bytes is over half the frame cap (ProcessPoolBuilder.maxFrameBytes)");
     }
     if (!putBytes(bytes)) {
       throw new IllegalStateException("channel '" + name + "' is closed");

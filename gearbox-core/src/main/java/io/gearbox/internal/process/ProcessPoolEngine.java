@@ -262,12 +262,23 @@ public final class ProcessPoolEngine implements ProcessPool {
 
   @Override
   public <T> T invoke(Callable<T> task) {
-    return submit(task).join();
+    ProcessTaskHandle<T> handle = submit(task);
+    try {
+      handle.get();
+    } catch (InterruptedException e) {
+      handle.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new java.util.concurrent.CompletionException(
+          "interrupted while waiting for task #" + handle.id(), e);
+    } catch (Exception ignored) {
+      // reported by join() below, with the submit site
+    }
+    return handle.join();
   }
 
   @Override
   public <T> T invoke(SerializableCallable<T> task) {
-    return submit(task).join();
+    return invoke((Callable<T>) task);
   }
 
   // ---------------------------------------------------------------- running a call (driver side)
@@ -330,6 +341,17 @@ public final class ProcessPoolEngine implements ProcessPool {
     } catch (ProtocolException e) {
       w.unregister(callId);
       throw new IllegalArgumentException("task too large to send: " + e.getMessage(), e);
+    } catch (java.io.InterruptedIOException e) {
+      // cancelled while the worker was not reading: if part of the frame went out, the stream is
+      // broken and the worker must go; if none did, the task never reached it
+      w.unregister(callId);
+      if (e.bytesTransferred > 0) {
+        call.rung = CancelRung.KILLED;
+        workers.kill(w);
+      } else {
+        call.rung = CancelRung.NOT_STARTED;
+      }
+      throw new InterruptedException("cancelled while sending the task");
     } catch (IOException e) {
       // the worker is going away: the wait below reads the end of its socket and reports it
     }
@@ -346,54 +368,54 @@ public final class ProcessPoolEngine implements ProcessPool {
   /** Cancel or deadline while the task runs in a worker: interrupt, wait the grace, then kill. */
   private void ladder(RemoteCall<?> call, Worker w, long callId, Worker.Pending p) {
     call.rung = CancelRung.REQUESTED;
-    try {
-      w.frames().write(Frames.CANCEL, callId);
-    } catch (IOException e) {
-      // already gone: the wait below ends at once
-    }
-    // shutdownNow interrupts a driver twice (its task's cancel, then the pool's threads): if the
-    // pool was already shut down when the ladder began, a further interrupt is not an escalation,
-    // and the grace (bounded) runs its course; else it is shutdownNow or close on top of a cancel
+    // Written by a thread nobody interrupts: shutdownNow interrupts a driver twice (its task's
+    // cancel, then the pool's threads), and a write given up half-way would cost the worker.
+    Thread.ofVirtual().name("gearbox-" + name() + "-cancel").start(() -> {
+      try {
+        w.frames().write(Frames.CANCEL, callId);
+      } catch (IOException e) {
+        // gone already: the wait below ends at once
+      }
+    });
+    // If the pool was already stopping when the ladder began, a further interrupt is that same
+    // shutdownNow, not an escalation: the (bounded) grace runs its course. Otherwise it is
+    // shutdownNow or close on top of a cancel, and the worker is killed at once.
     boolean stopping = drivers.isShutdown();
-    long graceEnd = System.nanoTime() + config.cancelGrace().toNanos();
     boolean reinterrupted = false;
+    long graceEnd = System.nanoTime() + config.cancelGrace().toNanos();
     try {
-      Frames.Frame f = w.await(p, config.cancelGrace().toNanos());
-      while (f == null && stopping && Thread.interrupted()) {
-        reinterrupted = true;
+      while (true) {
         long left = graceEnd - System.nanoTime();
         if (left <= 0) {
-          break;
+          break; // ignored its interrupt for the whole grace period
         }
-        f = w.await(p, left);
-      }
-      if (f != null) {
-        w.tasksRun++;
-        recordReport(call, f);
-        call.rung = CancelRung.INTERRUPTED;
-        if (reinterrupted) {
-          Thread.currentThread().interrupt();
+        Frames.Frame f = w.await(p, left);
+        if (f != null) {
+          w.tasksRun++;
+          recordReport(call, f);
+          call.rung = CancelRung.INTERRUPTED;
+          return;
         }
-        return;
+        if (Thread.interrupted()) {
+          reinterrupted = true;
+          if (!stopping) {
+            break;
+          }
+        }
       }
-      // ignored its interrupt for the whole grace period, or shutdownNow/close came on top
-      reinterrupted |= Thread.interrupted();
+      call.rung = CancelRung.KILLED;
+      workers.kill(w);
+      try {
+        w.await(p, TimeUnit.SECONDS.toNanos(10)); // ends with the crash once the process is gone
+      } catch (WorkerCrashedException expected) {
+        // the kill
+      }
     } catch (WorkerCrashedException e) {
       call.rung = CancelRung.KILLED; // died during the grace period
+    } finally {
       if (reinterrupted) {
         Thread.currentThread().interrupt();
       }
-      return;
-    }
-    call.rung = CancelRung.KILLED;
-    workers.kill(w);
-    try {
-      w.await(p, TimeUnit.SECONDS.toNanos(10)); // ends with the crash once the process is gone
-    } catch (WorkerCrashedException expected) {
-      // the kill
-    }
-    if (reinterrupted) {
-      Thread.currentThread().interrupt();
     }
   }
 
@@ -420,6 +442,7 @@ public final class ProcessPoolEngine implements ProcessPool {
   @SuppressWarnings("unchecked")
   private <T> T decodeReply(RemoteCall<T> call, Worker w, Frames.Frame reply) throws Exception {
     byte status = reply.payload()[0];
+    call.replyBytes = reply.payload().length;
     byte[] body = recordReport(call, reply);
     Object value;
     try {
@@ -568,23 +591,39 @@ public final class ProcessPoolEngine implements ProcessPool {
     @Override
     public Iterator<RemoteCall<List<Object>>> iterator() {
       Iterator<? extends T> it = inputs.iterator();
+      java.util.ArrayDeque<Object> carry = new java.util.ArrayDeque<>(); // split off a batch
+      int byteBudget = config.maxFrameBytes() / 4;
       return new Iterator<>() {
         @Override
         public boolean hasNext() {
-          return it.hasNext();
+          return !carry.isEmpty() || it.hasNext();
         }
 
         @Override
         public RemoteCall<List<Object>> next() {
-          if (!it.hasNext()) {
+          if (!hasNext()) {
             throw new NoSuchElementException();
           }
           int want = tuner.size();
           ArrayList<Object> chunk = new ArrayList<>(Math.min(want, 1024));
+          while (chunk.size() < want && !carry.isEmpty()) {
+            chunk.add(carry.pollFirst());
+          }
           while (chunk.size() < want && it.hasNext()) {
             chunk.add(it.next());
           }
           byte[] items = encodeBatch(chunk);
+          // Big items: halve the batch until it fits a quarter of the frame cap; the rest waits
+          while (items.length > byteBudget && chunk.size() > 1) {
+            int keep = chunk.size() / 2;
+            List<Object> rest = chunk.subList(keep, chunk.size());
+            for (int i = rest.size() - 1; i >= 0; i--) {
+              carry.addFirst(rest.get(i));
+            }
+            rest.clear();
+            tuner.limit(keep);
+            items = encodeBatch(chunk);
+          }
           sizes.add(chunk.size());
           RemoteCall<List<Object>> call = new RemoteCall<>(ProcessPoolEngine.this, kind, pkg, fnBytes,
               items, chunk.size(), 0, null);
@@ -599,6 +638,9 @@ public final class ProcessPoolEngine implements ProcessPool {
       try {
         List<Object> out = execute(call);
         tuner.observe(call.itemCount, call.workerWallNanos, System.nanoTime() - t0);
+        if (call.replyBytes > config.maxFrameBytes() / 4) {
+          tuner.limit(Math.max(1, call.itemCount / 2)); // big results: smaller batches
+        }
         return out;
       } catch (Exception e) {
         throw ProcessPoolEngine.<RuntimeException>sneaky(e);
@@ -626,7 +668,7 @@ public final class ProcessPoolEngine implements ProcessPool {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be >= 1, was " + capacity);
     }
-    ParentChannel<T> ch = new ParentChannel<>(name, capacity, codec);
+    ParentChannel<T> ch = new ParentChannel<>(name, capacity, codec, config.maxFrameBytes());
     if (channels.putIfAbsent(name, ch) != null) {
       throw new IllegalArgumentException("pool '" + name() + "' already has a channel named '" + name + "'");
     }
@@ -636,16 +678,28 @@ public final class ProcessPoolEngine implements ProcessPool {
     return ch;
   }
 
-  /** A channel request from a worker: served on its own virtual thread (it may wait). */
+  /**
+   * A channel request from a worker: served on its own virtual thread (it may wait), which a
+   * CH_CANCEL from the worker (its taker gave up) or the worker's death interrupts.
+   */
   private void onRequest(Worker w, Frames.Frame f) {
+    if (f.type() == Frames.CH_CANCEL) {
+      Thread handler = w.channelHandlers.remove(f.id());
+      if (handler != null) {
+        handler.interrupt();
+      }
+      return;
+    }
     Thread t = Thread.ofVirtual().name("gearbox-" + name() + "-channel").unstarted(() -> {
       try {
         serveChannel(w, f);
       } finally {
         channelThreads.remove(Thread.currentThread());
+        w.channelHandlers.remove(f.id(), Thread.currentThread());
       }
     });
     channelThreads.put(t, Boolean.TRUE);
+    w.channelHandlers.put(f.id(), t);
     t.start();
   }
 
@@ -837,9 +891,17 @@ public final class ProcessPoolEngine implements ProcessPool {
   @Override
   public boolean close(Duration grace) {
     boolean ok = drivers.close(grace);
+    if (!ok) {
+      // drivers still in a cancel ladder: each ends within the cancel grace plus a kill
+      try {
+        ok = drivers.awaitTermination(config.cancelGrace().plusSeconds(15));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     startReaper();
     joinReaper();
-    return ok;
+    return ok && isTerminated();
   }
 
   @Override

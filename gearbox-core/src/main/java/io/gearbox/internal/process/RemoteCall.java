@@ -33,6 +33,7 @@ final class RemoteCall<T> implements Callable<T>, RunAware {
   volatile CancelRung rung = CancelRung.NONE;
   volatile long workerWallNanos = -1;
   volatile long workerCpuNanos = -1;
+  volatile int replyBytes;
 
   RemoteCall(ProcessPoolEngine pool, byte kind, String pkg, byte[] task, byte[] items,
       int itemCount, int maxRetries, Object source) {

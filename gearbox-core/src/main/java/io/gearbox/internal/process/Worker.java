@@ -52,6 +52,8 @@ final class Worker {
   private Death death; // guarded by this
   private final java.util.concurrent.atomic.AtomicBoolean dying = new java.util.concurrent.atomic.AtomicBoolean();
   private final Object readLock = new Object();
+  /** Threads serving this worker's channel requests, by request id. */
+  final Map<Long, Thread> channelHandlers = new ConcurrentHashMap<>();
   private volatile BiConsumer<Worker, Frames.Frame> requests;
   private volatile WorkerSet set;
   private volatile long[] staleResults = new long[1];
@@ -133,7 +135,8 @@ final class Worker {
    * @throws WorkerCrashedException if the worker died first
    */
   Frames.Frame await(Pending p, long timeoutNanos) {
-    long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
+    boolean unlimited = timeoutNanos < 0;
+    long deadline = unlimited ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
     while (true) {
       if (p.reply().isDone()) {
         try {
@@ -142,8 +145,8 @@ final class Worker {
           throw (WorkerCrashedException) e.getCause();
         }
       }
-      long left = deadline == Long.MAX_VALUE ? -1 : deadline - System.nanoTime();
-      if (left == 0 || left < -1 || Thread.currentThread().isInterrupted()) {
+      long left = unlimited ? -1 : deadline - System.nanoTime();
+      if ((!unlimited && left <= 0) || Thread.currentThread().isInterrupted()) {
         return null;
       }
       Frames.Frame f;
@@ -156,7 +159,7 @@ final class Worker {
         }
       }
       if (f == null) {
-        if (Thread.currentThread().isInterrupted() || (deadline != Long.MAX_VALUE
+        if (Thread.currentThread().isInterrupted() || (!unlimited
             && System.nanoTime() >= deadline)) {
           return null;
         }
@@ -220,26 +223,33 @@ final class Worker {
     if (frames != null) {
       frames.close();
     }
+    channelHandlers.values().forEach(Thread::interrupt); // requests of a worker that is gone
+    // bounded waits, done even by an interrupted driver: the report needs the status and output
+    boolean interrupted = Thread.interrupted();
     int code = -1;
     try {
-      if (!process.waitFor(2, TimeUnit.SECONDS)) {
+      if (!waitUninterruptibly(2000)) {
         process.destroyForcibly(); // alive but its socket is gone: unusable
-        process.waitFor(10, TimeUnit.SECONDS);
+        waitUninterruptibly(10_000);
       }
       code = process.exitValue();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     } catch (IllegalThreadStateException stillRunning) {
       code = -1;
     }
     for (Thread t : threads) {
       if (t != Thread.currentThread()) {
-        try {
-          t.join(1000); // the drains: the last lines matter in a crash report
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
+        long end = System.nanoTime() + 1_000_000_000L;
+        while (t.isAlive() && System.nanoTime() < end) {
+          try {
+            t.join(Math.max(1, (end - System.nanoTime()) / 1_000_000)); // the last lines matter
+          } catch (InterruptedException e) {
+            interrupted = true;
+          }
         }
       }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
     List<String> lines = tail();
     // -XX:+ExitOnOutOfMemoryError prints "Terminating due to java.lang.OutOfMemoryError: ..."
@@ -264,6 +274,24 @@ final class Worker {
     return new WorkerCrashedException(id, pid, d.exitCode(), taskId, attempt, d.outOfMemory(), d.tail());
   }
 
+  private boolean waitUninterruptibly(long millis) {
+    long end = System.nanoTime() + millis * 1_000_000L;
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return process.waitFor(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
   /** Waits until {@link #die()} has finished (after the process has exited). */
   synchronized void awaitDeath(long millis) throws InterruptedException {
     long deadline = System.currentTimeMillis() + millis;
@@ -285,9 +313,13 @@ final class Worker {
     return death() == null && process.isAlive();
   }
 
-  /** Kills the process (the pool's decision, not a crash). */
+  /**
+   * Kills the process (the pool's decision, not a crash), and first any processes its tasks
+   * started: once the worker is gone they would be re-parented and escape every later check.
+   */
   void kill() {
     expectedExit = true;
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
   }
 

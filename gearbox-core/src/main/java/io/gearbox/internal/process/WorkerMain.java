@@ -72,6 +72,14 @@ public final class WorkerMain {
   private final ConcurrentHashMap<Long, CompletableFuture<Frames.Frame>> channelRequests =
       new ConcurrentHashMap<>();
   private final AtomicLong channelRequestIds = new AtomicLong();
+  /**
+   * Writes frames that must not be written by the reader (it would stop reading while the pool
+   * waits for it to read) or by a task's thread after an interrupt (an interrupted write closes
+   * the socket): channel cancels and give-backs.
+   */
+  private final java.util.concurrent.ExecutorService controlWriter =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          Thread.ofPlatform().daemon(true).name("gearbox-worker-writer").factory());
   private long currentCall; // guarded by taskLock
   private Thread currentThread; // guarded by taskLock
   private long lastStartedCall; // guarded by taskLock
@@ -137,6 +145,7 @@ public final class WorkerMain {
       d.write(Auth.mac(secret, "worker", challenge.payload(), workerId, pid));
     });
     frames.write(Frames.HELLO, 0, hello);
+    frames.maxFrame(1 << 20); // WELCOME carries the allow-list, which may be long; still bounded
     Frames.Frame welcome = frames.read();
     if (welcome.type() != Frames.WELCOME) {
       fail("handshake refused by the pool");
@@ -212,33 +221,25 @@ public final class WorkerMain {
         return;
       }
       readerRole.release();
-      byte[] result = run(f);
+      byte[] result;
+      try {
+        result = run(f);
+      } catch (Throwable t) { // never leave a call without a reply
+        result = failure(t);
+      }
       try {
         try {
           frames.write(Frames.RESULT, f.id(), result);
         } catch (ProtocolException overCap) { // refused before anything was written
-          frames.write(Frames.RESULT, f.id(), overCap(result.length));
+          frames.write(Frames.RESULT, f.id(), failure(new IllegalStateException("the task's reply"
+              + " (its result and captured output, " + result.length + " bytes) is over the frame"
+              + " cap of " + frames.maxFrame() + " bytes (ProcessPoolBuilder.maxFrameBytes):"
+              + " return or print less, or raise the cap")));
         }
       } catch (IOException e) {
         Runtime.getRuntime().halt(0); // the pool is gone
       }
     }
-  }
-
-  /** The reply for a task whose own reply is over the frame cap: the reason, as its exception. */
-  private byte[] overCap(int bytes) {
-    byte[] body = encodeThrowable(new IllegalStateException("the task's reply (its result and"
-        + " captured output, " + bytes + " bytes) is over the frame cap of " + frames.maxFrame()
-        + " bytes (ProcessPoolBuilder.maxFrameBytes): return or print less, or raise the cap"));
-    return Frames.payload(d -> {
-      d.writeByte(Frames.THREW);
-      d.writeLong(0);
-      d.writeLong(0);
-      Frames.writeString(d, "");
-      Frames.writeString(d, "");
-      d.writeLong(0);
-      d.write(body);
-    });
   }
 
   private void control(Frames.Frame f) throws IOException {
@@ -262,6 +263,20 @@ public final class WorkerMain {
         cancelledBeforeStart.add(callId); // its RUN is being started by the other thread
       } // else: it finished already
     }
+  }
+
+  /** A THREW reply with no output, for a failure outside the task itself. */
+  private byte[] failure(Throwable t) {
+    byte[] body = encodeThrowable(t);
+    return Frames.payload(d -> {
+      d.writeByte(Frames.THREW);
+      d.writeLong(0);
+      d.writeLong(0);
+      Frames.writeString(d, "");
+      Frames.writeString(d, "");
+      d.writeLong(0);
+      d.write(body);
+    });
   }
 
   /** Runs one RUN frame and returns the RESULT payload. */
@@ -316,9 +331,15 @@ public final class WorkerMain {
         body = batch ? Values.encodeBatch((List<?>) value, codec) : Values.encode(value, codec);
       } catch (Throwable t) {
         status = Frames.THREW;
-        body = encodeThrowable(t instanceof java.io.NotSerializableException && value != null
-            ? SerializationPaths.explain("the result", value, t)
-            : t);
+        Throwable reported = t;
+        if (t instanceof java.io.NotSerializableException && value != null) {
+          try {
+            reported = SerializationPaths.explain("the result", value, t);
+          } catch (Throwable explainFailed) { // it runs user toString() and iterators
+            reported = t;
+          }
+        }
+        body = encodeThrowable(reported);
       }
     } else {
       body = encodeThrowable(error);
@@ -404,10 +425,17 @@ public final class WorkerMain {
       String name = Frames.readString(in);
       byte[] item = Frames.readBytes(in);
       long id = channelRequestIds.incrementAndGet();
-      frames.write(Frames.CH_PUT, id, Frames.payload(d -> {
+      byte[] payload = Frames.payload(d -> {
         Frames.writeString(d, name);
         Frames.writeBytes(d, item);
-      }));
+      });
+      controlWriter.execute(() -> {
+        try {
+          frames.write(Frames.CH_PUT, id, payload);
+        } catch (IOException e) {
+          Runtime.getRuntime().halt(0); // the pool is gone
+        }
+      });
     }
   }
 
@@ -430,11 +458,24 @@ public final class WorkerMain {
       throw new IOException(e.getCause());
     } catch (TimeoutException e) {
       channelRequests.remove(id);
+      cancelRequest(id);
       return null;
     } catch (InterruptedException e) {
       channelRequests.remove(id);
+      cancelRequest(id);
       throw e;
     }
+  }
+
+  /** Tells the pool to stop serving a request this side gave up on (a reply already sent is given back). */
+  private void cancelRequest(long id) {
+    controlWriter.execute(() -> {
+      try {
+        frames.write(Frames.CH_CANCEL, id);
+      } catch (IOException e) {
+        Runtime.getRuntime().halt(0); // the pool is gone
+      }
+    });
   }
 
   TaskCodec codec() {

@@ -183,12 +183,7 @@ final class WorkerSet {
         || (config.maxWorkerRssBytes() > 0 && w.rssBytes() > config.maxWorkerRssBytes());
     if (retire) {
       recycled.incrementAndGet();
-      w.expectedExit = true;
-      try {
-        w.frames().write(Frames.SHUTDOWN, 0);
-      } catch (IOException e) {
-        w.kill();
-      }
+      retire(w);
       return; // onDeath starts its replacement
     }
     lock.lock();
@@ -201,6 +196,29 @@ final class WorkerSet {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Asks a worker to exit between tasks (not a crash), and kills it if it has not within 2 s (a
+   * shutdown hook may block; 60 s for one writing the AOT cache).
+   */
+  private void retire(Worker w) {
+    w.expectedExit = true;
+    try {
+      w.frames().write(Frames.SHUTDOWN, 0);
+    } catch (IOException e) {
+      w.kill();
+      return;
+    }
+    Thread.ofVirtual().name("gearbox-" + poolName + "-retire").start(() -> {
+      try {
+        if (!w.process.waitFor(w.recordsAot ? AOT_WRITE_MILLIS : 2000, TimeUnit.MILLISECONDS)) {
+          w.kill();
+        }
+      } catch (InterruptedException e) {
+        w.kill();
+      }
+    });
   }
 
   /** Kills a worker whose task ignored its interrupt; it is replaced. */
@@ -286,6 +304,7 @@ final class WorkerSet {
   private void spawn() {
     Worker w = null;
     Throwable failure = null;
+    boolean killedForClose = false;
     try {
       w = start();
     } catch (Throwable t) {
@@ -295,13 +314,21 @@ final class WorkerSet {
     try {
       starting--;
       spawners.remove(Thread.currentThread());
-      if (w != null && !closed) {
+      if (w != null && !closed && w.death() == null && w.process.isAlive()) {
         live.add(w);
         idle.addLast(w);
         spawned.incrementAndGet();
+      } else if (w != null && closed) {
+        w.kill(); // closed meanwhile; reaped below, before this spawner ends
+        killedForClose = true;
       } else if (w != null) {
-        w.kill(); // closed meanwhile
-        reapLater(w);
+        // died right after its handshake (its death may already have been reported, finding
+        // nothing to remove): a failed start
+        spawnFailures.incrementAndGet();
+        countDeath(new WorkerStartException(w + " exited right after its handshake", null));
+        if (broken == null && live.size() + starting < config.workers()) {
+          spawnLocked();
+        }
       } else if (!closed) {
         spawnFailures.incrementAndGet();
         WorkerStartException e = failure instanceof WorkerStartException s ? s
@@ -319,17 +346,14 @@ final class WorkerSet {
     } finally {
       lock.unlock();
     }
-  }
-
-  private void reapLater(Worker w) {
-    Thread.ofVirtual().name("gearbox-" + poolName + "-reap").start(() -> {
+    if (killedForClose) {
       try {
-        w.process.waitFor();
+        w.process.waitFor(); // killed because the pool closed while it started
         w.joinThreads(2000);
-      } catch (InterruptedException ignored) {
-        // best effort
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
-    });
+    }
   }
 
   /** Starts one worker and waits for its handshake. */
@@ -444,8 +468,8 @@ final class WorkerSet {
       if (waiting == null) {
         throw new IOException("no worker " + workerId + " is starting");
       }
+      frames.maxFrame(config.maxFrameBytes()); // authenticated: WELCOME may exceed 4 KiB
       frames.write(Frames.WELCOME, 0, Auth.mac(secret, "parent", workerNonce, workerId, pid), welcomeConfig);
-      frames.maxFrame(config.maxFrameBytes());
       authenticated.set(true);
       if (!waiting.complete(frames)) {
         frames.close();
@@ -479,6 +503,7 @@ final class WorkerSet {
     handshakes.values().forEach(f -> f.completeExceptionally(new PoolClosedException("closed")));
     for (Worker w : all) {
       w.expectedExit = true;
+      w.process.descendants().forEach(ProcessHandle::destroyForcibly); // processes tasks started
       try {
         if (w.frames() != null) {
           w.frames().write(Frames.SHUTDOWN, 0);

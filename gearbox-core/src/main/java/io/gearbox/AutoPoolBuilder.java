@@ -1,0 +1,214 @@
+package io.gearbox;
+
+import io.gearbox.internal.auto.AutoConfig;
+import io.gearbox.internal.auto.AutoPoolImpl;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Configures and builds an {@link AutoPool}. Not thread-safe; each {@link #build()} makes a new
+ * pool.
+ *
+ * <pre>{@code
+ * AutoPool pool = Gearbox.autoBuilder().name("web")
+ *     .route("render", PoolKind.CPU)                       // never measured, never moved
+ *     .onCarrierHog(hog -> log.warn(hog.detail()))
+ *     .isolation(() -> Gearbox.processes(2))               // for TaskOptions.withIsolation()
+ *     .build();
+ * }</pre>
+ */
+public final class AutoPoolBuilder {
+
+  /** Probe runs, on a platform thread, before a key's first verdict: 3. */
+  public static final int DEFAULT_PROBE_RUNS = 3;
+
+  /** A key routed to virtual threads is re-probed on a platform thread one run in 16. */
+  public static final int DEFAULT_REPROBE_EVERY = 16;
+
+  /** A virtual thread runnable this long without parking is a carrier hog: 100 ms. */
+  public static final Duration DEFAULT_HOG_THRESHOLD = Duration.ofMillis(100);
+
+  private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+  private String name;
+  private int maxInFlight = Gearbox.DEFAULT_VIRTUAL_MAX_IN_FLIGHT;
+  private Saturation saturation = Saturation.BLOCK;
+  private boolean captureSubmitSite = Gearbox.CAPTURE_SUBMIT_SITES_BY_DEFAULT;
+  private int cpuThreads;
+  private int probeRuns = DEFAULT_PROBE_RUNS;
+  private int reprobeEvery = DEFAULT_REPROBE_EVERY;
+  private Duration hogThreshold = DEFAULT_HOG_THRESHOLD;
+  private Consumer<? super CarrierHog> hogListener;
+  private final Map<String, PoolKind> overrides = new LinkedHashMap<>();
+  private Supplier<? extends Pool> isolation;
+  private boolean watchPinning;
+
+  AutoPoolBuilder() {}
+
+  /**
+   * The pool's name, used in thread names ({@code gearbox-<name>-cpu-<n>}, {@code -virtual-},
+   * {@code -probe-}), messages and stats. Default {@code auto-<n>}.
+   *
+   * @throws NullPointerException if name is null
+   * @throws IllegalArgumentException if name is blank
+   */
+  public AutoPoolBuilder name(String name) {
+    Objects.requireNonNull(name, "name");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("pool name must not be blank");
+    }
+    this.name = name;
+    return this;
+  }
+
+  /**
+   * The most tasks the pool holds at once, queued plus running, over all its sides. Default
+   * {@link Gearbox#DEFAULT_VIRTUAL_MAX_IN_FLIGHT}.
+   *
+   * @throws IllegalArgumentException if maxInFlight is less than 1
+   */
+  public AutoPoolBuilder maxInFlight(int maxInFlight) {
+    if (maxInFlight < 1) {
+      throw new IllegalArgumentException("maxInFlight must be >= 1, was " + maxInFlight);
+    }
+    this.maxInFlight = maxInFlight;
+    return this;
+  }
+
+  /**
+   * What submit does when the pool is full. Default {@link Saturation#BLOCK}.
+   *
+   * @throws NullPointerException if saturation is null
+   */
+  public AutoPoolBuilder saturation(Saturation saturation) {
+    this.saturation = Objects.requireNonNull(saturation, "saturation");
+    return this;
+  }
+
+  /** As {@link PoolBuilder#captureSubmitSite(boolean)}. */
+  public AutoPoolBuilder captureSubmitSite(boolean capture) {
+    this.captureSubmitSite = capture;
+    return this;
+  }
+
+  /**
+   * Fixes the CPU side at this many platform threads. Default: sized from measurements, from one
+   * per core up to four per core (see {@link AutoPool}).
+   *
+   * @throws IllegalArgumentException if threads is less than 1
+   */
+  public AutoPoolBuilder cpuThreads(int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be >= 1, was " + threads);
+    }
+    this.cpuThreads = threads;
+    return this;
+  }
+
+  /**
+   * How many runs of a new key are probed on a platform thread before its first verdict. Default
+   * {@link #DEFAULT_PROBE_RUNS}.
+   *
+   * @throws IllegalArgumentException if runs is less than 1
+   */
+  public AutoPoolBuilder probeRuns(int runs) {
+    if (runs < 1) {
+      throw new IllegalArgumentException("probe runs must be >= 1, was " + runs);
+    }
+    this.probeRuns = runs;
+    return this;
+  }
+
+  /**
+   * One run in this many of a key routed to virtual threads is re-probed on a platform thread, to
+   * notice a task that turned CPU-bound. Default {@link #DEFAULT_REPROBE_EVERY}.
+   *
+   * @throws IllegalArgumentException if every is less than 1
+   */
+  public AutoPoolBuilder reprobeEvery(int every) {
+    if (every < 1) {
+      throw new IllegalArgumentException("reprobeEvery must be >= 1, was " + every);
+    }
+    this.reprobeEvery = every;
+    return this;
+  }
+
+  /**
+   * How long a task on a virtual thread may stay runnable without parking before it is reported
+   * as a carrier hog (and its key moved to the CPU side). Default {@link #DEFAULT_HOG_THRESHOLD}.
+   *
+   * @throws IllegalArgumentException if threshold is under 1 ms
+   */
+  public AutoPoolBuilder hogThreshold(Duration threshold) {
+    Objects.requireNonNull(threshold, "threshold");
+    if (threshold.compareTo(Duration.ofMillis(1)) < 0) {
+      throw new IllegalArgumentException("hog threshold must be >= 1 ms, was " + threshold);
+    }
+    this.hogThreshold = threshold;
+    return this;
+  }
+
+  /**
+   * Called with each carrier hog and pinning report, on the detector's thread (for pinnings, the
+   * JFR stream's thread); keep it short; an exception it throws is ignored. Reports are also kept in {@link AutoPool#carrierHogs()}.
+   */
+  public AutoPoolBuilder onCarrierHog(Consumer<? super CarrierHog> listener) {
+    this.hogListener = Objects.requireNonNull(listener, "listener");
+    return this;
+  }
+
+  /**
+   * Sends every task of this key to {@code target} ({@link PoolKind#CPU}, {@link PoolKind#VIRTUAL}
+   * or {@link PoolKind#PROCESSES}), without measuring or moving it: the override of P19.
+   *
+   * @throws IllegalArgumentException if target is not CPU, VIRTUAL or PROCESSES
+   */
+  public AutoPoolBuilder route(String key, PoolKind target) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(target, "target");
+    if (target != PoolKind.CPU && target != PoolKind.VIRTUAL && target != PoolKind.PROCESSES) {
+      throw new IllegalArgumentException("a route goes to CPU, VIRTUAL or PROCESSES, not " + target);
+    }
+    overrides.put(key, target);
+    return this;
+  }
+
+  /** {@link #route(String, PoolKind)} for the tasks of this class (its binary name is the key). */
+  public AutoPoolBuilder route(Class<?> taskClass, PoolKind target) {
+    return route(taskClass.getName(), target);
+  }
+
+  /**
+   * The pool that runs tasks asking for isolation ({@link TaskOptions#withIsolation()}) and keys
+   * routed to {@link PoolKind#PROCESSES}: normally a process pool. Created on the first such
+   * task, owned by the auto pool and shut down with it. Without one, such tasks are refused at
+   * submit with {@link IllegalStateException}: an isolation request is never silently ignored.
+   */
+  public AutoPoolBuilder isolation(Supplier<? extends Pool> factory) {
+    this.isolation = Objects.requireNonNull(factory, "factory");
+    return this;
+  }
+
+  /**
+   * Whether to watch the JDK's {@code jdk.VirtualThreadPinned} JFR events (a JFR recording stream
+   * for the pool's lifetime) and report pinnings of the pool's virtual threads as
+   * {@link CarrierHog}s with {@code pinned} set. Default false: a recording has a cost.
+   */
+  public AutoPoolBuilder watchPinning(boolean watch) {
+    this.watchPinning = watch;
+    return this;
+  }
+
+  /** Builds and starts the pool. */
+  public AutoPool build() {
+    String n = name != null ? name : PoolKind.AUTO.label() + "-" + SEQUENCE.incrementAndGet();
+    return new AutoPoolImpl(new AutoConfig(n, maxInFlight, saturation, captureSubmitSite,
+        cpuThreads, probeRuns, reprobeEvery, hogThreshold, hogListener, Map.copyOf(overrides),
+        isolation, watchPinning));
+  }
+}

@@ -1,0 +1,16 @@
+package io.gearbox.internal;
+
+import io.gearbox.TaskTimings;
+
+/** A task as a router's backing executor sees it: what to run, its route and, after, its timings. */
+public interface RoutedRun extends Runnable {
+
+  /** The tag {@link Routing#tag} gave the task at admission; null in pools without a router. */
+  Object routeTag();
+
+  /** The task's name ({@code task-<id>} unless named). */
+  String name();
+
+  /** The task's timings; {@link TaskTimings#NONE} until its code has run. */
+  TaskTimings timings();
+}

@@ -1,0 +1,186 @@
+package io.gearbox.internal.auto;
+
+import io.gearbox.PoolKind;
+import io.gearbox.Route;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One key's route and its evidence. The hot path (choosing a side) reads volatile fields and
+ * bumps atomics; measurements and decisions happen under this object's monitor, a few per
+ * second at most for any key with real work.
+ */
+final class RouteState {
+
+  /** Where one run goes. */
+  enum Side { CPU, VIRTUAL, PROBE }
+
+  static final String METHOD_HOG = "carrier-hog detector (virtual thread runnable without parking)";
+
+  final String key;
+  final long seq;
+  /** Fixed target (builder override or isolation), never re-decided; null if learned. */
+  final PoolKind fixed;
+  private final Router router;
+  final LongAdder runs = new LongAdder();
+  final AtomicInteger probesInFlight = new AtomicInteger();
+  final AtomicLong sinceProbe = new AtomicLong();
+
+  private volatile PoolKind target;
+  private volatile boolean decided;
+  private volatile long measured; // written under this
+  private double share = Double.NaN; // guarded by this
+  private long measuredWall; // guarded by this
+  private long allocated; // guarded by this
+  private long allocatedRuns; // guarded by this
+  private int changes; // guarded by this
+  private String method; // guarded by this
+  private String reason; // guarded by this
+
+  RouteState(Router router, String key, long seq, PoolKind fixed, boolean isolated) {
+    this.router = router;
+    this.key = key;
+    this.seq = seq;
+    this.fixed = fixed;
+    if (fixed != null) {
+      target = fixed;
+      decided = true;
+      method = "none (fixed route)";
+      reason = (isolated ? "asked for isolation" : "fixed by the builder") + " -> " + fixed.label();
+    } else {
+      target = PoolKind.VIRTUAL;
+      method = methodProbe();
+      reason = probingReason();
+    }
+  }
+
+  static String methodProbe() {
+    return Measure.method() + " on probe runs";
+  }
+
+  static String methodCpuSide() {
+    return Measure.method() + " on the CPU side";
+  }
+
+  PoolKind target() {
+    return target;
+  }
+
+  /** Where the next run goes. */
+  Side choose(int probeRuns, int reprobeEvery) {
+    if (fixed != null) {
+      return fixed == PoolKind.CPU ? Side.CPU : Side.VIRTUAL; // PROCESSES: the waiter is virtual
+    }
+    PoolKind t = target;
+    if (!decided) {
+      if (takeFirstProbe(probeRuns)) {
+        return Side.PROBE;
+      }
+    } else if (t == PoolKind.VIRTUAL && sinceProbe.incrementAndGet() >= reprobeEvery
+        && probesInFlight.compareAndSet(0, 1)) {
+      sinceProbe.set(0);
+      return Side.PROBE;
+    }
+    return t == PoolKind.CPU ? Side.CPU : Side.VIRTUAL;
+  }
+
+  /**
+   * Whether a run may become one of the probes still needed before the first verdict; if so, the
+   * caller holds one {@code probesInFlight} and must give it back.
+   */
+  boolean takeFirstProbe(int probeRuns) {
+    if (fixed != null || decided) {
+      return false;
+    }
+    long needed = probeRuns - measured;
+    if (probesInFlight.get() < needed) {
+      if (probesInFlight.incrementAndGet() <= needed) {
+        return true;
+      }
+      probesInFlight.decrementAndGet();
+    }
+    return false;
+  }
+
+  /**
+   * A measured run: CPU, wall and run-queue time (runnable but descheduled, not waiting: see
+   * {@link Measure}), allocation (-1 if unknown), and how it was measured.
+   */
+  synchronized void record(long cpuNanos, long wallNanos, long runQueueNanos, long allocatedBytes,
+      String how) {
+    double s = Policy.share(cpuNanos, Math.max(cpuNanos, wallNanos - Math.max(0, runQueueNanos)));
+    if (Double.isNaN(s)) {
+      return;
+    }
+    long n = measured + 1;
+    measured = n;
+    measuredWall += wallNanos;
+    if (allocatedBytes >= 0) {
+      allocated += allocatedBytes;
+      allocatedRuns++;
+    }
+    int probeRuns = router.probeRuns();
+    share = n == 1 ? s : n <= probeRuns ? share + (s - share) / n : share + Policy.ALPHA * (s - share);
+    method = how;
+    if (fixed != null) {
+      return;
+    }
+    if (!decided) {
+      if (n >= probeRuns) {
+        decided = true;
+        decide(Policy.verdict(share), null, true);
+      } else {
+        reason = probingReason();
+      }
+      return;
+    }
+    if (target == PoolKind.VIRTUAL && share >= Policy.MOVE_TO_CPU) {
+      decide(PoolKind.CPU, null, false);
+    } else if (target == PoolKind.CPU && share <= Policy.MOVE_TO_VIRTUAL) {
+      decide(PoolKind.VIRTUAL, null, false);
+    } else {
+      reason = Policy.evidence(share, n, target);
+    }
+  }
+
+  /** The carrier-hog detector saw a run of this key hold its carrier. */
+  synchronized void hog(Duration held) {
+    if (fixed != null || target == PoolKind.CPU) {
+      return;
+    }
+    share = 1.0; // the run computed for the whole stretch seen; a later re-measure may move it back
+    boolean first = !decided;
+    decided = true;
+    method = METHOD_HOG;
+    decide(PoolKind.CPU, String.format(Locale.ROOT,
+        "held a carrier %d ms without parking -> cpu", held.toMillis()), first);
+  }
+
+  private void decide(PoolKind to, String why, boolean first) {
+    PoolKind from = target;
+    boolean changed = !first && from != to;
+    target = to;
+    if (changed) {
+      changes++;
+    }
+    reason = why != null ? why : Policy.evidence(share, measured, to);
+    if (first || changed) {
+      router.decided(this, first ? null : from, to, share, measured, method, reason);
+    }
+  }
+
+  private String probingReason() {
+    return "probing: " + measured + " of " + router.probeRuns() + " runs measured -> virtual meanwhile";
+  }
+
+  synchronized Route snapshot() {
+    long n = measured;
+    return new Route(key, target, runs.sum(), n, share,
+        n == 0 ? Duration.ZERO : Duration.ofNanos(measuredWall / n),
+        allocatedRuns == 0 ? -1 : allocated / allocatedRuns,
+        changes, fixed != null, method, reason);
+  }
+}

@@ -1,0 +1,649 @@
+package io.gearbox.internal.auto;
+
+import io.gearbox.AutoPool;
+import io.gearbox.CarrierHog;
+import io.gearbox.Pool;
+import io.gearbox.PoolKind;
+import io.gearbox.Route;
+import io.gearbox.TaskHandle;
+import io.gearbox.TaskOptions;
+import io.gearbox.internal.RoutedRun;
+import io.gearbox.internal.Routing;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The auto pool's router: the backing executor of its {@link io.gearbox.internal.ExecutorPool}.
+ *
+ * <h2>Implementation overview</h2>
+ *
+ * <p><b>Sides.</b> Three executors, all named after the pool:
+ * <ul>
+ *   <li>{@code cpu}: a {@link ThreadPoolExecutor} of platform threads over an unbounded queue
+ *       (the pool's semaphore bounds it), sized from measurements. Its {@code afterExecute} feeds
+ *       each run's measured CPU time (TaskRun measures it, sampled for tiny tasks) to the key's
+ *       route and to the sizing average.
+ *   <li>{@code virtual}: a thread-per-task executor of virtual threads. Each run is registered in
+ *       {@code running} while its code runs, for the carrier-hog detector.
+ *   <li>{@code probe}: a few platform threads, as many as {@code probeSlots} permits. A run
+ *       becomes a probe only if it gets a permit at once, so a probe never waits behind another
+ *       (it would hold up the key's other runs); without one the run just goes to its route.
+ *       (A {@code SynchronousQueue} did the same by rejecting, but a rejection builds an
+ *       exception and a message: thousands per second in a burst of submits.) A probe reads the
+ *       thread's CPU clock and allocation counter around the run.
+ * </ul>
+ * A run sent to a virtual thread checks its key's route again when the thread first gets a
+ * carrier, and moves to the CPU side if the key was judged CPU-bound meanwhile: in a burst
+ * submitted before the first verdict, the virtual threads act as the queue; likewise, while a
+ * key still lacks probes, such a run becomes a probe if a probe thread is free, so a burst that
+ * found every probe thread busy still reaches its verdict.
+ *
+ * <p>Tasks asking for isolation (or keys routed to PROCESSES) run, adapted, as a virtual thread that
+ * submits them to the isolation pool and waits; a cancel interrupts the waiter, which cancels the
+ * task there.
+ *
+ * <p><b>Detector.</b> One platform daemon thread, {@code gearbox-<pool>-carrier-watch}, wakes
+ * every quarter of the hog threshold and looks at each registered virtual thread: a thread seen
+ * RUNNABLE on every wake for longer than the threshold, whose stack is not inside a park, is a
+ * carrier hog. The thread exits when the virtual side has terminated, and then shuts the
+ * isolation pool and the JFR pinning stream down.
+ *
+ * <p><b>Termination</b> is that of the three executors, the detector thread and the isolation
+ * pool.
+ */
+public final class Router extends AbstractExecutorService implements Routing {
+
+  private static final int MAX_HOG_REPORTS = 64;
+  private static final int STACK_FRAMES = 16;
+  private static final int SIZING_EVERY = 16;
+  private static final double SIZING_ALPHA = 0.05;
+
+  private final AutoConfig config;
+  private final String name;
+  private final int cores = Runtime.getRuntime().availableProcessors();
+  private final int maxCpuThreads = 4 * cores;
+  private final Map<String, RouteState> routes = new ConcurrentHashMap<>();
+  private final AtomicLong routeSeq = new AtomicLong();
+  private final CpuSide cpu;
+  private final ThreadPoolExecutor probe;
+  private final Semaphore probeSlots;
+  private final ExecutorService virtual;
+  private final Map<Thread, Running> running = new ConcurrentHashMap<>();
+  private final ArrayDeque<CarrierHog> hogs = new ArrayDeque<>(); // guarded by itself
+  private final Thread watcher;
+  private final long thresholdNanos;
+  private final Object isolationLock = new Object();
+  private Pool isolationPool; // guarded by isolationLock
+  private boolean isolationClosed; // guarded by isolationLock
+  private final PinningWatch pinning;
+  private final Object sizingLock = new Object();
+  private double waitShare = Double.NaN; // guarded by sizingLock
+  private long sizingSamples; // guarded by sizingLock
+
+  /** Creates the router and starts its detector thread. */
+  public Router(AutoConfig config) {
+    this.config = config;
+    this.name = config.name();
+    String prefix = "gearbox-" + name + "-";
+    int threads = config.cpuThreads() > 0 ? config.cpuThreads() : cores;
+    this.cpu = new CpuSide(threads, Thread.ofPlatform().name(prefix + "cpu-", 1).factory());
+    int probeThreads = Math.max(2, cores);
+    this.probeSlots = new Semaphore(probeThreads);
+    this.probe = new ThreadPoolExecutor(probeThreads, probeThreads, 2, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), Thread.ofPlatform().name(prefix + "probe-", 1).factory());
+    probe.allowCoreThreadTimeOut(true);
+    this.virtual = Executors.newThreadPerTaskExecutor(
+        Thread.ofVirtual().name(prefix + "virtual-", 1).factory());
+    this.thresholdNanos = config.hogThreshold().toNanos();
+    this.pinning = config.watchPinning() ? PinningWatch.start(this, prefix + "virtual-") : null;
+    this.watcher = Thread.ofPlatform().daemon().name(prefix + "carrier-watch").unstarted(this::watch);
+    watcher.start();
+  }
+
+  int probeRuns() {
+    return config.probeRuns();
+  }
+
+  // ---------------------------------------------------------------- Routing
+
+  @Override
+  public ExecutorService backing() {
+    return this;
+  }
+
+  @Override
+  public Object tag(Object keySource, TaskOptions options) {
+    boolean isolated = options.isolated();
+    String named = options.name().orElse(null);
+    String classKey = keySource.getClass().getName();
+    // Names are capped (a name per URL would grow without bound); classes are bounded by the
+    // code, so a task whose name finds the table full is grouped with its class.
+    RouteState route = named != null ? lookupOrCreate(named, isolated, false) : null;
+    if (route == null) {
+      route = lookupOrCreate(classKey, isolated, true);
+    }
+    if (route.target() == PoolKind.PROCESSES && config.isolation() == null) {
+      throw new IllegalStateException("task '" + route.key + "' must run isolated in a process, but"
+          + " auto pool '" + name + "' has no isolation pool: see AutoPoolBuilder.isolation");
+    }
+    return route;
+  }
+
+  private RouteState lookupOrCreate(String key, boolean isolated, boolean always) {
+    String full = isolated ? key + " [isolated]" : key;
+    RouteState r = routes.get(full);
+    if (r != null || (!always && routes.size() >= AutoPool.MAX_ROUTES)) {
+      return r;
+    }
+    return routes.computeIfAbsent(full, k -> {
+      PoolKind fixed = isolated ? PoolKind.PROCESSES : config.overrides().get(key);
+      RouteState created = new RouteState(this, k, routeSeq.incrementAndGet(), fixed, isolated);
+      if (fixed != null) {
+        decided(created, null, fixed, Double.NaN, 0, "none (fixed route)", created.snapshot().reason());
+      }
+      return created;
+    });
+  }
+
+  @Override
+  public <T> Callable<T> adapt(Callable<T> task, TaskOptions options, Object tag) {
+    if (((RouteState) tag).target() != PoolKind.PROCESSES) {
+      return task;
+    }
+    return () -> {
+      TaskHandle<T> handle = isolationPool().submit(task, options);
+      try {
+        return handle.get();
+      } catch (InterruptedException e) {
+        handle.cancel(true); // cancelled or timed out here: stop it there too
+        throw e;
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof Exception x) {
+          throw x;
+        }
+        if (cause instanceof Error err) {
+          throw err;
+        }
+        throw e;
+      }
+    };
+  }
+
+  private Pool isolationPool() {
+    synchronized (isolationLock) {
+      if (isolationPool == null) {
+        if (isolationClosed) {
+          throw new RejectedExecutionException("auto pool '" + name + "' is terminating");
+        }
+        isolationPool = config.isolation().get();
+      }
+      return isolationPool;
+    }
+  }
+
+  @Override
+  public void remove(Runnable queued) {
+    cpu.remove(queued);
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  @Override
+  public void execute(Runnable command) {
+    RoutedRun run = (RoutedRun) command;
+    RouteState route = (RouteState) run.routeTag();
+    RouteState.Side side = route.choose(config.probeRuns(), config.reprobeEvery());
+    if (side == RouteState.Side.PROBE) {
+      if (probeSlots.tryAcquire()) {
+        try {
+          probe.execute(() -> probeRun(run, route));
+          return;
+        } catch (RejectedExecutionException shutDown) {
+          probeSlots.release();
+          route.probesInFlight.decrementAndGet();
+          throw shutDown;
+        }
+      }
+      route.probesInFlight.decrementAndGet(); // every probe thread is busy: run it on its route
+      side = route.target() == PoolKind.CPU ? RouteState.Side.CPU : RouteState.Side.VIRTUAL;
+    }
+    if (side == RouteState.Side.CPU) {
+      cpu.execute(run);
+    } else {
+      virtual.execute(() -> virtualRun(run, route));
+    }
+  }
+
+  private void probeRun(RoutedRun run, RouteState route) {
+    long[] before = new long[2];
+    long[] after = new long[2];
+    boolean measured = Measure.sample(before);
+    long alloc0 = Measure.allocatedBytes();
+    long t0 = System.nanoTime();
+    try {
+      run.run();
+    } finally {
+      long wall = System.nanoTime() - t0;
+      measured &= Measure.sample(after);
+      long alloc1 = Measure.allocatedBytes();
+      try {
+        route.runs.increment();
+        if (run.timings().wallNanos() > 0 && measured) { // it ran
+          route.record(after[0] - before[0], wall, after[1] - before[1],
+              alloc0 >= 0 && alloc1 >= 0 ? alloc1 - alloc0 : -1, RouteState.methodProbe());
+        }
+      } finally {
+        route.probesInFlight.decrementAndGet();
+        probeSlots.release();
+      }
+    }
+  }
+
+  private void virtualRun(RoutedRun run, RouteState route) {
+    if (route.takeFirstProbe(config.probeRuns())) {
+      // Late binding too: still no verdict and a probe is missing (a burst found every probe
+      // thread busy and came here): be that probe if a probe thread is free now.
+      if (probeSlots.tryAcquire()) {
+        try {
+          probe.execute(() -> probeRun(run, route));
+          return;
+        } catch (RejectedExecutionException shutDown) {
+          probeSlots.release();
+        }
+      }
+      route.probesInFlight.decrementAndGet();
+    }
+    if (route.fixed == null && route.target() == PoolKind.CPU) {
+      // Late binding: the key was judged CPU-bound while this thread waited for a carrier (a
+      // burst submitted before the verdict all comes here). Move the run to the CPU side rather
+      // than hold a carrier with it; if that side is shut down already, run it here.
+      try {
+        cpu.execute(run);
+        return;
+      } catch (RejectedExecutionException shutDown) {
+        // fall through
+      }
+    }
+    Thread me = Thread.currentThread();
+    running.put(me, new Running(run, route, System.nanoTime()));
+    try {
+      run.run();
+    } finally {
+      running.remove(me);
+      route.runs.increment();
+      if (pinning != null) {
+        pinning.finished(me, route.key, run.name());
+      }
+    }
+  }
+
+  /** A run on the CPU side finished (called on its thread, measured by {@link CpuSide}). */
+  private void cpuRan(RoutedRun run, long cpuNanos, long wallNanos, long runQueueNanos) {
+    RouteState route = (RouteState) run.routeTag();
+    route.runs.increment();
+    if (cpuNanos >= 0 && run.timings().wallNanos() > 0) {
+      route.record(cpuNanos, wallNanos, runQueueNanos, -1, RouteState.methodCpuSide());
+      sizingSample(cpuNanos, Math.max(cpuNanos, wallNanos - runQueueNanos));
+    }
+  }
+
+  // ---------------------------------------------------------------- sizing
+
+  /**
+   * Goetz's sizing, {@code threads = cores * (1 + wait / compute)}, from a moving average of the
+   * waiting share {@code w} of CPU-side runs: {@code cores / (1 - w)}, between the cores and four
+   * times the cores.
+   */
+  private void sizingSample(long cpuNanos, long wallNanos) {
+    if (config.cpuThreads() > 0) {
+      return;
+    }
+    synchronized (sizingLock) {
+      double w = 1.0 - Policy.share(cpuNanos, wallNanos);
+      waitShare = Double.isNaN(waitShare) ? w : waitShare + SIZING_ALPHA * (w - waitShare);
+      if (++sizingSamples % SIZING_EVERY != 0 || cpu.isShutdown()) {
+        return;
+      }
+      int wanted = (int) Math.round(cores / Math.max(0.25, 1.0 - waitShare));
+      wanted = Math.max(cores, Math.min(maxCpuThreads, wanted));
+      int now = cpu.getMaximumPoolSize();
+      if (wanted > now) {
+        cpu.setMaximumPoolSize(wanted);
+        cpu.setCorePoolSize(wanted);
+      } else if (wanted < now) {
+        cpu.setCorePoolSize(wanted);
+        cpu.setMaximumPoolSize(wanted);
+      }
+    }
+  }
+
+  /** The CPU side's thread count. */
+  public int cpuThreads() {
+    return cpu.getMaximumPoolSize();
+  }
+
+  // ---------------------------------------------------------------- decisions and reports
+
+  void decided(RouteState route, PoolKind from, PoolKind to, double share, long measured,
+      String method, String reason) {
+    RouteDecisionEvent event = new RouteDecisionEvent();
+    if (event.isEnabled()) {
+      event.pool = name;
+      event.key = route.key;
+      event.target = to.label();
+      event.previous = from == null ? "" : from.label();
+      event.cpuShare = share;
+      event.measuredRuns = measured;
+      event.method = method;
+      event.reason = reason;
+      event.commit();
+    }
+  }
+
+  /** The current routes, in the order their keys were first seen. */
+  public List<Route> routes() {
+    return routes.values().stream()
+        .sorted(Comparator.comparingLong(r -> r.seq))
+        .map(RouteState::snapshot)
+        .toList();
+  }
+
+  /** The route of one key, or null. */
+  public Route route(String key) {
+    RouteState r = routes.get(key);
+    return r == null ? null : r.snapshot();
+  }
+
+  /** The reports so far, oldest first. */
+  public List<CarrierHog> carrierHogs() {
+    synchronized (hogs) {
+      return List.copyOf(hogs);
+    }
+  }
+
+  void report(CarrierHog hog) {
+    synchronized (hogs) {
+      if (hogs.size() == MAX_HOG_REPORTS) {
+        hogs.removeFirst();
+      }
+      hogs.addLast(hog);
+    }
+    CarrierHogEvent event = new CarrierHogEvent();
+    if (event.isEnabled()) {
+      event.pool = name;
+      event.key = hog.key();
+      event.task = hog.task();
+      event.thread = hog.thread();
+      event.held = hog.held().toNanos();
+      event.pinned = hog.pinned();
+      event.topFrame = hog.stack().isEmpty() ? "" : hog.stack().getFirst().toString();
+      event.commit();
+    }
+    if (config.hogListener() != null) {
+      try {
+        config.hogListener().accept(hog);
+      } catch (RuntimeException ignored) {
+        // documented: a listener's exception is ignored
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- carrier-hog detector
+
+  /** A task whose code runs on a virtual thread of this pool. */
+  private static final class Running {
+    final RoutedRun run;
+    final RouteState route;
+    final long started;
+    // read and written by the watcher only
+    /** When the thread was last seen not runnable (or started). */
+    long lastParked;
+    /** Whether the previous look saw it runnable. */
+    boolean seenRunnable;
+    boolean reported;
+
+    Running(RoutedRun run, RouteState route, long started) {
+      this.run = run;
+      this.route = route;
+      this.started = started;
+      this.lastParked = started;
+    }
+  }
+
+  private void watch() {
+    long interval = Math.max(1_000_000, thresholdNanos / 4);
+    try {
+      while (!virtual.awaitTermination(interval, TimeUnit.NANOSECONDS)) {
+        scan();
+      }
+    } catch (InterruptedException e) {
+      // only shutdownNow of the JVM's own threads would do this; fall through to cleanup
+    } finally {
+      closeIsolation(false);
+      if (pinning != null) {
+        pinning.close();
+      }
+    }
+  }
+
+  /**
+   * One look at the running virtual tasks. Cheap by construction: a task younger than the
+   * threshold cannot be a hog yet and is skipped without a look; an older one costs one
+   * {@link Thread#getState()}; a stack is taken only from a thread seen runnable on two looks in a
+   * row for longer than the threshold, and at most {@code 2 * cores + 2} stacks per look (a burst
+   * of thousands of threads woken at once, all runnable and waiting for a carrier, must not turn
+   * the detector into the hog). Times are read per thread, so a slow look cannot stretch one.
+   */
+  private void scan() {
+    int stackBudget = 2 * cores + 2;
+    for (Map.Entry<Thread, Running> entry : running.entrySet()) {
+      Running r = entry.getValue();
+      long now = System.nanoTime();
+      if (r.reported || now - r.started < thresholdNanos) {
+        continue;
+      }
+      Thread thread = entry.getKey();
+      if (thread.getState() != Thread.State.RUNNABLE) {
+        r.lastParked = now;
+        r.seenRunnable = false;
+        continue;
+      }
+      boolean twice = r.seenRunnable;
+      r.seenRunnable = true;
+      long held = now - r.lastParked;
+      if (!twice || held < thresholdNanos || stackBudget == 0) {
+        continue;
+      }
+      stackBudget--;
+      StackTraceElement[] stack = thread.getStackTrace();
+      if (running.get(thread) != r || stack.length == 0) {
+        continue; // finished meanwhile
+      }
+      if (parking(stack)) {
+        r.lastParked = System.nanoTime(); // unmounted, waiting for a carrier after a park
+        r.seenRunnable = false;
+        continue;
+      }
+      r.reported = true;
+      if (r.route.fixed == null && r.route.target() == PoolKind.CPU) {
+        continue; // dispatched before its key moved to the CPU side: already dealt with
+      }
+      Duration heldFor = Duration.ofNanos(held);
+      r.route.hog(heldFor);
+      report(new CarrierHog(r.route.key, r.run.name(), thread.getName(), heldFor,
+          Arrays.asList(stack).subList(0, Math.min(stack.length, STACK_FRAMES)), false,
+          "task '" + r.run.name() + "' (key " + r.route.key + ") ran " + heldFor.toMillis()
+              + " ms on virtual thread '" + thread.getName() + "' without parking, holding a"
+              + " carrier thread that other virtual threads need; key now routed to "
+              + r.route.target().label()));
+    }
+  }
+
+  private static boolean parking(StackTraceElement[] stack) {
+    for (int i = 0; i < Math.min(stack.length, 8); i++) {
+      String c = stack[i].getClassName();
+      String m = stack[i].getMethodName();
+      if (c.equals("jdk.internal.vm.Continuation") && m.startsWith("yield")
+          || c.equals("java.lang.VirtualThread") && (m.startsWith("park") || m.startsWith("yield"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private void closeIsolation(boolean now) {
+    Pool p;
+    synchronized (isolationLock) {
+      isolationClosed = true;
+      p = isolationPool;
+    }
+    if (p != null) {
+      if (now) {
+        p.shutdownNow();
+      } else {
+        p.shutdown();
+      }
+    }
+  }
+
+  private Pool isolationIfAny() {
+    synchronized (isolationLock) {
+      return isolationPool;
+    }
+  }
+
+  @Override
+  public void shutdown() {
+    cpu.shutdown();
+    probe.shutdown();
+    virtual.shutdown();
+  }
+
+  @Override
+  public List<Runnable> shutdownNow() {
+    List<Runnable> drained = new ArrayList<>(cpu.shutdownNow());
+    probe.shutdownNow();
+    virtual.shutdownNow();
+    Pool p = isolationIfAny();
+    if (p != null) {
+      p.shutdownNow();
+    }
+    return drained;
+  }
+
+  @Override
+  public boolean isShutdown() {
+    return cpu.isShutdown();
+  }
+
+  @Override
+  public boolean isTerminated() {
+    if (!(cpu.isTerminated() && probe.isTerminated() && virtual.isTerminated())
+        || watcher.isAlive()) {
+      return false;
+    }
+    Pool p = isolationIfAny();
+    return p == null || p.isTerminated();
+  }
+
+  @Override
+  public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    if (!cpu.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS)
+        || !probe.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS)
+        || !virtual.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS)) {
+      return false;
+    }
+    long left = remaining(deadline);
+    if (!watcher.join(Duration.ofNanos(Math.max(1, left)))) { // takes at most one interval
+      return false;
+    }
+    Pool p = isolationIfAny();
+    return p == null || p.awaitTermination(Duration.ofNanos(remaining(deadline)));
+  }
+
+  private static long remaining(long deadline) {
+    return Math.max(0, deadline - System.nanoTime());
+  }
+
+  /**
+   * The CPU side: a pool whose runs feed the router's measurements. Each thread measures its
+   * runs itself (CPU and run-queue time, see {@link Measure}); while its runs are tiny (under
+   * 50 us) it measures one in 64, as the pools' CPU clock does, since a clock read costs as much
+   * as a tiny task.
+   */
+  private final class CpuSide extends ThreadPoolExecutor {
+    private final ThreadLocal<Clock> clocks = ThreadLocal.withInitial(Clock::new);
+
+    CpuSide(int threads, ThreadFactory factory) {
+      super(threads, threads, 0L, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), factory);
+    }
+
+    @Override
+    protected void beforeExecute(Thread t, Runnable r) {
+      Clock c = clocks.get();
+      c.measuring = c.measureNext() && Measure.sample(c.before);
+      c.start = System.nanoTime();
+    }
+
+    @Override
+    protected void afterExecute(Runnable r, Throwable t) {
+      Clock c = clocks.get();
+      long wall = System.nanoTime() - c.start;
+      c.lastWasTiny = wall < TINY_TASK_NANOS;
+      if (!(r instanceof RoutedRun run)) {
+        return;
+      }
+      if (c.measuring && Measure.sample(c.after)) {
+        cpuRan(run, c.after[0] - c.before[0], wall, c.after[1] - c.before[1]);
+      } else {
+        cpuRan(run, -1, wall, 0);
+      }
+    }
+  }
+
+  private static final long TINY_TASK_NANOS = 50_000;
+  private static final int TINY_TASK_SAMPLING = 64;
+
+  /** One CPU-side thread's measuring state; used by that thread only. */
+  private static final class Clock {
+    final long[] before = new long[2];
+    final long[] after = new long[2];
+    long start;
+    boolean measuring;
+    boolean lastWasTiny;
+    int skipped;
+
+    boolean measureNext() {
+      if (!lastWasTiny) {
+        return true;
+      }
+      if (++skipped >= TINY_TASK_SAMPLING) {
+        skipped = 0;
+        return true;
+      }
+      return false;
+    }
+  }
+}

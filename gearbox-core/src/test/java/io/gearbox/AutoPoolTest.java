@@ -1,0 +1,523 @@
+package io.gearbox;
+
+import static io.gearbox.Harness.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The auto pool's own promises: classification of synthetic tasks (sleep, busy loop, socket read
+ * against a local server, mixed, a task whose phase changes), stable routes, the carrier-hog
+ * detector, overrides, isolation, sizing and its JFR events. Its {@link Pool} contract is proven by
+ * the conformance suite, which runs on AUTO too.
+ *
+ * <p>Margins are generous: a busy loop must measure at least 50% CPU, a sleep at most 50%, on a
+ * crowded two-core machine; no assertion is about speed.
+ */
+class AutoPoolTest {
+
+  @RegisterExtension final Harness h = new Harness();
+
+  private static final Duration TASK = Duration.ofMillis(20);
+
+  private static long spin(Duration d) {
+    long end = System.nanoTime() + d.toNanos();
+    long x = 0;
+    while (System.nanoTime() < end) {
+      x += Long.numberOfTrailingZeros(x + System.nanoTime());
+    }
+    return x;
+  }
+
+  private static long nap(Duration d) throws InterruptedException {
+    Thread.sleep(d);
+    return 0;
+  }
+
+  private AutoPool auto(java.util.function.UnaryOperator<AutoPoolBuilder> config) {
+    AutoPool pool = config.apply(Gearbox.autoBuilder()).build();
+    h.track(pool);
+    return pool;
+  }
+
+  /** Runs the task {@code n} times, one after another, under the key. */
+  private static void runSequentially(AutoPool pool, String key, int n, Callable<?> task) {
+    for (int i = 0; i < n; i++) {
+      pool.submit(task, TaskOptions.named(key)).join();
+    }
+  }
+
+  // ---------------------------------------------------------------- classification
+
+  @Test
+  void route_sleepingTask_goesToVirtualThreads() {
+    try (AutoPool pool = auto(b -> b)) {
+      runSequentially(pool, "sleeper", 8, () -> nap(TASK));
+      Route route = pool.route("sleeper");
+      assertThat(route.target()).isEqualTo(PoolKind.VIRTUAL);
+      assertThat(route.cpuShare()).isLessThan(0.5);
+      assertThat(route.waitShare()).isGreaterThan(0.5);
+      assertThat(route.measuredRuns()).isGreaterThanOrEqualTo(AutoPoolBuilder.DEFAULT_PROBE_RUNS);
+      assertThat(route.method()).contains("platform thread CPU clock");
+      assertThat(route.reason()).matches("cpu \\d+%, waiting \\d+% over \\d+ runs -> virtual");
+      assertThat(route.overridden()).isFalse();
+    }
+  }
+
+  @Test
+  void route_busyLoop_goesToTheCpuSide() {
+    try (AutoPool pool = auto(b -> b)) {
+      runSequentially(pool, "spinner", 8, () -> spin(TASK));
+      Route route = pool.route("spinner");
+      assertThat(route.target()).isEqualTo(PoolKind.CPU);
+      assertThat(route.cpuShare()).isGreaterThanOrEqualTo(0.5);
+      assertThat(route.reason()).endsWith("-> cpu");
+      // once routed, it runs on the CPU side's platform threads
+      String thread = pool.submit(() -> Thread.currentThread().getName(), TaskOptions.named("spinner"))
+          .join();
+      assertThat(thread).startsWith("gearbox-" + pool.name() + "-cpu-");
+    }
+  }
+
+  @Test
+  void route_socketReadAgainstLocalServer_goesToVirtualThreads() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        AutoPool pool = auto(b -> b)) {
+      AtomicBoolean serving = new AtomicBoolean(true);
+      h.startThread("server", () -> {
+        while (serving.get()) {
+          try (Socket client = server.accept(); OutputStream out = client.getOutputStream()) {
+            Thread.sleep(TASK); // the "remote" end thinks before it answers
+            out.write(42);
+          } catch (java.net.SocketException closed) {
+            return;
+          }
+        }
+      });
+      InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(),
+          server.getLocalPort());
+      Callable<Integer> read = () -> {
+        try (Socket socket = new Socket()) {
+          socket.connect(address, (int) Delays.LONG.toMillis());
+          socket.setSoTimeout((int) Delays.LONG.toMillis());
+          try (InputStream in = socket.getInputStream()) {
+            return in.read();
+          }
+        }
+      };
+      try {
+        for (int i = 0; i < 8; i++) {
+          assertThat(pool.submit(read, TaskOptions.named("reader")).join()).isEqualTo(42);
+        }
+      } finally {
+        serving.set(false);
+        server.close();
+      }
+      Route route = pool.route("reader");
+      assertThat(route.target()).isEqualTo(PoolKind.VIRTUAL);
+      assertThat(route.cpuShare()).isLessThan(0.5);
+    }
+  }
+
+  @Test
+  void route_mixedTasks_followTheirDominantShare() {
+    try (AutoPool pool = auto(b -> b)) {
+      runSequentially(pool, "mostlyCompute", 6, () -> {
+        spin(Duration.ofMillis(30));
+        return nap(Duration.ofMillis(3));
+      });
+      runSequentially(pool, "mostlyWait", 6, () -> {
+        spin(Duration.ofMillis(3));
+        return nap(Duration.ofMillis(30));
+      });
+      runSequentially(pool, "half", 6, () -> {
+        spin(Duration.ofMillis(15));
+        return nap(Duration.ofMillis(15));
+      });
+      assertThat(pool.route("mostlyCompute").target()).isEqualTo(PoolKind.CPU);
+      assertThat(pool.route("mostlyWait").target()).isEqualTo(PoolKind.VIRTUAL);
+      // generous: a half-and-half task measures somewhere in the middle, whatever its verdict
+      assertThat(pool.route("half").cpuShare()).isBetween(0.15, 0.85);
+    }
+  }
+
+  @Test
+  void route_burstSubmittedBeforeTheVerdict_movesWaitingRunsToTheCpuSide() {
+    // more busy tasks than carriers: most wait for one on their virtual thread, and those still
+    // waiting when the probes' verdict comes move to the CPU side
+    int n = 20 * Runtime.getRuntime().availableProcessors();
+    try (AutoPool pool = auto(b -> b)) {
+      List<TaskHandle<String>> handles = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        handles.add(pool.submit(() -> {
+          spin(TASK);
+          return Thread.currentThread().getName();
+        }, TaskOptions.named("burst")));
+      }
+      List<String> threads = handles.stream().map(TaskHandle::join).toList();
+      assertThat(pool.route("burst").target()).as("%s", pool.route("burst")).isEqualTo(PoolKind.CPU);
+      assertThat(threads).anyMatch(t -> t.startsWith("gearbox-" + pool.name() + "-cpu-"));
+      assertThat(threads).anyMatch(t -> t.startsWith("gearbox-" + pool.name() + "-virtual-"));
+    }
+  }
+
+  @Test
+  void route_taskTurningFromWaitingToComputing_movesToTheCpuSide() {
+    AtomicBoolean computing = new AtomicBoolean();
+    // the hog threshold is out of reach: only re-probes can see the change here
+    try (AutoPool pool = auto(b -> b.reprobeEvery(2).hogThreshold(Duration.ofMinutes(1)))) {
+      Callable<Long> phased = () -> computing.get() ? spin(TASK) : nap(TASK);
+      runSequentially(pool, "phased", 6, phased);
+      assertThat(pool.route("phased").target()).isEqualTo(PoolKind.VIRTUAL);
+
+      computing.set(true);
+      long deadline = System.nanoTime() + Delays.LONG.toNanos();
+      while (pool.route("phased").target() != PoolKind.CPU && System.nanoTime() < deadline) {
+        pool.submit(phased, TaskOptions.named("phased")).join();
+      }
+      Route route = pool.route("phased");
+      assertThat(route.target()).as("route after the change: %s", route).isEqualTo(PoolKind.CPU);
+      assertThat(route.changes()).isEqualTo(1);
+      assertThat(route.reason()).endsWith("-> cpu");
+    }
+  }
+
+  @Test
+  void route_steadyWorkload_neverFlaps() throws Exception {
+    try (AutoPool pool = auto(b -> b.reprobeEvery(4))) {
+      List<TaskHandle<Long>> handles = new ArrayList<>();
+      for (int i = 0; i < 150; i++) {
+        handles.add(pool.submit(() -> spin(Duration.ofMillis(2)), TaskOptions.named("steadyCpu")));
+        handles.add(pool.submit(() -> nap(Duration.ofMillis(5)), TaskOptions.named("steadyIo")));
+      }
+      handles.forEach(TaskHandle::join);
+      eventually().until(() -> pool.route("steadyCpu").runs() + pool.route("steadyIo").runs() == 300);
+      Route cpu = pool.route("steadyCpu");
+      Route io = pool.route("steadyIo");
+      assertThat(cpu.target()).as("%s", cpu).isEqualTo(PoolKind.CPU);
+      assertThat(io.target()).as("%s", io).isEqualTo(PoolKind.VIRTUAL);
+      assertThat(cpu.changes()).as("%s", cpu).isZero();
+      assertThat(io.changes()).as("%s", io).isZero();
+    }
+  }
+
+  @Test
+  void route_virtualKey_isNeverMeasuredOnAVirtualThread() {
+    // JDK 25 reports -1 CPU time on virtual threads: only probes on platform threads measure
+    try (AutoPool pool = auto(b -> b.reprobeEvery(1_000_000))) {
+      runSequentially(pool, "io", 20, () -> nap(Duration.ofMillis(2)));
+      // a run is counted just after its handle completes
+      eventually().until(() -> pool.route("io").runs() == 20);
+      Route route = pool.route("io");
+      assertThat(route.measuredRuns()).isEqualTo(AutoPoolBuilder.DEFAULT_PROBE_RUNS);
+    }
+  }
+
+  @Test
+  void route_unnamedTasks_areKeyedByTheirClass() {
+    record Job(int n) implements Callable<Integer> {
+      @Override
+      public Integer call() {
+        return n;
+      }
+    }
+    try (AutoPool pool = auto(b -> b)) {
+      for (int i = 0; i < 3; i++) {
+        pool.submit(new Job(i)).join();
+      }
+      assertThat(pool.map(x -> x * 2, List.of(1, 2, 3)).toList()).containsExactly(2, 4, 6);
+      eventually().until(() -> pool.route(Job.class.getName()).runs() == 3);
+      assertThat(pool.routes()).hasSize(2); // the Job class, and the map's function
+    }
+  }
+
+  @Test
+  void route_override_isFollowedAndNeverMoved() {
+    try (AutoPool pool = auto(b -> b.route("pinned", PoolKind.CPU).route("io", PoolKind.VIRTUAL))) {
+      for (int i = 0; i < 5; i++) {
+        assertThat(pool.submit(() -> {
+          nap(Duration.ofMillis(2));
+          return Thread.currentThread().getName();
+        }, TaskOptions.named("pinned")).join()).startsWith("gearbox-" + pool.name() + "-cpu-");
+        assertThat(pool.submit(() -> Thread.currentThread().isVirtual(), TaskOptions.named("io"))
+            .join()).isTrue();
+      }
+      Route pinned = pool.route("pinned");
+      assertThat(pinned.overridden()).isTrue();
+      assertThat(pinned.target()).isEqualTo(PoolKind.CPU);
+      assertThat(pinned.changes()).isZero();
+      assertThat(pinned.reason()).isEqualTo("fixed by the builder -> cpu");
+    }
+  }
+
+  // ---------------------------------------------------------------- carrier-hog detector
+
+  @Test
+  void carrierHog_busyLoopOnVirtualThread_isReportedWithItsStack() {
+    List<CarrierHog> heard = Collections.synchronizedList(new ArrayList<>());
+    try (AutoPool pool = auto(b -> b.route("hog", PoolKind.VIRTUAL).onCarrierHog(heard::add))) {
+      pool.submit(() -> spin(Duration.ofMillis(400)), TaskOptions.named("hog")).join();
+      eventually().until(() -> !pool.carrierHogs().isEmpty());
+      CarrierHog hog = pool.carrierHogs().getFirst();
+      assertThat(hog.key()).isEqualTo("hog");
+      assertThat(hog.pinned()).isFalse();
+      assertThat(hog.held()).isGreaterThanOrEqualTo(AutoPoolBuilder.DEFAULT_HOG_THRESHOLD);
+      assertThat(hog.thread()).startsWith("gearbox-" + pool.name() + "-virtual-");
+      assertThat(hog.stack()).extracting(StackTraceElement::getMethodName).contains("spin");
+      assertThat(hog.detail()).contains("without parking");
+      assertThat(heard).containsExactly(hog);
+      // an override is reported but never moved
+      assertThat(pool.route("hog").target()).isEqualTo(PoolKind.VIRTUAL);
+    }
+  }
+
+  @Test
+  void carrierHog_sleepingVirtualThreads_stayQuiet() throws Exception {
+    try (AutoPool pool = auto(b -> b.route("sleepy", PoolKind.VIRTUAL))) {
+      List<TaskHandle<Long>> handles = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        handles.add(pool.submit(() -> nap(Duration.ofMillis(400)), TaskOptions.named("sleepy")));
+      }
+      handles.forEach(TaskHandle::join);
+      assertThat(pool.carrierHogs()).isEmpty();
+    }
+  }
+
+  @Test
+  void carrierHog_learnedVirtualKey_movesToTheCpuSide() {
+    AtomicBoolean computing = new AtomicBoolean();
+    try (AutoPool pool = auto(b -> b.reprobeEvery(1_000_000))) {
+      Callable<Long> phased = () -> computing.get() ? spin(Duration.ofMillis(500)) : nap(TASK);
+      runSequentially(pool, "turns", 6, phased);
+      assertThat(pool.route("turns").target()).isEqualTo(PoolKind.VIRTUAL);
+      computing.set(true);
+      pool.submit(phased, TaskOptions.named("turns")).join(); // runs on a virtual thread
+      eventually().until(() -> pool.route("turns").target() == PoolKind.CPU);
+      Route route = pool.route("turns");
+      assertThat(route.reason()).startsWith("held a carrier").endsWith("-> cpu");
+      assertThat(route.method()).contains("carrier-hog");
+      assertThat(route.changes()).isEqualTo(1);
+      assertThat(pool.carrierHogs()).singleElement().satisfies(hog ->
+          assertThat(hog.detail()).contains("key now routed to cpu"));
+    }
+  }
+
+  /** Its initializer blocks: a virtual thread running it cannot unmount (it is pinned). */
+  private static final class SlowInit {
+    static final long VALUE;
+
+    static {
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      VALUE = 7;
+    }
+  }
+
+  @Test
+  void carrierHog_pinnedVirtualThread_isReportedFromTheJfrStream() {
+    try (AutoPool pool = auto(b -> b.route("pinner", PoolKind.VIRTUAL).watchPinning(true))) {
+      assertThat(pool.submit(() -> SlowInit.VALUE, TaskOptions.named("pinner")).join()).isEqualTo(7);
+      eventually().until(() -> pool.carrierHogs().stream().anyMatch(CarrierHog::pinned));
+      CarrierHog pinned = pool.carrierHogs().stream().filter(CarrierHog::pinned).findFirst()
+          .orElseThrow();
+      assertThat(pinned.key()).isEqualTo("pinner");
+      assertThat(pinned.thread()).startsWith("gearbox-" + pool.name() + "-virtual-");
+      assertThat(pinned.held()).isGreaterThanOrEqualTo(Duration.ofMillis(20));
+      assertThat(pinned.detail()).contains("pinned");
+      assertThat(pinned.stack()).extracting(StackTraceElement::getClassName)
+          .anyMatch(c -> c.contains("SlowInit"));
+    }
+  }
+
+  // ---------------------------------------------------------------- sizing, isolation, JFR
+
+  @Test
+  void cpuThreads_waitingWorkOnTheCpuSide_growsItByGoetzFormula() throws Exception {
+    int cores = Runtime.getRuntime().availableProcessors();
+    try (AutoPool pool = auto(b -> b.route("blocking", PoolKind.CPU))) {
+      assertThat(pool.cpuThreads()).isEqualTo(cores);
+      List<TaskHandle<Long>> handles = new ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        handles.add(pool.submit(() -> nap(Duration.ofMillis(5)), TaskOptions.named("blocking")));
+      }
+      handles.forEach(TaskHandle::join);
+      eventually().until(() -> pool.cpuThreads() > cores);
+      assertThat(pool.cpuThreads()).isLessThanOrEqualTo(4 * cores);
+    }
+  }
+
+  @Test
+  void isolation_isolatedTask_runsOnTheIsolationPoolWhichClosesWithTheAutoPool() {
+    AtomicReference<Pool> made = new AtomicReference<>();
+    AutoPool pool = auto(b -> b.isolation(() -> {
+      Pool p = Gearbox.builder(PoolKind.THREADS).name("iso-" + System.nanoTime()).threads(1).build();
+      made.set(p);
+      return p;
+    }));
+    try {
+      String where = pool.submit(() -> Thread.currentThread().getName(),
+          TaskOptions.named("risky").withIsolation()).join();
+      assertThat(where).startsWith("gearbox-" + made.get().name() + "-");
+      Route route = pool.route("risky [isolated]");
+      assertThat(route.target()).isEqualTo(PoolKind.PROCESSES);
+      assertThat(route.reason()).isEqualTo("asked for isolation -> processes");
+      assertThatThrownBy(() -> pool.submit(() -> {
+        throw new IllegalStateException("inside");
+      }, TaskOptions.named("risky").withIsolation()).join())
+          .isInstanceOf(TaskFailedException.class)
+          .cause().hasMessage("inside");
+    } finally {
+      pool.close();
+    }
+    assertThat(made.get().isTerminated()).isTrue();
+    assertThat(pool.stats().submitted()).isEqualTo(2);
+  }
+
+  @Test
+  void isolation_notConfigured_refusesTheTask() {
+    try (AutoPool pool = auto(b -> b)) {
+      assertThatThrownBy(() -> pool.submit(() -> 1, TaskOptions.defaults().withIsolation()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("AutoPoolBuilder.isolation");
+      assertThat(pool.stats().submitted()).isZero();
+    }
+    try (AutoPool pool = auto(b -> b.route("inProcess", PoolKind.PROCESSES))) {
+      assertThatThrownBy(() -> pool.submit(() -> 1, TaskOptions.named("inProcess")))
+          .isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
+  void route_moreKeysThanTracked_fallBackToTheClassRoute() {
+    try (AutoPool pool = auto(b -> b)) {
+      Callable<Integer> task = () -> 1;
+      int n = AutoPool.MAX_ROUTES + 10;
+      List<TaskHandle<Integer>> handles = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        handles.add(pool.submit(task, TaskOptions.named("item-" + i)));
+      }
+      handles.forEach(TaskHandle::join);
+      assertThat(pool.routes()).hasSize(AutoPool.MAX_ROUTES + 1);
+      eventually().until(() -> pool.route(task.getClass().getName()).runs() == 10);
+    }
+  }
+
+  @Test
+  void routeDecision_eachVerdict_isAJfrEvent(@TempDir Path dir) throws Exception {
+    List<RecordedEvent> events;
+    try (Recording recording = new Recording()) {
+      recording.enable("io.gearbox.RouteDecision");
+      recording.start();
+      try (AutoPool pool = auto(b -> b.name("jfr-auto"))) {
+        runSequentially(pool, "jfrSpin", 4, () -> spin(Duration.ofMillis(10)));
+        runSequentially(pool, "jfrNap", 4, () -> nap(Duration.ofMillis(10)));
+      }
+      recording.stop();
+      Path file = dir.resolve("decisions.jfr");
+      recording.dump(file);
+      events = RecordingFile.readAllEvents(file);
+    }
+    assertThat(events).filteredOn(e -> e.getString("pool").equals("jfr-auto"))
+        .extracting(e -> e.getString("key") + " " + e.getString("target"))
+        .containsExactlyInAnyOrder("jfrSpin cpu", "jfrNap virtual");
+    assertThat(events).allSatisfy(e -> {
+      assertThat(e.getString("method")).contains("CPU clock");
+      assertThat(e.getString("reason")).contains("->");
+      assertThat(e.getLong("measuredRuns")).isEqualTo(AutoPoolBuilder.DEFAULT_PROBE_RUNS);
+    });
+  }
+
+  @Test
+  void kind_autoPool_isAutoWithUnboundedParallelismAndOneSetOfStats() throws Exception {
+    try (AutoPool pool = auto(b -> b)) {
+      assertThat(pool.kind()).isEqualTo(PoolKind.AUTO);
+      assertThat(pool.parallelism()).isEqualTo(-1);
+      AtomicInteger ran = new AtomicInteger();
+      CountDownLatch done = new CountDownLatch(10);
+      for (int i = 0; i < 5; i++) {
+        pool.submit(() -> spin(Duration.ofMillis(1)), TaskOptions.named("a")).join();
+        pool.submit(() -> nap(Duration.ofMillis(1)), TaskOptions.named("b")).join();
+        ran.addAndGet(2);
+        done.countDown();
+        done.countDown();
+      }
+      Harness.await(done);
+      eventually().until(() -> pool.stats().succeeded() == ran.get());
+      PoolStats stats = pool.stats();
+      assertThat(stats.kind()).isEqualTo(PoolKind.AUTO);
+      assertThat(stats.submitted()).isEqualTo(10);
+      assertThat(pool.routes()).extracting(Route::key).containsExactly("a", "b");
+    }
+  }
+
+  // ---------------------------------------------------------------- profiler
+
+  @Test
+  void profile_sleepingTask_verdictIsVirtualWithItsEvidence() throws Exception {
+    TaskProfile p = Profiler.profile("sleep", () -> nap(TASK), 5);
+    assertThat(p.verdict()).isEqualTo(PoolKind.VIRTUAL);
+    assertThat(p.runs()).isEqualTo(5);
+    assertThat(p.meanWall()).isGreaterThanOrEqualTo(TASK);
+    assertThat(p.meanWaiting()).isGreaterThan(p.meanCpu());
+    assertThat(p.evidence()).matches("cpu \\d+%, waiting \\d+% over 5 runs -> virtual");
+    assertThat(p.method()).contains("platform thread CPU clock");
+    assertThat(p.failures()).isZero();
+    assertThat(p.firstFailure()).isNull();
+  }
+
+  @Test
+  void profile_busyAllocatingTask_verdictIsCpuAndAllocationIsCounted() throws Exception {
+    TaskProfile p = Profiler.profile(() -> {
+      byte[][] keep = new byte[64][];
+      for (int i = 0; i < keep.length; i++) {
+        keep[i] = new byte[16 * 1024];
+      }
+      return spin(TASK) + keep.length;
+    }, 5);
+    assertThat(p.verdict()).isEqualTo(PoolKind.CPU);
+    assertThat(p.cpuShare()).isGreaterThanOrEqualTo(0.5);
+    assertThat(p.allocatedBytes()).isGreaterThanOrEqualTo(64 * 16 * 1024);
+    assertThat(p.evidence()).endsWith("-> cpu");
+  }
+
+  @Test
+  void profile_failingTask_countsFailuresAndStillMeasures() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    TaskProfile p = Profiler.profile("flaky", () -> {
+      if (calls.incrementAndGet() % 2 == 0) {
+        throw new IllegalStateException("every other run");
+      }
+      return nap(Duration.ofMillis(2));
+    }, 4);
+    assertThat(p.runs()).isEqualTo(4);
+    assertThat(p.failures()).isEqualTo(2);
+    assertThat(p.firstFailure()).isEqualTo("java.lang.IllegalStateException: every other run");
+    assertThatThrownBy(() -> Profiler.profile(() -> 1, 0)).isInstanceOf(IllegalArgumentException.class);
+  }
+}
