@@ -248,6 +248,11 @@ class ProcessCrashTest {
       assertThat(Gadget.READ_IN_CALLER.get()).as("Gadget.readObject ran in the caller")
           .isEqualTo(readsBefore);
 
+      // a result that cannot be encoded in the worker comes back named, with its path
+      Throwable unencodableResult = failure(p.submit(() -> List.of("fine", Thread.currentThread())));
+      assertThat(unencodableResult).isInstanceOf(TaskNotSerializableException.class)
+          .hasMessageContaining("java.lang.Thread").hasMessageContaining("the result");
+
       assertThat(p.workerPids()).containsExactly(pid);
       assertThat(p.processStats().crashed()).isZero();
       assertThat(p.invoke(() -> 1)).isEqualTo(1);

@@ -346,6 +346,32 @@ class ProcessLifecycleTest {
   }
 
   @Test
+  void timeout_whileQueuedBehindABusyWorker_endsNotStartedAndNeverRuns() throws Exception {
+    String dir = tmp.toString();
+    try (ProcessPool p = pool(1, b -> b)) {
+      ProcessTaskHandle<Integer> busy = p.submit(() -> {
+        touch(dir, "busy");
+        awaitFileInWorker(dir, "release");
+        return 1;
+      });
+      awaitFile(tmp, "busy");
+      ProcessTaskHandle<Integer> queued = p.submit(() -> {
+        touch(dir, "queued-ran");
+        return 2;
+      }, TaskOptions.timeout(Duration.ofMillis(200)));
+
+      assertThatThrownBy(queued::join).isInstanceOf(TaskTimeoutException.class);
+      assertThat(queued.cancelRung()).isEqualTo(CancelRung.NOT_STARTED);
+      assertThat(queued.attempts()).isZero();
+      touch(dir, "release");
+      assertThat(busy.join()).isEqualTo(1);
+      assertThat(p.invoke(() -> 3)).isEqualTo(3);
+      assertThat(tmp.resolve("queued-ran")).doesNotExist();
+      assertThat(p.processStats().killed()).isZero();
+    }
+  }
+
+  @Test
   void shutdown_withQueuedTasks_finishesThemThenStopsEveryWorker() throws Exception {
     ProcessPool p = pool(1, b -> b);
     List<ProcessTaskHandle<Integer>> tasks = new ArrayList<>();

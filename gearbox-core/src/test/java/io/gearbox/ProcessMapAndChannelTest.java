@@ -77,6 +77,33 @@ class ProcessMapAndChannelTest {
   }
 
   @Test
+  void channel_closedByTheCaller_wakesATakerInTheWorker() throws Exception {
+    String dir = tmp.toString();
+    try (ProcessPool p = pool(1)) {
+      ProcessChannel<String> ch = p.channel("closing", 1);
+      ProcessTaskHandle<String> taker = p.submit(() -> {
+        ProcessChannel<String> in = ProcessChannel.named("closing");
+        String first = in.take();
+        touch(dir, "took-first");
+        try {
+          in.take();
+          return "took a second item";
+        } catch (IllegalStateException closed) {
+          return first + ", then " + closed.getMessage();
+        }
+      });
+      ch.put("one");
+      awaitFile(tmp, "took-first");
+      Thread.sleep(Delays.SHORT.toMillis()); // let it wait on the empty channel
+
+      ch.close();
+
+      assertThat(taker.join()).startsWith("one, then").contains("closed");
+      assertThatThrownBy(() -> ch.put("late")).isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
   void channel_namedOutsideAWorker_throwsIllegalState() {
     assertThatThrownBy(() -> ProcessChannel.named("anything"))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("worker");
@@ -204,6 +231,23 @@ class ProcessMapAndChannelTest {
         assertThat(out).contains("T" + n + " from a thread it started", "T" + n + " line 199");
         assertThat(err).hasSize(4).allSatisfy(l -> assertThat(l).startsWith("T" + n + " warning"));
       }
+    }
+  }
+
+  @Test
+  void output_overTheCaptureLimit_isTruncatedAndCounted() {
+    try (ProcessPool p = pool(1)) {
+      ProcessTaskHandle<Integer> t = p.submit(() -> {
+        String line = "x".repeat(1023) + "\n";
+        for (int i = 0; i < 1536; i++) { // 1.5 MiB
+          System.out.print(line);
+        }
+        return 1;
+      });
+      assertThat(t.join()).isEqualTo(1);
+      assertThat(t.output().stdout()).hasSize(1 << 20);
+      assertThat(t.output().truncatedBytes()).isEqualTo(512L << 10);
+      assertThat(p.invoke(() -> 2)).isEqualTo(2);
     }
   }
 
