@@ -150,6 +150,24 @@ class ProcessProtocolSecurityTest {
     }
   }
 
+  @Test
+  void rawClient_silentAfterTheChallenge_isCutOffByClose() throws Exception {
+    ProcessPool p = pool(1);
+    Path socket = engine(p).socketDirectory().resolve("pool.sock");
+    try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      c.connect(UnixDomainSocketAddress.of(socket));
+      DataInputStream in = new DataInputStream(Channels.newInputStream(c));
+      int length = in.readInt();
+      in.readNBytes(length); // the challenge; the client never answers
+
+      p.close();
+
+      c.configureBlocking(false);
+      assertThat(c.read(ByteBuffer.allocate(1))).as("the pool has closed its end").isEqualTo(-1);
+    }
+    Harness.eventually().until(() -> p.processStats().rejectedConnections() == 1);
+  }
+
   /** What a hand-made client sends once it has read the pool's challenge. */
   @FunctionalInterface
   private interface ClientMove {
