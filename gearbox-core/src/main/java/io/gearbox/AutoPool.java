@@ -41,8 +41,9 @@ import java.util.List;
  * the cores and four times the cores, unless {@link AutoPoolBuilder#cpuThreads(int)} fixed it.
  *
  * <p><b>Isolation.</b> A task whose options ask for isolation runs in the pool given to
- * {@link AutoPoolBuilder#isolation}, under the key {@code "<key> [isolated]"}; without one it is
- * refused at submit with {@link IllegalStateException}.
+ * {@link AutoPoolBuilder#isolation} (by default a process pool of one worker JVM per core, started
+ * on the first such task), under the key {@code "<key> [isolated]"}; it must then be
+ * serializable, or it fails with {@link TaskNotSerializableException}.
  *
  * <p><b>Failure and cancellation</b> are those of every pool: a task's exception fails its handle;
  * cancel interrupts it wherever it runs; an isolated task's cancel also cancels it in the worker

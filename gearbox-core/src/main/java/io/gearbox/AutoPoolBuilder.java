@@ -45,7 +45,8 @@ public final class AutoPoolBuilder {
   private Duration hogThreshold = DEFAULT_HOG_THRESHOLD;
   private Consumer<? super CarrierHog> hogListener;
   private final Map<String, PoolKind> overrides = new LinkedHashMap<>();
-  private Supplier<? extends Pool> isolation;
+  private Supplier<? extends Pool> isolation =
+      () -> Gearbox.processes(Runtime.getRuntime().availableProcessors());
   private boolean watchPinning;
 
   AutoPoolBuilder() {}
@@ -186,8 +187,9 @@ public final class AutoPoolBuilder {
   /**
    * The pool that runs tasks asking for isolation ({@link TaskOptions#withIsolation()}) and keys
    * routed to {@link PoolKind#PROCESSES}: normally a process pool. Created on the first such
-   * task, owned by the auto pool and shut down with it. Without one, such tasks are refused at
-   * submit with {@link IllegalStateException}: an isolation request is never silently ignored.
+   * task, owned by the auto pool and shut down with it. Default: {@code Gearbox.processes(cores)}
+   * (such tasks must then be serializable; a heap cap, for example, needs
+   * {@code () -> Gearbox.processBuilder().maxHeap("256m").build()}).
    */
   public AutoPoolBuilder isolation(Supplier<? extends Pool> factory) {
     this.isolation = Objects.requireNonNull(factory, "factory");

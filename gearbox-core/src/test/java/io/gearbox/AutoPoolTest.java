@@ -232,7 +232,7 @@ class AutoPoolTest {
       // a run is counted just after its handle completes
       eventually().until(() -> pool.route("io").runs() == 20);
       Route route = pool.route("io");
-      assertThat(route.measuredRuns()).isEqualTo(AutoPoolBuilder.DEFAULT_PROBE_RUNS);
+      assertThat(route.measuredRuns()).as("%s", route).isEqualTo(AutoPoolBuilder.DEFAULT_PROBE_RUNS);
     }
   }
 
@@ -400,16 +400,12 @@ class AutoPoolTest {
   }
 
   @Test
-  void isolation_notConfigured_refusesTheTask() {
+  void isolation_default_runsTheTaskInAWorkerProcess() {
     try (AutoPool pool = auto(b -> b)) {
-      assertThatThrownBy(() -> pool.submit(() -> 1, TaskOptions.defaults().withIsolation()))
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("AutoPoolBuilder.isolation");
-      assertThat(pool.stats().submitted()).isZero();
-    }
-    try (AutoPool pool = auto(b -> b.route("inProcess", PoolKind.PROCESSES))) {
-      assertThatThrownBy(() -> pool.submit(() -> 1, TaskOptions.named("inProcess")))
-          .isInstanceOf(IllegalStateException.class);
+      long pid = pool.submit((SerializableCallable<Long>) () -> ProcessHandle.current().pid(),
+          TaskOptions.named("risky").withIsolation()).join();
+      assertThat(pid).isNotEqualTo(ProcessHandle.current().pid());
+      assertThat(pool.route("risky [isolated]").target()).isEqualTo(PoolKind.PROCESSES);
     }
   }
 
@@ -474,6 +470,23 @@ class AutoPoolTest {
       assertThat(stats.submitted()).isEqualTo(10);
       assertThat(pool.routes()).extracting(Route::key).containsExactly("a", "b");
     }
+  }
+
+  @Test
+  void measure_onVirtualThread_readsNothing() throws Exception {
+    // T34: CPU time is never read on a virtual thread (JDK 25 reports -1 there)
+    AtomicReference<String> seen = new AtomicReference<>();
+    Thread t = Thread.ofVirtual().start(h.checked(() -> {
+      long[] out = {-7, -7};
+      seen.set(io.gearbox.internal.auto.Measure.sample(out) + " " + out[0] + " "
+          + io.gearbox.internal.auto.Measure.cpuNanos() + " "
+          + io.gearbox.internal.auto.Measure.allocatedBytes());
+    }));
+    Harness.join(t);
+    assertThat(seen.get()).isEqualTo("false -7 -1 -1");
+    long[] out = new long[2];
+    assertThat(io.gearbox.internal.auto.Measure.sample(out)).isTrue(); // a platform thread
+    assertThat(out[0]).isPositive();
   }
 
   // ---------------------------------------------------------------- profiler

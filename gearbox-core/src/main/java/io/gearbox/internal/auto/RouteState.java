@@ -33,6 +33,8 @@ final class RouteState {
   private volatile boolean decided;
   private volatile long measured; // written under this
   private double share = Double.NaN; // guarded by this
+  /** The probes' shares before the first verdict, which takes their median. */
+  private double[] firstShares; // guarded by this
   private long measuredWall; // guarded by this
   private long allocated; // guarded by this
   private long allocatedRuns; // guarded by this
@@ -123,18 +125,30 @@ final class RouteState {
       allocatedRuns++;
     }
     int probeRuns = router.probeRuns();
-    share = n == 1 ? s : n <= probeRuns ? share + (s - share) / n : share + Policy.ALPHA * (s - share);
     method = how;
-    if (fixed != null) {
-      return;
-    }
-    if (!decided) {
+    if (!decided && fixed == null) {
+      // The first verdict takes the median of the probes, not their mean: a key's first run
+      // also loads and compiles code, and one cold run must not decide the route.
+      if (firstShares == null) {
+        firstShares = new double[probeRuns];
+      }
+      firstShares[(int) Math.min(n, probeRuns) - 1] = s;
       if (n >= probeRuns) {
+        double[] sorted = firstShares.clone();
+        java.util.Arrays.sort(sorted);
+        int m = sorted.length;
+        share = m % 2 == 1 ? sorted[m / 2] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
+        firstShares = null;
         decided = true;
         decide(Policy.verdict(share), null, true);
       } else {
+        share = n == 1 ? s : share + (s - share) / n; // the mean so far, for routes()
         reason = probingReason();
       }
+      return;
+    }
+    share = Double.isNaN(share) ? s : share + Policy.ALPHA * (s - share);
+    if (fixed != null) {
       return;
     }
     if (target == PoolKind.VIRTUAL && share >= Policy.MOVE_TO_CPU) {
