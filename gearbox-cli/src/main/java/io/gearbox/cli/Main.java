@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       DemoCommand.class,
       io.gearbox.cli.bench.BenchCommand.class,
+      io.gearbox.cli.bench.MatrixCommand.class,
       ProfileCommand.class,
       CommandLine.HelpCommand.class,
     })

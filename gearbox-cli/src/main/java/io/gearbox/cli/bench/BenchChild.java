@@ -1,5 +1,6 @@
 package io.gearbox.cli.bench;
 
+import io.gearbox.AutoPoolBuilder;
 import io.gearbox.Gearbox;
 import io.gearbox.Pool;
 import io.gearbox.PoolBuilder;
@@ -180,10 +181,41 @@ public final class BenchChild {
         boolean largestFirst = params.getOrDefault("order", "seed").equals("largest-first");
         yield batch(4, i -> new Tasks.Compute(largestFirst ? 4 - i : i + 1, scale), "cpu", null);
       }
+      case "mixed" -> {
+        // CPU-bound and I/O-bound tasks interleaved: even tasks compute, odd tasks fetch.
+        URI uri = URI.create(require("url"));
+        Tasks.Client client = Tasks.Client.parse(params.getOrDefault("client", "urlconnection"));
+        double scale = Double.parseDouble(require("scale"));
+        yield batch(intParam("tasks", 100),
+            i -> i % 2 == 0 ? new Tasks.Compute(1, scale) : new Tasks.Fetch(uri, client),
+            "hybrid", null);
+      }
+      case "shared" -> shared(extras);
       case "overhead" -> batch(intParam("tasks", 100_000), Tasks.Tiny::new, variant, null);
       case "memory" -> memory(extras);
       default -> throw new IllegalArgumentException("unknown workload " + workload);
     };
+  }
+
+  /**
+   * N tasks that update one shared map; the run fails if the counts do not add up. A process
+   * pool would need a variant whose tasks return their counts for this JVM to merge.
+   */
+  private Outcome shared(Map<String, Object> extras) {
+    int n = intParam("tasks", 16);
+    int updates = intParam("updates", 100_000);
+    int keys = intParam("keys", 1024);
+    int work = intParam("work", 0);
+    Tasks.SharedCounts counts = new Tasks.SharedCounts();
+    Outcome outcome = batch(n, i -> new Tasks.Count(counts, i, updates, keys, work), "cpu", null);
+    long total = counts.total();
+    extras.put("shared_total", total);
+    long expected = (long) outcome.ok() * updates;
+    if (outcome.error() == null && total != expected) {
+      return new Outcome(outcome.ok(), outcome.tasks(),
+          "lost updates: the shared map counts " + total + ", expected " + expected);
+    }
+    return outcome;
   }
 
   /** N tasks that all wait at once; RSS is read when every one of them has started. */
@@ -232,7 +264,8 @@ public final class BenchChild {
   /**
    * Runs n tasks with this child's strategy: submit all, then wait for each.
    *
-   * @param jdkKind which raw JDK executor the {@code jdk} strategy uses: threads, virtual or cpu
+   * @param jdkKind which raw JDK executor the {@code jdk} strategy uses: threads, virtual, cpu, or
+   *     hybrid (fetches on a virtual-thread executor, everything else on one of cores threads)
    */
   private Outcome batch(int n, IntFunction<? extends Callable<?>> task, String jdkKind, Hooks hooks) {
     return switch (strategy) {
@@ -256,14 +289,25 @@ public final class BenchChild {
     return new Outcome(ok, n, failures.first);
   }
 
+  /** The Gearbox pool of this child's strategy, with its defaults unless told otherwise. */
   private Pool newPool(int n) {
     if (strategy.equals("processes")) {
       // one worker JVM per core, started inside the timed run, as the seed's `with Pool(4)`
       return Gearbox.processBuilder().name("bench-processes")
           .workers(intParam("workers", Runtime.getRuntime().availableProcessors()))
-          .maxInFlight(Math.max(1, n)).replayOutput(false).build();
+          .maxInFlight(Math.max(1, n)).replayOutput(false)
+          .allowPackages("java.net") // fetch tasks carry a java.net.URI
+          .build();
     }
     PoolKind kind = PoolKind.valueOf(strategy.toUpperCase(Locale.ROOT));
+    if (kind == PoolKind.AUTO) {
+      // Gearbox.auto() as a user gets it; tasks are keyed by their class (Fetch, Compute, ...).
+      AutoPoolBuilder auto = Gearbox.autoBuilder().name("bench-auto").maxInFlight(Math.max(1, n));
+      if ("false".equals(params.get("submit_site"))) {
+        auto.captureSubmitSite(false);
+      }
+      return auto.build(); // it measures CPU time to route: --no-cpu-time does not apply
+    }
     PoolBuilder builder = Gearbox.builder(kind).name("bench-" + strategy);
     if (kind == PoolKind.THREADS) {
       builder.threads(threads());
@@ -312,11 +356,16 @@ public final class BenchChild {
   private Outcome jdk(int n, IntFunction<? extends Callable<?>> task, String kind, Hooks hooks) {
     Failures failures = new Failures();
     int ok = 0;
-    try (ExecutorService executor = jdkExecutor(kind)) {
+    // "hybrid" is the routing a user writes by hand for mixed work, as the seed's FastAPI hybrid:
+    // fetches on virtual threads, computation on one platform thread per core.
+    boolean hybrid = kind.equals("hybrid");
+    try (ExecutorService executor = jdkExecutor(hybrid ? "virtual" : kind);
+        ExecutorService compute = hybrid ? jdkExecutor("cpu") : null) {
       List<Future<?>> futures = new ArrayList<>(n);
       try {
         for (int i = 0; i < n; i++) {
-          futures.add(executor.submit(task.apply(i)));
+          Callable<?> c = task.apply(i);
+          futures.add(hybrid && !(c instanceof Tasks.Fetch) ? compute.submit(c) : executor.submit(c));
         }
       } catch (RuntimeException | Error e) {
         failures.add(e);

@@ -20,11 +20,15 @@ import picocli.CommandLine.Spec;
     description = {
       "%nEach strategy runs in a JVM of its own (warm-up runs first), so its peak RSS and CPU",
       "time are its own. Strategies: sequential, threads, virtual, cpu, jdk (the same work on",
-      "a plain JDK executor, written by hand), and processes and auto where those pools exist.%n",
+      "a plain JDK executor, written by hand), and processes and auto where those pools exist.",
+      "Workloads: io (waiting), cpu (computing), mixed (both, interleaved in one pool),",
+      "overhead (tiny tasks) and memory (tasks parked at once); report redraws saved results.",
+      "gearbox matrix runs the seed's decision matrix on top of these.%n",
     },
     subcommands = {
       IoBench.class,
       CpuBench.class,
+      MixedBench.class,
       OverheadBench.class,
       MemoryBench.class,
       ReportBench.class,
@@ -45,6 +49,6 @@ public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new CommandLine.ParameterException(spec.commandLine(),
-        "Missing required subcommand: io, cpu, overhead, memory, processes or report");
+        "Missing required subcommand: io, cpu, mixed, overhead, memory, processes or report");
   }
 }

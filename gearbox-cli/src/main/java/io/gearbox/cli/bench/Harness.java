@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +17,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Runs jobs in child JVMs and collects their run lines. A child is the same {@code java} as this
  * one, with the same class path, the benchmark's JVM flags and {@link BenchChild} as main class;
- * it is killed if it outlives {@link #CHILD_TIMEOUT_MINUTES} or this JVM.
+ * it is killed if it outlives its time limit ({@link #CHILD_TIMEOUT_MINUTES} unless told otherwise)
+ * or this JVM.
  */
 final class Harness {
 
@@ -28,11 +30,26 @@ final class Harness {
   private final List<String> jvmArgs;
   private final String workload;
   private final Progress progress;
+  private final Duration childTimeout;
 
   Harness(String workload, List<String> jvmArgs, Progress progress) {
+    this(workload, jvmArgs, progress, Duration.ofMinutes(CHILD_TIMEOUT_MINUTES));
+  }
+
+  /**
+   * A harness whose children are killed after {@code childTimeout} (and their job reported as
+   * failed): {@code gearbox matrix} keeps a tool that stalls from taking the whole run with it.
+   */
+  Harness(String workload, List<String> jvmArgs, Progress progress, Duration childTimeout) {
+    this.childTimeout = childTimeout;
     this.workload = workload;
     this.jvmArgs = List.copyOf(jvmArgs);
     this.progress = progress;
+  }
+
+  private String limit() {
+    long seconds = childTimeout.toSeconds();
+    return seconds % 60 == 0 ? seconds / 60 + " minutes" : seconds + " s";
   }
 
   /** The java launcher running this JVM. */
@@ -108,7 +125,7 @@ final class Harness {
       // otherwise block the read below forever. Killing it ends the read.
       java.util.concurrent.CompletableFuture<Void> deadline = java.util.concurrent.CompletableFuture
           .runAsync(p::destroyForcibly, java.util.concurrent.CompletableFuture.delayedExecutor(
-              CHILD_TIMEOUT_MINUTES, TimeUnit.MINUTES));
+              childTimeout.toMillis(), TimeUnit.MILLISECONDS));
       int index = firstRunIndex;
       try (BufferedReader reader = new BufferedReader(
           new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -136,7 +153,7 @@ final class Harness {
       deadline.cancel(false);
       if (timedOut) {
         return new ChildResult(samples, peak, samples.size(),
-            "its JVM did not finish within " + CHILD_TIMEOUT_MINUTES + " minutes");
+            "its JVM did not finish within " + limit() + " and was killed");
       }
       int exit = process.exitValue();
       if (exit != 0 || samples.size() < warmup + runs) {

@@ -39,7 +39,9 @@ final class OverheadBench extends WorkloadBench {
 
   @Override
   List<String> strategies() {
-    return concat(List.of("threads", "virtual", "cpu"), optionalPoolStrategies(), "jdk");
+    // Each pool is paired with the JDK executor of its kind; auto has none, so it is left out.
+    return concat(List.of("threads", "virtual", "cpu"),
+        optionalPoolStrategies().stream().filter(s -> !s.equals("auto")).toList(), "jdk");
   }
 
   @Override

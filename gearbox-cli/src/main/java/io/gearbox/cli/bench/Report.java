@@ -137,7 +137,7 @@ final class Report {
     }
   }
 
-  private static ObjectNode machine() {
+  static ObjectNode machine() {
     ObjectNode m = JSON.createObjectNode();
     m.put("cores", Runtime.getRuntime().availableProcessors());
     m.put("memory_mb", totalMemoryMb());
@@ -260,12 +260,20 @@ final class Report {
       case "cpu" -> "the seed's compute_heavy(1..4) at scale " + p.path("scale").asDouble()
           + " (" + p.path("order").asString() + " order), and " + p.path("balanced_tasks").asInt()
           + " equal tasks of the same total work, " + runs;
+      case "mixed" -> p.path("tasks").asInt() + " tasks alternating compute_heavy(1) ("
+          + fmt(p.path("cpu_ms").asDouble()) + " ms of CPU, scale " + p.path("cpu_scale").asDouble()
+          + ") and a fetch of a local server answering after " + p.path("latency_ms").asLong()
+          + " ms, through one pool; " + runs;
       case "overhead" -> p.path("tasks").asInt() + " tiny tasks submitted, then waited for, "
           + runs;
       case "memory" -> p.path("tasks").asInt() + " tasks sleeping at once, a fresh JVM per run, "
           + p.path("runs").asInt() + " runs";
       default -> runs;
     };
+  }
+
+  private static String fmt(double value) {
+    return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
   }
 
   private static String variantTitle(String workload, String variant, JsonNode params) {

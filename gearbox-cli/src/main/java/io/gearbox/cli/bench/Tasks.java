@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The tasks the benchmarks run, as named serializable classes so that a process pool (which ships
@@ -62,6 +63,68 @@ final class Tasks {
     public Long call() {
       return Workloads.computeHeavy(n, scale);
     }
+  }
+
+  /**
+   * State every task of a run shares: one {@link ConcurrentHashMap} of counts in the one heap all
+   * threads see. A process pool cannot share it: its workers would have to ship their counts back.
+   */
+  static final class SharedCounts {
+    private final ConcurrentHashMap<Integer, Long> counts = new ConcurrentHashMap<>();
+
+    /** The sum of every count: tasks x updates when no update was lost. */
+    long total() {
+      long total = 0;
+      for (long c : counts.values()) {
+        total += c;
+      }
+      return total;
+    }
+  }
+
+  /**
+   * The shared-state task: {@code updates} increments of the shared map, each on a key computed
+   * from (task, step) by {@code work} rounds of hashing (the task's own work between updates; 0
+   * makes it a pure contention test) out of {@code keys} keys, written as a user would:
+   * {@code map.merge(key, 1L, Long::sum)}. Not serializable on purpose: it holds the shared map.
+   */
+  record Count(SharedCounts shared, int task, int updates, int keys, int work)
+      implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      ConcurrentHashMap<Integer, Long> map = shared.counts;
+      long base = (long) task * updates;
+      for (int j = 0; j < updates; j++) {
+        long h = (base + j) * 0x9E3779B97F4A7C15L;
+        for (int r = 0; r < work; r++) {
+          h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L + r;
+        }
+        int key = (int) ((h >>> 32) % keys);
+        map.merge(key, 1L, Long::sum);
+      }
+      return updates;
+    }
+  }
+
+  /**
+   * The scale at which {@code compute_heavy(1, scale)} takes about {@code target} of CPU here, once
+   * the JIT has compiled the loop: so a workload's CPU tasks are the same work for every strategy
+   * (the parent calibrates once and hands the scale to each child) and about as long on any machine.
+   */
+  static double computeScaleFor(java.time.Duration target) {
+    double probe = 0.25;
+    long best = Long.MAX_VALUE;
+    long sink = 0;
+    for (int i = 0; i < 10; i++) {
+      long t0 = System.nanoTime();
+      sink += Workloads.computeHeavy(1, probe);
+      best = Math.min(best, System.nanoTime() - t0);
+    }
+    if (sink == 42) {
+      throw new AssertionError(); // keeps the JIT from dropping the loop
+    }
+    double scale = probe * target.toNanos() / Math.max(1, best);
+    return Math.clamp(Math.round(scale * 1000) / 1000.0, 0.001, 100_000);
   }
 
   /** A tiny task: the per-task cost of a pool is all there is to measure. */

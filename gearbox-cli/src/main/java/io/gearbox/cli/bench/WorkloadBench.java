@@ -75,6 +75,9 @@ abstract class WorkloadBench implements Callable<Integer> {
     return null;
   }
 
+  /** Records in the document's params what only {@link #prepare()} knows; by default nothing. */
+  void prepared(ObjectNode params) {}
+
   /** Fills in what only {@link #prepare()} knows (a server's URL); by default nothing. */
   List<Job> resolve(List<Job> jobs) {
     return jobs;
@@ -137,6 +140,7 @@ abstract class WorkloadBench implements Callable<Integer> {
     Style style = bench != null ? bench.style() : Style.PLAIN;
     List<StrategyResult> results = new ArrayList<>();
     try (AutoCloseable ignored = prepare()) {
+      prepared(params);
       for (String note : notes) {
         err.println(style.dim("note: " + note));
       }
@@ -246,7 +250,7 @@ abstract class WorkloadBench implements Callable<Integer> {
    * in report order. Each is listed here once the bench child can run it.
    */
   static List<String> optionalPoolStrategies() {
-    return List.of();
+    return List.of("auto");
   }
 
   /** A list built from parts, for strategies(). */

@@ -117,7 +117,9 @@ class BenchCommandTest {
     Result r = run("bench", "io", "--tasks", "4", "--latency-ms", "20", "--runs", "2",
         "--warmup", "1", "--json", json.toString(), "--html", html.toString());
     assertThat(r.code()).as(r.err()).isEqualTo(0);
-    assertTable(r.out(), "sequential", "threads", "virtual", "jdk");
+    List<String> all = WorkloadBench.concat(List.of("sequential", "threads", "virtual"),
+        WorkloadBench.optionalPoolStrategies(), "jdk");
+    assertTable(r.out(), all.toArray(String[]::new));
     assertThat(r.err()).contains("[1/").contains("io fetch/virtual run 2/2");
 
     JsonNode doc = read(json);
@@ -125,7 +127,7 @@ class BenchCommandTest {
     assertThat(doc.path("params").path("tasks").asInt()).isEqualTo(4);
     assertThat(doc.path("params").path("latency_ms").asInt()).isEqualTo(20);
     assertThat(doc.path("params").path("client").asString()).isEqualTo("urlconnection");
-    assertThat(strategies(doc)).containsExactly("sequential", "threads", "virtual", "jdk");
+    assertThat(strategies(doc)).containsExactlyElementsOf(all);
     for (JsonNode row : doc.path("results")) {
       assertThat(row.path("ok").asInt()).isEqualTo(4);
       assertThat(row.path("tasks").asInt()).isEqualTo(4);

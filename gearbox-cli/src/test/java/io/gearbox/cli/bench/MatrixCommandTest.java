@@ -1,0 +1,257 @@
+package io.gearbox.cli.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gearbox.cli.NoThreadLeaks;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code gearbox matrix} end to end at {@code --quick} sizes, and its verdicts on made-up numbers.
+ * Never which tool wins on this machine: only structure, and that the numbers agree with each other.
+ */
+@ExtendWith(NoThreadLeaks.class)
+class MatrixCommandTest {
+
+  @TempDir Path dir;
+
+  private static final List<String> ROWS =
+      List.of("cpu-heavy", "many-io", "simple-script", "high-scale", "shared-state");
+
+  @Test
+  void quickRunWritesOneRowPerMatrixRowWithAWinnerFromItsResults() throws Exception {
+    Path json = dir.resolve("matrix.json");
+    BenchCommandTest.Result r = BenchCommandTest.run("matrix", "--quick", "--json", json.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+
+    JsonNode doc = BenchCommandTest.read(json);
+    assertThat(doc.path("schema").asString()).isEqualTo("gearbox-matrix/1");
+    assertThat(doc.path("params").path("quick").asBoolean()).isTrue();
+    assertThat(doc.path("params").path("cpu_scale").asDouble()).isPositive();
+    assertThat(doc.path("machine").path("cores").asInt()).isPositive();
+    List<String> ids = new ArrayList<>();
+    doc.path("rows").forEach(row -> ids.add(row.path("row").asString()));
+    assertThat(ids).containsExactlyElementsOf(ROWS);
+
+    for (JsonNode row : doc.path("rows")) {
+      String id = row.path("row").asString();
+      Set<String> ran = new HashSet<>();
+      double fastest = Double.MAX_VALUE;
+      for (JsonNode result : row.path("results")) {
+        String tool = result.path("strategy").asString();
+        assertThat(tool).as(id).isIn(MatrixCommand.TOOLS);
+        assertThat(ran.add(tool)).as(id + " runs " + tool + " once").isTrue();
+        assertThat(result.path("error").isNull()).as(result.toString()).isTrue();
+        assertThat(result.path("tasks").asInt()).as(id).isPositive();
+        assertThat(result.path("ok").asInt()).as(id).isEqualTo(result.path("tasks").asInt());
+        JsonNode wall = result.path("wall_s");
+        assertThat(wall.path("min").asDouble()).as(id).isPositive()
+            .isLessThanOrEqualTo(wall.path("median").asDouble());
+        assertThat(wall.path("max").asDouble()).as(id).isGreaterThanOrEqualTo(wall.path("median").asDouble());
+        fastest = Math.min(fastest, wall.path("median").asDouble());
+      }
+      assertThat(ran).as(id).hasSizeGreaterThanOrEqualTo(2);
+
+      // every tool is either measured or left out with a reason, never both
+      Set<String> leftOut = new HashSet<>();
+      for (JsonNode m : row.path("left_out")) {
+        assertThat(m.path("reason").asString()).as(id).isNotBlank();
+        leftOut.add(m.path("strategy").asString());
+      }
+      assertThat(leftOut).as(id).doesNotContainAnyElementsOf(ran);
+      Set<String> all = new HashSet<>(ran);
+      all.addAll(leftOut);
+      assertThat(all).as(id).containsExactlyInAnyOrderElementsOf(MatrixCommand.TOOLS);
+
+      // the winner is the fastest of the results, the runner-up another one, and the speedups
+      // are the ratios of their medians
+      String winner = row.path("winner").asString();
+      String runnerUp = row.path("runner_up").asString();
+      assertThat(winner).as(id).isIn(ran);
+      assertThat(runnerUp).as(id).isIn(ran).isNotEqualTo(winner);
+      assertThat(median(row, winner)).as(id).isEqualTo(fastest);
+      double vsRunnerUp = row.path("speedup_vs_runner_up").asDouble();
+      assertThat(vsRunnerUp).as(id).isGreaterThanOrEqualTo(1.0)
+          .isCloseTo(median(row, runnerUp) / fastest, org.assertj.core.data.Offset.offset(0.01));
+      if (Math.abs(vsRunnerUp - MatrixCommand.TIE) > 0.01) { // the JSON's ratio is rounded
+        assertThat(row.path("tie").asBoolean()).as(id).isEqualTo(vsRunnerUp < MatrixCommand.TIE);
+      }
+      if (ran.contains("sequential")) {
+        assertThat(row.path("speedup_vs_sequential").asDouble()).as(id)
+            .isCloseTo(median(row, "sequential") / fastest, org.assertj.core.data.Offset.offset(0.01));
+      } else {
+        assertThat(row.path("speedup_vs_sequential").isNull()).as(id).isTrue();
+      }
+      assertThat(row.path("jvm_says").asString()).isEqualTo(winner);
+      assertThat(row.path("best_fixed").asString()).as(id).isIn(ran).isNotEqualTo("auto");
+      assertThat(winner.equals("auto") || winner.equals(row.path("best_fixed").asString()))
+          .as(id).isTrue();
+      assertThat(row.path("seed_says").asString()).as(id).isNotBlank();
+      assertThat(row.path("why").asString()).as(id).isNotBlank();
+      assertThat(row.path("agrees").isBoolean()).as(id).isTrue();
+      assertThat(row.path("seed_strategies").isArray()).as(id).isTrue();
+    }
+
+    // the high-scale row at --quick: sequential, cpu (and processes: one task per worker at a
+    // time) cannot finish in budget and are left out
+    JsonNode highScale = doc.path("rows").get(3);
+    List<String> skipped = new ArrayList<>();
+    highScale.path("left_out").forEach(m -> {
+      if (m.has("lower_bound_s")) {
+        skipped.add(m.path("strategy").asString());
+        assertThat(m.path("lower_bound_s").asDouble()).isGreaterThan(3.0);
+      }
+    });
+    List<String> expectedSkips = new ArrayList<>(List.of("sequential", "cpu"));
+    if (MatrixCommand.poolsInThisBuild().contains("processes")) {
+      expectedSkips.add("processes");
+    }
+    assertThat(skipped).containsExactlyInAnyOrderElementsOf(expectedSkips);
+
+    JsonNode memory = doc.path("memory");
+    assertThat(memory.path("tasks").asInt()).isEqualTo(MatrixCommand.QUICK.memoryTasks());
+    assertThat(memory.path("platform_thread_bytes").asDouble()).isPositive();
+    assertThat(memory.path("virtual_thread_bytes").asDouble()).isPositive();
+
+    assertThat(r.out()).contains("the seed says: multiprocessing", "the JVM says:",
+        "Memory per concurrent task", "The matrix, measured here", "JSON written to");
+    for (String title : List.of("CPU-heavy", "Many I/O operations", "Simple script",
+        "High-scale server", "Shared state between tasks")) {
+      assertThat(r.out()).contains(title);
+    }
+    assertThat(r.out()).doesNotContain("\u001b[").doesNotContain("Exception");
+    assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("bench-server"));
+  }
+
+  private static double median(JsonNode row, String tool) {
+    for (JsonNode result : row.path("results")) {
+      if (result.path("strategy").asString().equals(tool)) {
+        return result.path("wall_s").path("median").asDouble();
+      }
+    }
+    throw new AssertionError(tool + " not in " + row);
+  }
+
+  @Test
+  void badFlagsPrintUsageAndExit2() {
+    for (String[] args : List.of(
+        new String[] {"matrix", "--bogus"},
+        new String[] {"matrix", "--json"},
+        new String[] {"matrix", "extra"})) {
+      BenchCommandTest.Result r = BenchCommandTest.run(args);
+      assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(r.err()).as(String.join(" ", args)).contains("Usage: gearbox matrix");
+      assertThat(r.out()).as(String.join(" ", args)).isEmpty();
+    }
+  }
+
+  @Test
+  void helpDescribesTheCommand() {
+    BenchCommandTest.Result r = BenchCommandTest.run("matrix", "--help");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).contains("Usage: gearbox matrix", "--quick", "--json");
+    assertThat(BenchCommandTest.run("--help").out()).contains("matrix");
+  }
+
+  // ------------------------------------------------------------------ verdicts on made-up numbers
+
+  private static ObjectNode result(String tool, double median, boolean ok) {
+    ObjectNode r = Report.JSON.createObjectNode();
+    r.put("strategy", tool);
+    r.putObject("wall_s").put("median", median);
+    r.put("ok", ok ? 10 : 9);
+    r.put("tasks", 10);
+    r.putNull("error");
+    return r;
+  }
+
+  private static MatrixCommand.Row row(String id) {
+    return MatrixCommand.rows(MatrixCommand.QUICK, 1.0, "http://127.0.0.1:1/").stream()
+        .filter(r -> r.id().equals(id)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void verdictRanksByMedianIgnoresFailedToolsAndCallsTies() {
+    ArrayNode results = Report.JSON.createArrayNode();
+    results.add(result("sequential", 1.0, true));
+    results.add(result("threads", 0.52, true));
+    results.add(result("cpu", 0.50, true));
+    results.add(result("virtual", 0.10, false)); // fastest, but a task failed: does not count
+
+    MatrixCommand.Verdict v = MatrixCommand.verdict(row("cpu-heavy"), results);
+
+    assertThat(v.winner()).isEqualTo("cpu");
+    assertThat(v.runnerUp()).isEqualTo("threads");
+    assertThat(v.vsSequential()).isCloseTo(2.0, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(v.vsRunnerUp()).isCloseTo(1.04, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(v.tie()).isTrue();
+    assertThat(v.agrees()).isFalse(); // the seed says multiprocessing
+    assertThat(v.why()).startsWith("differs").contains("GIL");
+  }
+
+  @Test
+  void aTieWithTheSeedsToolAgrees() {
+    ArrayNode results = Report.JSON.createArrayNode();
+    results.add(result("virtual", 0.100, true));
+    results.add(result("threads", 0.102, true));
+    results.add(result("sequential", 0.400, true));
+
+    MatrixCommand.Verdict v = MatrixCommand.verdict(row("simple-script"), results);
+
+    assertThat(v.winner()).isEqualTo("virtual");
+    assertThat(v.tie()).isTrue();
+    assertThat(v.agrees()).isTrue(); // the seed says threading, within 5% of the winner
+  }
+
+  @Test
+  void whenAutoWinsTheSeedIsJudgedAgainstTheBestFixedTool() {
+    ArrayNode results = Report.JSON.createArrayNode();
+    results.add(result("sequential", 1.0, true));
+    results.add(result("virtual", 0.30, true));
+    results.add(result("auto", 0.20, true));
+    results.add(result("threads", 0.60, true));
+
+    MatrixCommand.Verdict v = MatrixCommand.verdict(row("many-io"), results);
+
+    assertThat(v.winner()).isEqualTo("auto");
+    assertThat(v.runnerUp()).isEqualTo("virtual");
+    assertThat(v.bestFixed()).isEqualTo("virtual");
+    assertThat(v.tie()).isFalse();
+    assertThat(v.agrees()).isTrue(); // the seed says async or threading: virtual is the best fixed
+    assertThat(v.why()).startsWith("auto won");
+  }
+
+  @Test
+  void noValidResultMeansNoWinner() {
+    ArrayNode results = Report.JSON.createArrayNode();
+    results.add(result("threads", 0.5, false));
+    MatrixCommand.Verdict v = MatrixCommand.verdict(row("many-io"), results);
+    assertThat(v.winner()).isNull();
+    assertThat(v.runnerUp()).isNull();
+    assertThat(v.agrees()).isFalse();
+  }
+
+  @Test
+  void everyToolIsRunOrLeftOutWithAReason() {
+    for (MatrixCommand.Row row : MatrixCommand.rows(MatrixCommand.QUICK, 1.0, "http://127.0.0.1:1/")) {
+      ArrayNode missing = Report.JSON.createArrayNode();
+      List<String> tools = MatrixCommand.available(row, missing);
+      List<String> all = new ArrayList<>(tools);
+      missing.forEach(m -> all.add(m.path("strategy").asString()));
+      assertThat(all).as(row.id()).containsExactlyInAnyOrderElementsOf(MatrixCommand.TOOLS);
+      assertThat(tools).as(row.id()).contains("sequential", "threads", "virtual", "cpu");
+    }
+    assertThat(MatrixCommand.lowerBoundSeconds(row("high-scale"), "sequential"))
+        .isEqualTo(MatrixCommand.QUICK.scaleTasks() * MatrixCommand.QUICK.scaleLatencyMs() / 1000.0);
+    assertThat(MatrixCommand.lowerBoundSeconds(row("cpu-heavy"), "sequential")).isZero();
+  }
+}
