@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.net.ProtocolException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -227,7 +228,14 @@ public final class WorkerMain {
         result = failure(t);
       }
       try {
-        frames.write(Frames.RESULT, f.id(), result);
+        try {
+          frames.write(Frames.RESULT, f.id(), result);
+        } catch (ProtocolException overCap) { // refused before anything was written
+          frames.write(Frames.RESULT, f.id(), failure(new IllegalStateException("the task's reply"
+              + " (its result and captured output, " + result.length + " bytes) is over the frame"
+              + " cap of " + frames.maxFrame() + " bytes (ProcessPoolBuilder.maxFrameBytes):"
+              + " return or print less, or raise the cap")));
+        }
       } catch (IOException e) {
         Runtime.getRuntime().halt(0); // the pool is gone
       }

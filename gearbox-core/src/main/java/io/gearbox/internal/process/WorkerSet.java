@@ -79,6 +79,9 @@ final class WorkerSet {
   private final ServerSocketChannel server;
   private final Thread acceptor;
   private final ConcurrentHashMap<Integer, CompletableFuture<Frames>> handshakes = new ConcurrentHashMap<>();
+  /** Connections still in their handshake: close() cuts them off, so no handshake thread outlives it. */
+  private final Set<Frames> unauthenticated = ConcurrentHashMap.newKeySet();
+  private volatile boolean closing;
   private final AtomicInteger workerIds = new AtomicInteger();
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -438,6 +441,10 @@ final class WorkerSet {
 
   private void handshake(SocketChannel c) {
     Frames frames = new Frames(c);
+    unauthenticated.add(frames);
+    if (closing) {
+      frames.close();
+    }
     java.util.concurrent.atomic.AtomicBoolean authenticated = new java.util.concurrent.atomic.AtomicBoolean();
     // a client that connects and stays silent is cut off; none blocks a thread for long
     CompletableFuture.delayedExecutor(HANDSHAKE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).execute(() -> {
@@ -477,6 +484,8 @@ final class WorkerSet {
     } catch (IOException | RuntimeException e) {
       rejectedConnections.incrementAndGet();
       frames.close();
+    } finally {
+      unauthenticated.remove(frames);
     }
   }
 
@@ -540,6 +549,8 @@ final class WorkerSet {
     } catch (IOException | InterruptedException e) {
       interrupted |= e instanceof InterruptedException;
     }
+    closing = true;
+    unauthenticated.forEach(Frames::close);
     for (Worker w : all) {
       try {
         w.process.waitFor();
