@@ -156,6 +156,9 @@ public final class ProcessPoolEngine implements ProcessPool {
         : Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-XX:+ExitOnOutOfMemoryError");
     cmd.add("-XX:ActiveProcessorCount=" + config.activeProcessorCount());
+    // a worker's fatal-error log goes to the temp directory, not the caller's working directory;
+    // the crash report quotes the path the JVM prints
+    cmd.add("-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "gearbox-worker-hs_err_pid%p.log"));
     if (config.maxHeap() != null) {
       cmd.add("-Xmx" + config.maxHeap());
     }
@@ -246,6 +249,10 @@ public final class ProcessPoolEngine implements ProcessPool {
     } catch (IOException | RuntimeException e) {
       throw new TaskNotSerializableException(what + " (" + value.getClass().getName()
           + ") could not be encoded: " + e, value.getClass().getName(), what, e);
+    } catch (StackOverflowError e) {
+      throw new TaskNotSerializableException(what + " (" + value.getClass().getName()
+          + ") is an object graph too deep to serialize (its encoding overflowed the stack)",
+          value.getClass().getName(), what, e);
     }
   }
 
