@@ -90,6 +90,8 @@ public final class Router extends AbstractExecutorService implements Routing {
   private final ArrayDeque<CarrierHog> hogs = new ArrayDeque<>(); // guarded by itself
   private final Thread watcher;
   private final long thresholdNanos;
+  /** Looks in a row that must see a task running its own code before it counts as a hog. */
+  private static final int HOG_LOOKS = 3;
   private static final java.lang.management.OperatingSystemMXBean OS =
       java.lang.management.ManagementFactory.getOperatingSystemMXBean();
   private final Object isolationLock = new Object();
@@ -421,6 +423,8 @@ public final class Router extends AbstractExecutorService implements Routing {
     long lastParked;
     /** Whether the previous look saw it runnable. */
     boolean seenRunnable;
+    /** Looks in a row whose stack showed it running its own code (not parked, not queued). */
+    int runningLooks;
     boolean reported;
 
     Running(RoutedRun run, RouteState route, long started) {
@@ -473,6 +477,7 @@ public final class Router extends AbstractExecutorService implements Routing {
       if (thread.getState() != Thread.State.RUNNABLE) {
         r.lastParked = now;
         r.seenRunnable = false;
+        r.runningLooks = 0;
         continue;
       }
       boolean twice = r.seenRunnable;
@@ -489,6 +494,13 @@ public final class Router extends AbstractExecutorService implements Routing {
       if (parking(stack)) {
         r.lastParked = System.nanoTime(); // unmounted, waiting for a carrier after a park
         r.seenRunnable = false;
+        r.runningLooks = 0;
+        continue;
+      }
+      // A task that parks often can be caught running on two looks with parks between them that
+      // no look saw (thousands of fetches at once did exactly that): a hog is seen running its
+      // own code on every look, so ask for several in a row.
+      if (++r.runningLooks < HOG_LOOKS) {
         continue;
       }
       r.reported = true;
