@@ -617,7 +617,7 @@ public final class Router extends AbstractExecutorService implements Routing {
     private final ThreadLocal<Clock> clocks = ThreadLocal.withInitial(Clock::new);
 
     CpuSide(int threads, ThreadFactory factory) {
-      super(threads, threads, 0L, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), factory);
+      super(threads, threads, 0L, TimeUnit.MILLISECONDS, Router.this.new CpuQueue(), factory);
     }
 
     @Override
@@ -644,6 +644,49 @@ public final class Router extends AbstractExecutorService implements Routing {
   }
 
   private static final long TINY_TASK_NANOS = 50_000;
+
+  /**
+   * The CPU side's queue, with late binding the other way: a queued run whose key has moved back
+   * to virtual threads meanwhile (a false alarm corrected by measurement, a phase change) is
+   * handed to the virtual side when a CPU thread takes it, instead of waiting its turn for a
+   * platform thread. Without this, thousands of fetches queued during a brief CPU verdict waited
+   * on a few platform threads long after the verdict was undone.
+   */
+  private final class CpuQueue extends LinkedBlockingQueue<Runnable> {
+    @Override
+    public Runnable take() throws InterruptedException {
+      while (true) {
+        Runnable r = super.take();
+        if (!handedToVirtual(r)) {
+          return r;
+        }
+      }
+    }
+
+    @Override
+    public Runnable poll(long timeout, TimeUnit unit) throws InterruptedException {
+      long deadline = System.nanoTime() + unit.toNanos(timeout);
+      while (true) {
+        Runnable r = super.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (r == null || !handedToVirtual(r)) {
+          return r;
+        }
+      }
+    }
+
+    private boolean handedToVirtual(Runnable r) {
+      if (r instanceof RoutedRun run && run.routeTag() instanceof RouteState route
+          && route.fixed == null && route.target() == PoolKind.VIRTUAL) {
+        try {
+          virtual.execute(() -> virtualRun(run, route));
+          return true;
+        } catch (RejectedExecutionException shutDown) {
+          return false; // run it here
+        }
+      }
+      return false;
+    }
+  }
   private static final int TINY_TASK_SAMPLING = 64;
 
   /** One CPU-side thread's measuring state; used by that thread only. */
