@@ -155,6 +155,7 @@ public final class ProcessPoolEngine implements ProcessPool {
     cmd.add(config.javaCommand() != null ? config.javaCommand().toString()
         : Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-XX:+ExitOnOutOfMemoryError");
+    cmd.add("-XX:-UsePerfData"); // no hsperfdata file to map at start-up; jcmd still attaches
     cmd.add("-XX:ActiveProcessorCount=" + config.activeProcessorCount());
     // a worker's fatal-error log goes to the temp directory, not the caller's working directory;
     // the crash report quotes the path the JVM prints

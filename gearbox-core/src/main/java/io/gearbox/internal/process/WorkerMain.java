@@ -111,18 +111,11 @@ public final class WorkerMain {
           + " by a process pool, not by hand");
       System.exit(2);
     }
+    // Up to the handshake, no lambda, method reference or string concatenation: each would
+    // bootstrap java.lang.invoke on the start-up path (tens of milliseconds in a cold JVM).
     InputStream stdin = new FileInputStream(FileDescriptor.in);
     String secret = readLine(stdin);
-    Thread.ofPlatform().daemon(true).name("gearbox-worker-parent-watch").start(() -> {
-      try {
-        while (stdin.read() >= 0) {
-          // the parent never writes after the secret; keep reading until it is gone
-        }
-      } catch (IOException ignored) {
-        // treated as end of file
-      }
-      Runtime.getRuntime().halt(0);
-    });
+    Thread.ofPlatform().daemon(true).name("gearbox-worker-parent-watch").start(new ParentWatch(stdin));
     System.setIn(new ByteArrayInputStream(new byte[0]));
 
     int workerId = Integer.parseInt(args[1]);
@@ -133,17 +126,17 @@ public final class WorkerMain {
 
     Frames.Frame challenge = frames.read();
     if (challenge.type() != Frames.CHALLENGE || challenge.payload().length != Auth.NONCE_BYTES) {
-      fail("unexpected first frame " + challenge.type());
+      fail("unexpected first frame");
     }
     byte[] myNonce = Auth.nonce();
-    byte[] hello = Frames.payload(d -> {
-      d.writeInt(Frames.MAGIC);
-      d.writeInt(Frames.VERSION);
-      d.writeLong(pid);
-      d.writeInt(workerId);
-      d.write(myNonce);
-      d.write(Auth.mac(secret, "worker", challenge.payload(), workerId, pid));
-    });
+    byte[] hello = java.nio.ByteBuffer.allocate(4 + 4 + 8 + 4 + Auth.NONCE_BYTES + 32)
+        .putInt(Frames.MAGIC)
+        .putInt(Frames.VERSION)
+        .putLong(pid)
+        .putInt(workerId)
+        .put(myNonce)
+        .put(Auth.mac(secret, "worker", challenge.payload(), workerId, pid))
+        .array();
     frames.write(Frames.HELLO, 0, hello);
     frames.maxFrame(1 << 20); // WELCOME carries the allow-list, which may be long; still bounded
     Frames.Frame welcome = frames.read();
@@ -176,6 +169,27 @@ public final class WorkerMain {
       Clock.THREADS.getCurrentThreadCpuTime(); // loads the management classes in the background
     });
     worker.serve();
+  }
+
+  /** Halts the worker when its stdin ends: the parent is gone (even by SIGKILL). */
+  private static final class ParentWatch implements Runnable {
+    private final InputStream stdin;
+
+    ParentWatch(InputStream stdin) {
+      this.stdin = stdin;
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (stdin.read() >= 0) {
+          // the parent never writes after the secret; keep reading until it is gone
+        }
+      } catch (IOException ignored) {
+        // treated as end of file
+      }
+      Runtime.getRuntime().halt(0);
+    }
   }
 
   private static void fail(String why) {
