@@ -371,7 +371,15 @@ public final class ExecutorPool implements Pool {
 
   @Override
   public <T> T invoke(Callable<T> task) {
-    TaskHandle<T> handle = submit(task);
+    return awaitInvoked(submit(task));
+  }
+
+  /**
+   * Waits for a task submitted by {@code invoke}: its result, or its failure reported with the
+   * submit site; if the caller is interrupted meanwhile, the task is cancelled and the interrupt
+   * kept. Shared by every pool's {@code invoke}.
+   */
+  public static <T> T awaitInvoked(TaskHandle<T> handle) {
     try {
       handle.get();
     } catch (InterruptedException e) {

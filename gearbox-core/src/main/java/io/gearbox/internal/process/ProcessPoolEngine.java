@@ -270,18 +270,7 @@ public final class ProcessPoolEngine implements ProcessPool {
 
   @Override
   public <T> T invoke(Callable<T> task) {
-    ProcessTaskHandle<T> handle = submit(task);
-    try {
-      handle.get();
-    } catch (InterruptedException e) {
-      handle.cancel(true);
-      Thread.currentThread().interrupt();
-      throw new java.util.concurrent.CompletionException(
-          "interrupted while waiting for task #" + handle.id(), e);
-    } catch (Exception ignored) {
-      // reported by join() below, with the submit site
-    }
-    return handle.join();
+    return ExecutorPool.awaitInvoked(submit(task));
   }
 
   @Override
