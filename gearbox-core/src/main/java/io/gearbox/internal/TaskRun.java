@@ -396,7 +396,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
       throws InterruptedException, ExecutionException, TimeoutException {
     if (!awaitNanos(unit.toNanos(amount))) {
       throw new TimeoutException(
-          "task #" + id + " '" + name + "' not done after " + amount + " " + unit + " (still "
+          "task #" + id + " '" + name() + "' not done after " + amount + " " + unit + " (still "
               + status() + ")");
     }
     return reportChecked();
@@ -472,7 +472,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   private T reportChecked() throws ExecutionException {
     return switch (status()) {
       case SUCCEEDED -> value;
-      case CANCELLED -> throw withSite(cancellation(wasCancelledWhileRunning()));
+      case CANCELLED -> throw withSite(cancellation(endedWhileRunning()));
       case FAILED, TIMED_OUT -> throw withSite(new ExecutionException(failureMessage(), error));
       default -> throw new AssertionError("not done: " + status());
     };
@@ -481,7 +481,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   private T reportUnchecked() {
     return switch (status()) {
       case SUCCEEDED -> value;
-      case CANCELLED -> throw withSite(cancellation(wasCancelledWhileRunning()));
+      case CANCELLED -> throw withSite(cancellation(endedWhileRunning()));
       case TIMED_OUT -> throw (TaskTimeoutException) error;
       case FAILED -> throw withSite(new TaskFailedException(failureMessage(), error, id));
       default -> throw new AssertionError("not done: " + status());
@@ -493,7 +493,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
     return switch (status()) {
       case TIMED_OUT -> (TaskTimeoutException) error;
       case FAILED -> withSite(new TaskFailedException(failureMessage(), error, id));
-      case CANCELLED -> withSite(cancellation(wasCancelledWhileRunning()));
+      case CANCELLED -> withSite(cancellation(endedWhileRunning()));
       default -> throw new AssertionError("not failed: " + status());
     };
   }
@@ -523,10 +523,6 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
     return holdsPermit;
   }
 
-  private boolean wasCancelledWhileRunning() {
-    return endedWhileRunning;
-  }
-
   /**
    * Whether cancel or the deadline ended the handle while the code was running. Read it only after
    * {@link #isDone()} returned true (which publishes it).
@@ -544,7 +540,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   }
 
   private String siteMessage() {
-    return "task #" + id + " '" + name + "' was submitted to pool '" + pool.name()
+    return "task #" + id + " '" + name() + "' was submitted to pool '" + pool.name()
         + "' from thread '" + submitThread + "' here";
   }
 
@@ -561,7 +557,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
 
   private TaskTimeoutException timeoutException(boolean wasRunning) {
     TaskTimeoutException e = new TaskTimeoutException(
-        "task #" + id + " '" + name + "' in pool '" + pool.name() + "' timed out after " + timeout
+        "task #" + id + " '" + name() + "' in pool '" + pool.name() + "' timed out after " + timeout
             + (wasRunning ? " while running (its thread was interrupted)" : " before it started"),
         id,
         timeout);
@@ -605,6 +601,6 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
 
   @Override
   public String toString() {
-    return "TaskRun[#" + id + " '" + name + "' " + status() + "]";
+    return "TaskRun[#" + id + " '" + name() + "' " + status() + "]";
   }
 }
