@@ -7,7 +7,6 @@ import io.gearbox.ProcessPool;
 import io.gearbox.ProcessTaskHandle;
 import io.gearbox.TaskFailedException;
 import io.gearbox.TaskTimeoutException;
-import io.gearbox.WorkerCrashedException;
 import io.gearbox.TaskHandle;
 import io.gearbox.TaskOptions;
 import io.gearbox.TaskScope;

@@ -16,7 +16,7 @@ import java.lang.management.ThreadMXBean;
  * {@link #TINY_TASK_SAMPLING}: a stream of tiny tasks is still sampled, at a 64th of the cost, and
  * the first longer task puts the thread back to measuring every task. Unmeasured tasks report -1.
  */
-final class CpuClock {
+public final class CpuClock {
 
   /** Tasks shorter than this (wall time), 50 us, are "tiny". */
   static final long TINY_TASK_NANOS = 50_000;
@@ -32,7 +32,7 @@ final class CpuClock {
   private CpuClock() {}
 
   /** Nanoseconds of CPU time of the current platform thread, or -1. */
-  static long currentThreadCpuNanos() {
+  public static long currentThreadCpuNanos() {
     if (!SUPPORTED || Thread.currentThread().isVirtual()) {
       return -1;
     }

@@ -9,12 +9,12 @@ import java.time.Duration;
  * {@code awaitTermination(Long.MAX_VALUE, SECONDS)}; {@link java.util.concurrent.TimeUnit#toNanos}
  * saturates, and so do these.
  */
-final class Durations {
+public final class Durations {
 
   private Durations() {}
 
   /** The duration in nanoseconds, clamped to {@code [Long.MIN_VALUE, Long.MAX_VALUE]}. */
-  static long saturatedNanos(Duration d) {
+  public static long saturatedNanos(Duration d) {
     try {
       return d.toNanos();
     } catch (ArithmeticException overflow) {

@@ -206,13 +206,7 @@ final class IoBench extends WorkloadBench {
   /** The child needs the URL, known only once the server is up: jobs read it lazily. */
   @Override
   List<Job> resolve(List<Job> jobs) {
-    List<Job> out = new ArrayList<>();
-    for (Job j : jobs) {
-      Map<String, String> params = new LinkedHashMap<>(j.params());
-      params.put("url", resolvedUrl);
-      out.add(new Job(j.variant(), j.strategy(), params, j.warmup(), j.runs(), j.forkPerRun()));
-    }
-    return out;
+    return jobs.stream().map(j -> j.withParams(Map.of("url", resolvedUrl))).toList();
   }
 
   private static String reason(Throwable e) {

@@ -20,6 +20,13 @@ record Job(
     int runs,
     boolean forkPerRun) {
 
+  /** This job with more parameters (the later value wins on a repeated key). */
+  Job withParams(Map<String, String> extra) {
+    Map<String, String> all = new java.util.LinkedHashMap<>(params);
+    all.putAll(extra);
+    return new Job(variant, strategy, all, warmup, runs, forkPerRun);
+  }
+
   /** Warm-up plus measured runs: the progress steps of this job. */
   int steps() {
     return warmup + runs;

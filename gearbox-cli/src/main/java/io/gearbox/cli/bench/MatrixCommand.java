@@ -408,8 +408,7 @@ public final class MatrixCommand implements Callable<Integer> {
     json.put("warmup", row.warmup());
     json.put("runs", row.runs());
     ArrayNode rows = results.isEmpty() ? Report.JSON.createArrayNode()
-        : (ArrayNode) Report.document(row.workload(), Report.JSON.createObjectNode(), results)
-            .path("results");
+        : Report.results(row.workload(), results);
     double load = loadAverage();
     Verdict v = verdict(row, rows, load);
     json.put("winner", v.winner());
@@ -586,8 +585,7 @@ public final class MatrixCommand implements Callable<Integer> {
     json.put("tasks", tasks);
     json.put("method", "gearbox bench memory's: a fresh JVM, N tasks parked at once, "
         + "(RSS loaded - RSS before) / N");
-    ArrayNode rows = (ArrayNode) Report.document("memory", Report.JSON.createObjectNode(), results)
-        .path("results");
+    ArrayNode rows = Report.results("memory", results);
     json.set("platform_thread_bytes", bytesPerTask(rows, "threads"));
     json.set("virtual_thread_bytes", bytesPerTask(rows, "virtual"));
     json.put("seed_says_bytes", SEED_THREAD_BYTES);

@@ -62,11 +62,6 @@ final class MixedBench extends WorkloadBench {
   }
 
   @Override
-  String defaultJvmArgs() {
-    return "-XX:+UseSerialGC -Xmx256m";
-  }
-
-  @Override
   void validate() {
     if (tasks < 1) {
       throw usage("--tasks must be at least 1, was " + tasks);
@@ -130,14 +125,8 @@ final class MixedBench extends WorkloadBench {
   /** The URL and the calibrated scale are known only once prepared. */
   @Override
   List<Job> resolve(List<Job> jobs) {
-    List<Job> out = new ArrayList<>();
-    for (Job j : jobs) {
-      Map<String, String> params = new LinkedHashMap<>(j.params());
-      params.put("url", url);
-      params.put("scale", String.valueOf(scale));
-      out.add(new Job(j.variant(), j.strategy(), params, j.warmup(), j.runs(), j.forkPerRun()));
-    }
-    return out;
+    return jobs.stream()
+        .map(j -> j.withParams(Map.of("url", url, "scale", String.valueOf(scale)))).toList();
   }
 
   @Override

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -69,14 +68,6 @@ final class ProcessBench implements Callable<Integer> {
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
   Path json;
 
-  /** A tiny task. */
-  record Tiny(int i) implements Callable<Integer>, java.io.Serializable {
-    @Override
-    public Integer call() {
-      return i + 1;
-    }
-  }
-
   @Override
   public Integer call() throws Exception {
     if (spawns < 1 || roundTrips < 1 || items < 1 || runs < 1 || (workers != null && workers < 1)) {
@@ -94,7 +85,7 @@ final class ProcessBench implements Callable<Integer> {
     try (ProcessPool recorder = Gearbox.processBuilder().workers(1).replayOutput(false)
         .aotCache(aot).build()) {
       for (int i = 0; i < 100; i++) {
-        recorder.invoke(new Tiny(i));
+        recorder.invoke(new Tasks.Tiny(i));
       }
       recorder.map((Integer x) -> x + 1, List.of(1, 2, 3)).toList();
     }
@@ -109,14 +100,14 @@ final class ProcessBench implements Callable<Integer> {
         javaVersion[i] = javaVersionNanos();
         long t0 = System.nanoTime();
         try (ProcessPool pool = Gearbox.processBuilder().workers(1).replayOutput(false).build()) {
-          pool.invoke(new Tiny(i));
+          pool.invoke(new Tasks.Tiny(i));
           firstResult[i] = System.nanoTime() - t0;
           handshake[i] = pool.processStats().meanSpawnNanos();
         }
         if (aotAvailable) {
           try (ProcessPool pool = Gearbox.processBuilder().workers(1).replayOutput(false)
               .aotCache(aot).build()) {
-            pool.invoke(new Tiny(i));
+            pool.invoke(new Tasks.Tiny(i));
             aotHandshake[i] = pool.processStats().meanSpawnNanos();
           }
         }
@@ -138,7 +129,7 @@ final class ProcessBench implements Callable<Integer> {
         for (int r = 0; r < runs; r++) {
           long t0 = System.nanoTime();
           for (int i = 0; i < roundTrips; i++) {
-            pool.submit(new Tiny(i)).join();
+            pool.submit(new Tasks.Tiny(i)).join();
           }
           double us = (System.nanoTime() - t0) / 1e3 / roundTrips;
           long t1 = System.nanoTime();
@@ -228,23 +219,11 @@ final class ProcessBench implements Callable<Integer> {
     return System.nanoTime() - t0;
   }
 
-  static double median(long[] values) {
-    long[] s = values.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
+  private static double median(long[] values) {
+    return Report.median(Arrays.stream(values).asDoubleStream().toArray());
   }
 
-  static double median(double[] values) {
-    double[] s = values.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
-  }
-
-  static List<Long> list(long[] values) {
-    List<Long> l = new ArrayList<>();
-    for (long v : values) {
-      l.add(v);
-    }
-    return l;
+  private static double median(double[] values) {
+    return Report.median(values);
   }
 }

@@ -42,7 +42,13 @@ final class Report {
     doc.set("params", params);
     doc.set("machine", machine());
     doc.put("finished", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-    ArrayNode rows = doc.putArray("results");
+    doc.set("results", results(workload, results));
+    return doc;
+  }
+
+  /** The rows of a result document: one per strategy and variant, with speedups. */
+  static ArrayNode results(String workload, List<StrategyResult> results) {
+    ArrayNode rows = JSON.createArrayNode();
     Map<String, Double> baselineMedian = new LinkedHashMap<>();
     Map<String, String> baselineName = new LinkedHashMap<>();
     for (String preferred : List.of("jdk", "sequential")) { // sequential wins when both ran
@@ -57,7 +63,7 @@ final class Report {
       rows.add(row(workload, r, baselineName.get(r.job().variant()),
           baselineMedian.get(r.job().variant())));
     }
-    return doc;
+    return rows;
   }
 
   private static ObjectNode row(String workload, StrategyResult r, String baseline, Double baseMedian) {

@@ -1,6 +1,5 @@
 package io.gearbox.cli.bench;
 
-import io.gearbox.PoolKind;
 import io.gearbox.cli.Style;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -87,14 +86,10 @@ abstract class WorkloadBench implements Callable<Integer> {
     if (!options.noSubmitSite && !options.noCpuTime) {
       return jobs;
     }
-    List<Job> out = new ArrayList<>();
-    for (Job j : jobs) {
-      java.util.Map<String, String> params = new java.util.LinkedHashMap<>(j.params());
-      params.put("submit_site", String.valueOf(!options.noSubmitSite));
-      params.put("cpu_time", String.valueOf(!options.noCpuTime));
-      out.add(new Job(j.variant(), j.strategy(), params, j.warmup(), j.runs(), j.forkPerRun()));
-    }
-    return out;
+    java.util.Map<String, String> extra = java.util.Map.of(
+        "submit_site", String.valueOf(!options.noSubmitSite),
+        "cpu_time", String.valueOf(!options.noCpuTime));
+    return jobs.stream().map(j -> j.withParams(extra)).toList();
   }
 
   /** A reason to stop before measuring, printed as one line. */

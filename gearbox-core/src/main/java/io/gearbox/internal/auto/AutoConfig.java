@@ -22,7 +22,7 @@ import java.util.function.Supplier;
  * @param hogThreshold runnable-without-parking time that makes a carrier hog
  * @param hogListener called with each report, or null
  * @param overrides fixed routes by key
- * @param isolation makes the pool for isolated tasks, or null
+ * @param isolation makes the pool for isolated tasks
  * @param watchPinning whether to report jdk.VirtualThreadPinned events
  */
 public record AutoConfig(

@@ -1,8 +1,8 @@
 package io.gearbox.internal.auto;
 
+import io.gearbox.internal.CpuClock;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -36,16 +36,13 @@ public final class Measure {
    */
   private static volatile int schedstat;
 
-  private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
-  private static final boolean CPU =
-      MX.isCurrentThreadCpuTimeSupported() && MX.isThreadCpuTimeEnabled();
   private static final com.sun.management.ThreadMXBean ALLOC = allocationBean();
 
   private Measure() {}
 
   private static com.sun.management.ThreadMXBean allocationBean() {
     try {
-      if (MX instanceof com.sun.management.ThreadMXBean bean
+      if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean bean
           && bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled()) {
         return bean;
       }
@@ -176,17 +173,9 @@ public final class Measure {
     }
   }
 
-  /** Whether this JVM reports thread CPU time. */
-  public static boolean cpuSupported() {
-    return CPU;
-  }
-
   /** CPU time of the current thread in nanoseconds, or -1 (virtual thread, unsupported). */
   public static long cpuNanos() {
-    if (!CPU || Thread.currentThread().isVirtual()) {
-      return -1;
-    }
-    return MX.getCurrentThreadCpuTime();
+    return CpuClock.currentThreadCpuNanos();
   }
 
   /** Bytes allocated so far by the current platform thread, or -1. */

@@ -108,11 +108,12 @@ public final class Router extends AbstractExecutorService implements Routing {
     this.name = config.name();
     String prefix = "gearbox-" + name + "-";
     int threads = config.cpuThreads() > 0 ? config.cpuThreads() : cores;
-    this.cpu = new CpuSide(threads, Thread.ofPlatform().name(prefix + "cpu-", 1).factory());
+    this.cpu = new CpuSide(threads, releasing(Thread.ofPlatform().name(prefix + "cpu-", 1).factory()));
     int probeThreads = Math.max(2, cores);
     this.probeSlots = new Semaphore(probeThreads);
     this.probe = new ThreadPoolExecutor(probeThreads, probeThreads, 2, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), Thread.ofPlatform().name(prefix + "probe-", 1).factory());
+        new LinkedBlockingQueue<>(),
+        releasing(Thread.ofPlatform().name(prefix + "probe-", 1).factory()));
     probe.allowCoreThreadTimeOut(true);
     this.virtual = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name(prefix + "virtual-", 1).factory());
@@ -143,10 +144,6 @@ public final class Router extends AbstractExecutorService implements Routing {
     RouteState route = named != null ? lookupOrCreate(named, isolated, false) : null;
     if (route == null) {
       route = lookupOrCreate(classKey, isolated, true);
-    }
-    if (route.target() == PoolKind.PROCESSES && config.isolation() == null) {
-      throw new IllegalStateException("task '" + route.key + "' must run isolated in a process, but"
-          + " auto pool '" + name + "' has no isolation pool: see AutoPoolBuilder.isolation");
     }
     return route;
   }
@@ -207,6 +204,17 @@ public final class Router extends AbstractExecutorService implements Routing {
   @Override
   public void remove(Runnable queued) {
     cpu.remove(queued);
+  }
+
+  /** Threads that close their schedstat file when they end (probe threads time out). */
+  private static ThreadFactory releasing(ThreadFactory factory) {
+    return r -> factory.newThread(() -> {
+      try {
+        r.run();
+      } finally {
+        Measure.release();
+      }
+    });
   }
 
   // ---------------------------------------------------------------- dispatch
@@ -464,13 +472,19 @@ public final class Router extends AbstractExecutorService implements Routing {
     // On an overloaded machine the OS deschedules carrier threads for long stretches: a task
     // mounted on one looks as if it held its carrier, without computing. Scale the threshold by
     // the load beyond the cores (a 1-minute average: slow to rise, so it errs towards reports).
-    double load = OS.getSystemLoadAverage();
-    long threshold = load > cores
-        ? (long) (thresholdNanos * Math.min(10.0, load / cores)) : thresholdNanos;
+    long threshold = -1; // read from the load average once a task is old enough to matter
     for (Map.Entry<Thread, Running> entry : running.entrySet()) {
       Running r = entry.getValue();
       long now = System.nanoTime();
-      if (r.reported || now - r.started < threshold) {
+      if (r.reported || now - r.started < thresholdNanos) {
+        continue;
+      }
+      if (threshold < 0) {
+        double load = OS.getSystemLoadAverage();
+        threshold = load > cores
+            ? (long) (thresholdNanos * Math.min(10.0, load / cores)) : thresholdNanos;
+      }
+      if (now - r.started < threshold) {
         continue;
       }
       Thread thread = entry.getKey();

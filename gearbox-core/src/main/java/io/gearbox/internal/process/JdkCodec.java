@@ -45,11 +45,6 @@ final class JdkCodec implements TaskCodec {
     packages.add(pkg); // "" is the unnamed package, allowed only by this call
   }
 
-  /** The package of a class, or "" for the unnamed package. */
-  static String packageOf(Class<?> c) {
-    return c.getPackageName();
-  }
-
   @Override
   public byte[] encode(Object value) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);

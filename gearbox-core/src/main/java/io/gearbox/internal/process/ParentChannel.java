@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -157,9 +156,5 @@ final class ParentChannel<T> implements ProcessChannel<T> {
     } finally {
       lock.unlock();
     }
-  }
-
-  static long toNanos(long amount, TimeUnit unit) {
-    return unit.toNanos(amount);
   }
 }

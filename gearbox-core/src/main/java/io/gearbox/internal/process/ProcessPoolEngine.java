@@ -43,10 +43,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
@@ -70,7 +68,8 @@ import java.util.stream.Stream;
  * added to both sides' allow-list. Results and exceptions are decoded on the driver thread through
  * the allow-list.
  *
- * <p><b>Crashes.</b> A worker's reader fails its pending call with a {@link WorkerCrashedException};
+ * <p><b>Crashes.</b> When a worker dies ({@link Worker#die()}: its socket ends or its process
+ * exits), its pending call fails with a {@link WorkerCrashedException};
  * the driver retries on another worker only if the task allows retries, and a task that used up
  * its retries fails with {@link PoisonTaskException}. Every attempt has its own call id; a reply
  * to a superseded call id is counted and dropped, so no handle completes twice.
@@ -85,6 +84,7 @@ import java.util.stream.Stream;
 public final class ProcessPoolEngine implements ProcessPool {
 
   private static final Object REPLAY_LOCK = new Object();
+  private static final byte[] NO_BYTES = new byte[0];
 
   private final ProcessConfig config;
   private final ExecutorPool drivers;
@@ -319,16 +319,14 @@ public final class ProcessPoolEngine implements ProcessPool {
   private Frames.Frame send(RemoteCall<?> call, Worker w) throws InterruptedException {
     long callId = callIds.incrementAndGet();
     Worker.Pending p = w.register(callId, call.taskId, call.attempts);
-    byte[] header = Frames.payload(d -> {
-      d.writeInt(call.attempts);
-      d.writeByte(call.kind);
-      Frames.writeString(d, call.pkg);
-      d.writeInt(call.task.length);
-    });
-    byte[] itemsHeader = call.items == null ? new byte[0]
-        : Frames.payload(d -> d.writeInt(call.items.length));
-    byte[] items = call.items == null ? new byte[0] : call.items;
-    if (Thread.interrupted()) { // an interrupted socket write would close the socket
+    byte[] pkg = call.pkg.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] header = java.nio.ByteBuffer.allocate(4 + 1 + 4 + pkg.length + 4)
+        .putInt(call.attempts).put(call.kind).putInt(pkg.length).put(pkg).putInt(call.task.length)
+        .array();
+    byte[] itemsHeader = call.items == null ? NO_BYTES
+        : java.nio.ByteBuffer.allocate(4).putInt(call.items.length).array();
+    byte[] items = call.items == null ? NO_BYTES : call.items;
+    if (Thread.interrupted()) { // cancelled before the task was sent: it never reached the worker
       w.unregister(callId);
       call.rung = CancelRung.NOT_STARTED;
       throw new InterruptedException();
@@ -742,10 +740,7 @@ public final class ProcessPoolEngine implements ProcessPool {
   @Override
   public ProcessPoolStats processStats() {
     long spawned = workers.spawned.get();
-    long stale;
-    synchronized (workers.staleResults) {
-      stale = workers.staleResults[0];
-    }
+    long stale = workers.staleResults.sum();
     return new ProcessPoolStats(config.workers(), workers.liveCount(), spawned,
         workers.spawnFailures.get(), workers.crashed.get(), workers.recycled.get(),
         workers.killed.get(), retries.sum(), stale, workers.rejectedConnections.get(),
@@ -862,7 +857,7 @@ public final class ProcessPoolEngine implements ProcessPool {
 
   @Override
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = System.nanoTime() + io.gearbox.internal.Durations.saturatedNanos(timeout);
     if (!drivers.awaitTermination(timeout)) {
       return false;
     }

@@ -30,10 +30,6 @@ final class RemoteHandle<T> implements ProcessTaskHandle<T> {
     this.call = call;
   }
 
-  TaskHandle<T> driver() {
-    return driver;
-  }
-
   RemoteCall<T> call() {
     return call;
   }

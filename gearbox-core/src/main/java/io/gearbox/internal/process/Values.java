@@ -111,7 +111,7 @@ final class Values {
         return bytes.toByteArray();
       }
     }
-    return encode(new java.util.ArrayList<>(items), codec);
+    return encode(items instanceof java.util.ArrayList<?> ? items : new java.util.ArrayList<>(items), codec);
   }
 
   /** Decodes what {@link #encodeBatch} (or {@link #encode}) wrote. */

@@ -51,12 +51,10 @@ final class Worker {
   private volatile Frames frames;
   private Death death; // guarded by this
   private final java.util.concurrent.atomic.AtomicBoolean dying = new java.util.concurrent.atomic.AtomicBoolean();
-  private final Object readLock = new Object();
   /** Threads serving this worker's channel requests, by request id. */
   final Map<Long, Thread> channelHandlers = new ConcurrentHashMap<>();
   private volatile BiConsumer<Worker, Frames.Frame> requests;
   private volatile WorkerSet set;
-  private volatile long[] staleResults = new long[1];
   /** Set when the pool itself retires or kills the worker: its end is not a crash. */
   volatile boolean expectedExit;
   /** Whether this worker records the pool's AOT cache (written when it exits). */
@@ -110,12 +108,11 @@ final class Worker {
    * Attaches the authenticated socket (switched to non-blocking: drivers read their own replies)
    * and watches for the process to exit, so a worker that dies while idle is noticed at once.
    */
-  void attach(Frames authenticated, BiConsumer<Worker, Frames.Frame> requests, WorkerSet set,
-      long[] staleResults) throws IOException {
+  void attach(Frames authenticated, BiConsumer<Worker, Frames.Frame> requests, WorkerSet set)
+      throws IOException {
     this.frames = authenticated;
     this.requests = requests;
     this.set = set;
-    this.staleResults = staleResults;
     authenticated.nonBlocking();
     process.onExit().thenRun(() -> Thread.ofVirtual()
         .name("gearbox-" + poolName + "-w" + id + "-exit").start(this::die));
@@ -150,13 +147,11 @@ final class Worker {
         return null;
       }
       Frames.Frame f;
-      synchronized (readLock) {
-        try {
-          f = frames.poll(left);
-        } catch (IOException e) {
-          die(); // fails every pending call, p included
-          continue;
-        }
+      try {
+        f = frames.poll(left); // only the driver holding this worker reads
+      } catch (IOException e) {
+        die(); // fails every pending call, p included
+        continue;
       }
       if (f == null) {
         if (Thread.currentThread().isInterrupted() || (!unlimited
@@ -168,9 +163,7 @@ final class Worker {
       if (f.type() == Frames.RESULT) {
         Pending done = pending.remove(f.id());
         if (done == null) {
-          synchronized (staleResults) {
-            staleResults[0]++;
-          }
+          set.staleResults.increment();
         } else {
           done.reply().complete(f);
         }
@@ -208,15 +201,10 @@ final class Worker {
    */
   void die() {
     if (!dying.compareAndSet(false, true)) {
-      synchronized (this) {
-        while (death == null) {
-          try {
-            wait();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-          }
-        }
+      try {
+        awaitDeath(60_000); // another thread is reporting it (its waits are bounded)
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
       return;
     }
@@ -325,20 +313,15 @@ final class Worker {
 
   /** Resident memory in bytes from /proc, or -1 where unavailable. */
   long rssBytes() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-        if (line.startsWith("VmRSS:")) {
-          String[] parts = line.trim().split("\\s+");
-          return Long.parseLong(parts[1]) * 1024;
-        }
-      }
+    try (java.util.stream.Stream<String> lines = Files.lines(Path.of("/proc/" + pid + "/status"))) {
+      return lines.filter(l -> l.startsWith("VmRSS:")).findFirst()
+          .map(l -> Long.parseLong(l.trim().split("\\s+")[1]) * 1024).orElse(-1L);
     } catch (IOException | RuntimeException e) {
       return -1;
     }
-    return -1;
   }
 
-  /** Waits for the reader and drains to end (after the process has exited). */
+  /** Waits for the output drains to end (after the process has exited). */
   void joinThreads(long millis) throws InterruptedException {
     for (Thread t : threads) {
       t.join(millis);

@@ -16,7 +16,6 @@ import java.net.ProtocolException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -281,14 +280,18 @@ public final class WorkerMain {
 
   /** A THREW reply with no output, for a failure outside the task itself. */
   private byte[] failure(Throwable t) {
-    byte[] body = encodeThrowable(t);
+    return result(Frames.THREW, 0, 0, TaskOutput.EMPTY, encodeThrowable(t));
+  }
+
+  /** A RESULT payload: status, the worker's wall and CPU time, the task's output, the value. */
+  private static byte[] result(byte status, long wall, long cpu, TaskOutput output, byte[] body) {
     return Frames.payload(d -> {
-      d.writeByte(Frames.THREW);
-      d.writeLong(0);
-      d.writeLong(0);
-      Frames.writeString(d, "");
-      Frames.writeString(d, "");
-      d.writeLong(0);
+      d.writeByte(status);
+      d.writeLong(wall);
+      d.writeLong(cpu);
+      Frames.writeString(d, output.stdout());
+      Frames.writeString(d, output.stderr());
+      d.writeLong(output.truncatedBytes());
       d.write(body);
     });
   }
@@ -300,6 +303,7 @@ public final class WorkerMain {
     OutputCapture.Buffers buffers = OutputCapture.begin();
     Object value = null;
     Throwable error = null;
+    byte kind = Frames.CALL;
     boolean cancelledEarly;
     synchronized (taskLock) {
       Thread.interrupted();
@@ -314,7 +318,7 @@ public final class WorkerMain {
       }
       DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload()));
       in.readInt(); // attempt, for the record
-      byte kind = in.readByte();
+      kind = in.readByte();
       String pkg = Frames.readString(in);
       if (jdkCodec != null) {
         jdkCodec.allowPackage(pkg);
@@ -338,7 +342,7 @@ public final class WorkerMain {
     long wall = System.nanoTime() - w0;
     long cpu = Clock.THREADS.getCurrentThreadCpuTime() - c0;
     byte status = error == null ? Frames.OK : Frames.THREW;
-    boolean batch = f.payload().length > 4 && f.payload()[4] != Frames.CALL;
+    boolean batch = kind != Frames.CALL;
     byte[] body;
     if (error == null) {
       try {
@@ -358,17 +362,7 @@ public final class WorkerMain {
     } else {
       body = encodeThrowable(error);
     }
-    byte st = status;
-    byte[] b = body;
-    return Frames.payload(d -> {
-      d.writeByte(st);
-      d.writeLong(wall);
-      d.writeLong(cpu);
-      Frames.writeString(d, output.stdout());
-      Frames.writeString(d, output.stderr());
-      d.writeLong(output.truncatedBytes());
-      d.write(b);
-    });
+    return result(status, wall, cpu, output, body);
   }
 
   @SuppressWarnings("unchecked")
@@ -502,10 +496,6 @@ public final class WorkerMain {
       Frames.writeString(d, name);
       d.writeLong(waitNanos);
     });
-  }
-
-  static String utf8(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
   }
 
   /** The worker side of a channel: requests over the worker's socket. */

@@ -48,7 +48,7 @@ import java.util.function.BiConsumer;
  * started worker not yet reaped), {@code starting} spawns in progress, {@code broken} (the cause,
  * once BROKEN), {@code closed}. Drivers {@link #acquire()} an idle worker, waiting on
  * {@code changed}, and {@link #release} it. Spawns run on their own virtual threads; a worker that
- * dies (the reader's {@link #onDeath}) is replaced at once unless the pool is closed or broken.
+ * dies ({@link Worker#die()} calls {@link #onDeath}) is replaced at once unless the pool is closed or broken.
  *
  * <p><b>Restart limit</b> (Erlang/OTP's intensity and period): unexpected deaths and failed
  * spawns within the window are counted; one more than allowed makes the pool BROKEN, and so does
@@ -101,7 +101,8 @@ final class WorkerSet {
   final AtomicLong killed = new AtomicLong();
   final AtomicLong rejectedConnections = new AtomicLong();
   final AtomicLong spawnNanos = new AtomicLong();
-  final long[] staleResults = new long[1];
+  /** Replies to a call id no longer pending (a superseded attempt), dropped. */
+  final java.util.concurrent.atomic.LongAdder staleResults = new java.util.concurrent.atomic.LongAdder();
 
   WorkerSet(ProcessConfig config, String poolName, List<String> command, byte[] welcomeConfig,
       BiConsumer<Worker, Frames.Frame> requests) throws IOException {
@@ -123,10 +124,6 @@ final class WorkerSet {
   /** The socket directory (mode 0700), for tests and docs. */
   Path socketDirectory() {
     return dir;
-  }
-
-  Path socketPath() {
-    return socket;
   }
 
   /** Starts the configured number of workers in the background. */
@@ -180,7 +177,7 @@ final class WorkerSet {
   /** Returns a worker after a call; retires it if it is due, and ignores it if it died. */
   void release(Worker w) {
     if (!w.isAlive()) {
-      return; // its reader reports the death
+      return; // Worker.die() reports the death
     }
     boolean retire = (config.maxTasksPerWorker() > 0 && w.tasksRun >= config.maxTasksPerWorker())
         || (config.maxWorkerRssBytes() > 0 && w.rssBytes() > config.maxWorkerRssBytes());
@@ -230,7 +227,7 @@ final class WorkerSet {
     w.kill();
   }
 
-  /** Called by a worker's reader once the worker is gone. */
+  /** Called by {@link Worker#die()} once the worker is gone. */
   void onDeath(Worker w) {
     lock.lock();
     try {
@@ -317,7 +314,7 @@ final class WorkerSet {
     try {
       starting--;
       spawners.remove(Thread.currentThread());
-      if (w != null && !closed && w.death() == null && w.process.isAlive()) {
+      if (w != null && !closed && w.isAlive()) {
         live.add(w);
         idle.addLast(w);
         spawned.incrementAndGet();
@@ -421,7 +418,7 @@ final class WorkerSet {
           + " it " + why + (tail.isEmpty() ? "" : "; its output: " + String.join(" | ", tail)), null);
     }
     spawnNanos.addAndGet(System.nanoTime() - t0);
-    w.attach(frames, requests, this, staleResults);
+    w.attach(frames, requests, this);
     return w;
   }
 
