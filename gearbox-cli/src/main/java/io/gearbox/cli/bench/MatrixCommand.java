@@ -300,32 +300,16 @@ public final class MatrixCommand implements Callable<Integer> {
     return params;
   }
 
-  /**
-   * The pools beyond the thread pools that the bench child can build in this build: those
-   * {@link WorkloadBench#optionalPoolStrategies()} lists, and processes, which {@code gearbox
-   * bench cpu} lists on its own. A pool missing here is shown as not available, never faked.
-   */
+  /** The pools beyond the thread pools that the matrix runs: the bench child builds both. */
   static List<String> poolsInThisBuild() {
-    List<String> pools = new ArrayList<>(WorkloadBench.optionalPoolStrategies());
-    if (!pools.contains("processes")) {
-      pools.add("processes");
-    }
-    return pools;
+    return List.of("auto", "processes");
   }
 
-  /**
-   * The tools this build can run for the row; those it cannot go to {@code missing} with the reason.
-   * This is the hook for the process and auto pools: they run once the bench child runs them, which
-   * {@link WorkloadBench#optionalPoolStrategies()} says.
-   */
+  /** The tools the matrix runs for the row; those it cannot go to {@code missing} with the reason. */
   static List<String> available(Row row, ArrayNode missing) {
-    List<String> optional = poolsInThisBuild();
     List<String> tools = new ArrayList<>();
     for (String tool : TOOLS) {
-      boolean pool = tool.equals("processes") || tool.equals("auto");
-      if (pool && !optional.contains(tool)) {
-        leftOut(missing, tool, "not available in this build yet", null);
-      } else if (tool.equals("processes") && row.workload().equals("shared")) {
+      if (tool.equals("processes") && row.workload().equals("shared")) {
         // Worker JVMs cannot share the map: this row needs tasks that return their counts for
         // the parent to merge (what multiprocessing makes you write), not yet in the bench child.
         leftOut(missing, tool, "not yet: its tasks would have to ship their counts back", null);

@@ -222,22 +222,26 @@ final class Frames implements AutoCloseable {
    * set.
    */
   private void writeNonBlocking(int total, byte type, long id, byte[]... parts) throws IOException {
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + total).putInt(total).put(type).putLong(id);
-    for (byte[] p : parts) {
-      b.put(p);
+    // a gathering write: the header and each part as they are, no copy into one frame buffer
+    java.nio.ByteBuffer[] buffers = new java.nio.ByteBuffer[parts.length + 1];
+    buffers[0] = java.nio.ByteBuffer.allocate(4 + HEADER).putInt(total).put(type).putLong(id).flip();
+    for (int i = 0; i < parts.length; i++) {
+      buffers[i + 1] = java.nio.ByteBuffer.wrap(parts[i]);
     }
-    b.flip();
+    long left = 4L + total;
     synchronized (writeLock) {
-      while (b.hasRemaining()) {
-        if (channel.write(b) > 0) {
+      while (left > 0) {
+        long n = channel.write(buffers);
+        left -= n;
+        if (n > 0 || left == 0) {
           continue;
         }
         if (Thread.currentThread().isInterrupted()) {
           java.io.InterruptedIOException e = new java.io.InterruptedIOException(
               "interrupted while the peer was not reading");
-          e.bytesTransferred = b.position();
-          if (b.position() > 0) {
-            close(); // half a frame went out: the stream cannot be resynchronized
+          e.bytesTransferred = (int) (4L + total - left);
+          if (e.bytesTransferred > 0) {
+            close(); // part of a frame went out: the stream cannot be resynchronized
           }
           throw e;
         }
