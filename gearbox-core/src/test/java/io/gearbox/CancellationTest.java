@@ -20,6 +20,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -256,15 +257,21 @@ class CancellationTest {
 
   @ParameterizedTest
   @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
-  void cancel_whileTheRunnerIsStillStarting_interruptsTheTask(PoolKind kind) throws Exception {
+  void cancel_whileTheRunnerIsStillStarting_interruptsTheTaskOrNeverStartsIt(PoolKind kind)
+      throws Exception {
     // A handle is a public object: code may lock it. Holding its monitor while the task starts
-    // widens the window between "state is RUNNING" and "the runner thread is known" that the
-    // race above can only hit by luck; cancel must still reach the task's code.
+    // must not delay the runner (it records itself under a private lock) nor lose the cancel.
+    // A cancel landing between "state is RUNNING" and "the runner thread is known" finds no
+    // thread to interrupt; the contract then is that the task's code never starts. Either way
+    // the thread leaves the task: a started task that was never interrupted would sit in
+    // never.await() and keep the pool from terminating.
     CountDownLatch never = new CountDownLatch(1);
     CountDownLatch interrupted = new CountDownLatch(1);
+    AtomicBoolean started = new AtomicBoolean();
     Pool pool = h.pool(kind);
     try {
       TaskHandle<Object> handle = pool.submit(() -> {
+        started.set(true);
         try {
           never.await();
         } catch (InterruptedException e) {
@@ -278,11 +285,17 @@ class CancellationTest {
         assertThat(handle.cancel()).isTrue();
       }
       assertThat(handle.status()).isEqualTo(TaskState.CANCELLED);
-      assertThat(interrupted.await(Delays.LONG.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
-          .as("the cancelled task was interrupted").isTrue();
+      pool.shutdown();
+      assertThat(pool.awaitTermination(Delays.LONG))
+          .as("the cancelled task left its thread (started: %s)", started.get())
+          .isTrue();
+      assertThat(interrupted.getCount() == 0)
+          .as("the task was interrupted exactly when its code had started")
+          .isEqualTo(started.get());
     } finally {
       never.countDown();
       pool.close();
     }
   }
+
 }
