@@ -12,6 +12,8 @@ package io.gearbox;
  * @param recycled workers retired after maxTasksPerWorker tasks or above maxWorkerRss (not crashes)
  * @param killed workers killed because a cancelled or timed-out task ignored its interrupt
  * @param retries task attempts re-run after a crash (idempotent tasks only)
+ * @param resent tasks sent to another worker because theirs was gone before the task reached it
+ *     (killed or crashed while idle): not attempts, and not failures of the task
  * @param staleResults results that arrived for an attempt already superseded, and were dropped
  * @param rejectedConnections connections to the pool's socket that failed the handshake
  * @param meanSpawnNanos mean time from starting a worker's JVM to its handshake, or 0
@@ -26,6 +28,7 @@ public record ProcessPoolStats(
     long recycled,
     long killed,
     long retries,
+    long resent,
     long staleResults,
     long rejectedConnections,
     long meanSpawnNanos,

@@ -10,6 +10,7 @@ import static io.gearbox.ProcessTests.sleepUntil;
 import static io.gearbox.ProcessTests.touch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import gearboxtest.hostile.Gadget;
 import io.gearbox.Bomb.Failure;
@@ -113,6 +114,40 @@ class ProcessCrashTest {
       assertThat(p.processStats().retries()).isEqualTo(1);
       assertThat(p.processStats().crashed()).isEqualTo(1);
       assertThat(p.processStats().staleResults()).isZero();
+    }
+  }
+
+  @Test
+  void kill9_idleWorker_theNextTaskRunsOnAFreshWorkerOrFailsWithThatKill() throws Exception {
+    // A worker killed while idle, and a task submitted at once. If the task's frame is refused
+    // by the dead worker's socket (or the pool already closed it), the task never reached any
+    // process: it goes to a fresh worker, not as an attempt and not as a failure. If the frame
+    // went into the socket before the kernel closed it, nothing can tell whether the worker read
+    // it, and it fails with that worker's crash. Never a hang, never any other outcome.
+    int rounds = 8;
+    try (ProcessPool p = pool(1, b -> b.restartLimit(50, Duration.ofMinutes(1)))) {
+      int succeeded = 0;
+      for (int round = 0; round < rounds; round++) {
+        long pid = p.invoke(() -> ProcessHandle.current().pid());
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        ProcessTaskHandle<String> t = p.submit(() -> "after the kill");
+        Throwable thrown = catchThrowable(t::join);
+        if (thrown == null) {
+          succeeded++;
+          assertThat(t.attempts()).isEqualTo(1);
+          assertThat(t.workerPid().orElseThrow()).isNotEqualTo(pid);
+        } else {
+          assertThat(thrown).isInstanceOf(TaskFailedException.class);
+          assertThat(thrown.getCause()).isInstanceOf(WorkerCrashedException.class);
+          assertThat(((WorkerCrashedException) thrown.getCause()).pid()).isEqualTo(pid);
+        }
+        awaitLive(p, 1);
+      }
+      ProcessPoolStats stats = p.processStats();
+      assertThat(stats.crashed()).isEqualTo(rounds);
+      assertThat(stats.retries()).isZero();
+      assertThat(p.stats().succeeded()).isEqualTo(rounds + succeeded);
+      assertThat(p.stats().failed()).isEqualTo(rounds - succeeded);
     }
   }
 

@@ -214,6 +214,13 @@ final class Frames implements AutoCloseable {
     }
   }
 
+  /** A write that failed before any byte of its frame went out (the peer's end was closed). */
+  static final class NothingSent extends IOException {
+    NothingSent(IOException cause) {
+      super(cause.getMessage(), cause);
+    }
+  }
+
   /**
    * Writes a whole frame without blocking the channel. While the socket buffer is full it waits
    * on a selector; if the thread is interrupted meanwhile it gives up with an
@@ -231,7 +238,15 @@ final class Frames implements AutoCloseable {
     long left = 4L + total;
     synchronized (writeLock) {
       while (left > 0) {
-        long n = channel.write(buffers);
+        long n;
+        try {
+          n = channel.write(buffers);
+        } catch (IOException e) {
+          if (left == 4L + total) {
+            throw new NothingSent(e);
+          }
+          throw e;
+        }
         left -= n;
         if (n > 0 || left == 0) {
           continue;

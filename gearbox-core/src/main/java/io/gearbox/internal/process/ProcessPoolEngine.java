@@ -93,6 +93,7 @@ public final class ProcessPoolEngine implements ProcessPool {
   private final JdkCodec jdkCodec;
   private final AtomicLong callIds = new AtomicLong();
   private final LongAdder retries = new LongAdder();
+  private final LongAdder undelivered = new LongAdder();
   private final ConcurrentHashMap<String, ParentChannel<?>> channels = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Thread, Boolean> channelThreads = new ConcurrentHashMap<>();
   private final Object reaperLock = new Object();
@@ -298,6 +299,15 @@ public final class ProcessPoolEngine implements ProcessPool {
       Frames.Frame reply;
       try {
         reply = send(call, w);
+      } catch (NotDelivered e) {
+        // the worker was gone before the task reached it: not an attempt, and not the task's
+        // crash; a pool that is breaking or a cancel ends the loop
+        call.attempts--;
+        undelivered.increment();
+        if (Thread.currentThread().isInterrupted() || workers.broken() != null) {
+          throw e.crash;
+        }
+        continue;
       } catch (WorkerCrashedException e) {
         crashes.add(e);
         if (call.attempts <= call.maxRetries && !Thread.currentThread().isInterrupted()
@@ -316,7 +326,20 @@ public final class ProcessPoolEngine implements ProcessPool {
     }
   }
 
-  private Frames.Frame send(RemoteCall<?> call, Worker w) throws InterruptedException {
+  /**
+   * The worker died before the task reached it: its socket refused the RUN frame (a dead peer,
+   * or one the pool had already closed), so no process ever saw the task.
+   */
+  private static final class NotDelivered extends Exception {
+    final WorkerCrashedException crash;
+
+    NotDelivered(WorkerCrashedException crash) {
+      super(null, null, false, false);
+      this.crash = crash;
+    }
+  }
+
+  private Frames.Frame send(RemoteCall<?> call, Worker w) throws InterruptedException, NotDelivered {
     long callId = callIds.incrementAndGet();
     Worker.Pending p = w.register(callId, call.taskId, call.attempts);
     byte[] pkg = call.pkg.getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -347,8 +370,22 @@ public final class ProcessPoolEngine implements ProcessPool {
         call.rung = CancelRung.NOT_STARTED;
       }
       throw new InterruptedException("cancelled while sending the task");
+    } catch (Frames.NothingSent e) {
+      // The worker is gone (a write fails only once its end of the socket is closed) and no byte
+      // of the task reached it. Wait for its end to be recorded, then let the caller try another.
+      try {
+        if (w.await(p, -1) == null) { // cancelled meanwhile
+          Thread.interrupted();
+          call.rung = CancelRung.NOT_STARTED;
+          throw new InterruptedException("cancelled");
+        }
+      } catch (WorkerCrashedException crash) {
+        throw new NotDelivered(crash);
+      }
+      throw new IllegalStateException("worker " + w.pid + " answered a task it never received");
     } catch (IOException e) {
-      // the worker is going away: the wait below reads the end of its socket and reports it
+      // Gone with part of the frame sent: the task may be what killed it (a payload it could not
+      // hold). The wait below reads the end of its socket and reports the crash.
     }
     Frames.Frame f = w.await(p, -1); // throws WorkerCrashedException if the worker dies
     if (f != null) {
@@ -743,7 +780,7 @@ public final class ProcessPoolEngine implements ProcessPool {
     long stale = workers.staleResults.sum();
     return new ProcessPoolStats(config.workers(), workers.liveCount(), spawned,
         workers.spawnFailures.get(), workers.crashed.get(), workers.recycled.get(),
-        workers.killed.get(), retries.sum(), stale, workers.rejectedConnections.get(),
+        workers.killed.get(), retries.sum(), undelivered.sum(), stale, workers.rejectedConnections.get(),
         spawned == 0 ? 0 : workers.spawnNanos.get() / spawned, workers.broken() != null);
   }
 

@@ -114,11 +114,11 @@ public final class WorkerMain {
     // bootstrap java.lang.invoke on the start-up path (tens of milliseconds in a cold JVM).
     InputStream stdin = new FileInputStream(FileDescriptor.in);
     String secret = readLine(stdin);
+    long pid = Long.parseLong(readLine(stdin)); // sent by the pool, which started this process
     Thread.ofPlatform().daemon(true).name("gearbox-worker-parent-watch").start(new ParentWatch(stdin));
     System.setIn(new ByteArrayInputStream(new byte[0]));
 
     int workerId = Integer.parseInt(args[1]);
-    long pid = ProcessHandle.current().pid();
     SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
     ch.connect(UnixDomainSocketAddress.of(Path.of(args[0])));
     Frames frames = new Frames(ch);

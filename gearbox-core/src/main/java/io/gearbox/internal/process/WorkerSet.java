@@ -390,7 +390,9 @@ final class WorkerSet {
     w.startDrains();
     try {
       OutputStream stdin = process.getOutputStream();
-      stdin.write((secret + "\n").getBytes(StandardCharsets.US_ASCII));
+      // the pid too: ProcessHandle.current() costs a worker ~25 ms of start-up (its class
+      // initialization bootstraps lambdas and an executor)
+      stdin.write((secret + "\n" + process.pid() + "\n").getBytes(StandardCharsets.US_ASCII));
       stdin.flush(); // kept open: the worker halts when it closes, i.e. when this JVM dies
     } catch (IOException e) {
       // it died already; the wait below reports how
