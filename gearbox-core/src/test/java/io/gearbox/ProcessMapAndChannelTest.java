@@ -141,6 +141,35 @@ class ProcessMapAndChannelTest {
     }
   }
 
+  /** A result a worker cannot send back. */
+  record NotPortable(int x) {}
+
+  @Test
+  void mapOutcomes_someResultsCannotBeSerialized_onlyThoseItemsFail() {
+    try (ProcessPool p = pool(2)) {
+      List<Integer> inputs = IntStream.range(0, 200).boxed().toList();
+      SerializableFunction<Integer, Object> fn = x -> x % 5 == 2 ? new NotPortable(x) : x;
+
+      List<Outcome<Object>> outcomes = p.mapOutcomes(fn, inputs, MapOptions.defaults()).toList();
+
+      assertThat(outcomes).hasSize(inputs.size());
+      for (int x : inputs) {
+        Outcome<Object> o = outcomes.get(x);
+        if (x % 5 == 2) {
+          assertThat(o).as("item %d", x).isInstanceOf(Outcome.Failure.class);
+          assertThat(((Outcome.Failure<Object>) o).error()).as("item %d", x)
+              .hasMessageContaining(NotPortable.class.getName());
+        } else {
+          assertThat(o).as("item %d", x).isEqualTo(new Outcome.Success<>(x));
+        }
+      }
+      // map (fail-fast) reports the first such result as the map's failure
+      assertThatThrownBy(() -> p.map(fn, inputs).toList())
+          .hasStackTraceContaining(NotPortable.class.getName());
+      assertThat(p.processStats().crashed()).isZero();
+    }
+  }
+
   @Test
   void mapOutcomes_anItemCrashesItsWorker_itsBatchFailsWithTheCrashAndTheRestSucceed() {
     try (ProcessPool p = pool(2)) {

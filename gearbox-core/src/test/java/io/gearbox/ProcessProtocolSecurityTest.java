@@ -224,7 +224,8 @@ class ProcessProtocolSecurityTest {
           socket.toString(), "1", "fake-pool").redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .start();
       try {
-        worker.getOutputStream().write((HexFormat.of().formatHex(secret) + "\n")
+        // stdin: the secret, then the worker's pid (docs/protocol.md)
+        worker.getOutputStream().write((HexFormat.of().formatHex(secret) + "\n" + worker.pid() + "\n")
             .getBytes(StandardCharsets.US_ASCII));
         worker.getOutputStream().flush();
         try (SocketChannel c = server.accept()) {

@@ -27,8 +27,10 @@ import picocli.CommandLine.Spec;
     name = "gearbox",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "Threads, virtual threads and CPU pools for the JVM: the seed article's "
-        + "threading / multiprocessing / asyncio experiments, measured on this machine.",
+    description = {
+      "Thread, virtual-thread, CPU, process and auto pools for the JVM: the seed article's",
+      "threading / multiprocessing / asyncio experiments, measured on this machine.",
+    },
     // One line per subcommand.
     subcommands = {
       DemoCommand.class,
@@ -113,6 +115,9 @@ public final class Main implements Callable<Integer> {
     cl.setErr(err);
     cl.setColorScheme(CommandLine.Help.defaultColorScheme(style == Style.ANSI ? Ansi.ON : Ansi.OFF));
     cl.setExecutionExceptionHandler(Main::onFailure);
+    // the descriptions are written in lines of up to 90 characters: at picocli's default of 80,
+    // each would wrap and leave a word or two alone on the next line
+    cl.setUsageHelpWidth(100);
     return cl;
   }
 

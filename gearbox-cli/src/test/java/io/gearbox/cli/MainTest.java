@@ -35,6 +35,30 @@ class MainTest {
   }
 
   @Test
+  void helpOfEveryCommand_keepsEachDescriptionLineWhole() {
+    // a line longer than the usage width wraps and leaves a word or two alone on the next line
+    CommandLine root = Main.configure(new CommandLine(new Main(Style.PLAIN)),
+        new PrintWriter(out, true), new PrintWriter(err, true), Style.PLAIN);
+    List<CommandLine> commands = new java.util.ArrayList<>(List.of(root));
+    for (int i = 0; i < commands.size(); i++) {
+      commands.addAll(commands.get(i).getSubcommands().values());
+    }
+    assertThat(commands).hasSizeGreaterThan(5);
+    for (CommandLine cl : commands) {
+      int width = cl.getUsageHelpWidth();
+      for (String line : cl.getCommandSpec().usageMessage().description()) {
+        String text = String.format(line).strip();
+        for (String part : text.split("\\R")) {
+          assertThat(part.length()).as("'%s' of gearbox %s (width %d)", part,
+              cl.getCommandName(), width).isLessThanOrEqualTo(width - 2);
+        }
+      }
+      String help = cl.getUsageMessage();
+      assertThat(help.lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(width));
+    }
+  }
+
+  @Test
   void demoQuickPrintsTheFourSectionsWithNumbers() {
     int code = run("demo", "--quick");
 

@@ -114,7 +114,7 @@ public final class WorkerMain {
     // bootstrap java.lang.invoke on the start-up path (tens of milliseconds in a cold JVM).
     InputStream stdin = new FileInputStream(FileDescriptor.in);
     String secret = readLine(stdin);
-    long pid = Long.parseLong(readLine(stdin)); // sent by the pool, which started this process
+    long pid = parsePid(readLine(stdin)); // sent by the pool, which started this process
     Thread.ofPlatform().daemon(true).name("gearbox-worker-parent-watch").start(new ParentWatch(stdin));
     System.setIn(new ByteArrayInputStream(new byte[0]));
 
@@ -194,6 +194,15 @@ public final class WorkerMain {
   private static void fail(String why) {
     System.err.println("gearbox worker: " + why);
     Runtime.getRuntime().halt(3);
+  }
+
+  private static long parsePid(String line) {
+    try {
+      return Long.parseLong(line);
+    } catch (NumberFormatException e) {
+      fail("no pid on stdin after the secret");
+      return -1;
+    }
   }
 
   private static String readLine(InputStream in) throws IOException {
@@ -345,24 +354,60 @@ public final class WorkerMain {
     boolean batch = kind != Frames.CALL;
     byte[] body;
     if (error == null) {
+      Throwable encodeError = null;
+      byte[] encoded = null;
       try {
-        body = batch ? Values.encodeBatch((List<?>) value, codec) : Values.encode(value, codec);
+        encoded = batch ? Values.encodeBatch((List<?>) value, codec) : Values.encode(value, codec);
       } catch (Throwable t) {
-        status = Frames.THREW;
-        Throwable reported = t;
-        if (t instanceof java.io.NotSerializableException && value != null) {
-          try {
-            reported = SerializationPaths.explain("the result", value, t);
-          } catch (Throwable explainFailed) { // it runs user toString() and iterators
-            reported = t;
-          }
+        encodeError = t;
+        if (kind == Frames.OUTCOME_BATCH) {
+          encoded = encodeEachOutcome((List<?>) value); // each item its own outcome
         }
-        body = encodeThrowable(reported);
+      }
+      if (encoded != null) {
+        body = encoded;
+      } else {
+        status = Frames.THREW;
+        body = encodeThrowable(explainEncode("the result", value, encodeError));
       }
     } else {
       body = encodeThrowable(error);
     }
     return result(status, wall, cpu, output, body);
+  }
+
+  /** Why a value could not be encoded, with the path to the culprit where it can be found. */
+  private static Throwable explainEncode(String what, Object value, Throwable t) {
+    if (t instanceof java.io.NotSerializableException && value != null) {
+      try {
+        return SerializationPaths.explain(what, value, t);
+      } catch (Throwable explainFailed) { // it runs user toString() and iterators
+        return t;
+      }
+    }
+    return t;
+  }
+
+  /**
+   * An outcome batch (mapOutcomes) whose results could not be encoded together: each item that
+   * cannot be encoded on its own becomes that item's failure, the others stay results. Null if
+   * even that fails.
+   */
+  private byte[] encodeEachOutcome(List<?> items) {
+    try {
+      List<Object> checked = new ArrayList<>(items.size());
+      for (Object item : items) {
+        try {
+          Values.encode(item, codec);
+          checked.add(item);
+        } catch (Throwable t) {
+          checked.add(new ItemFailure(portable(explainEncode("the result", item, t))));
+        }
+      }
+      return Values.encodeBatch(checked, codec);
+    } catch (Throwable t) {
+      return null;
+    }
   }
 
   @SuppressWarnings("unchecked")
