@@ -94,8 +94,6 @@ public final class DemoCommand implements Callable<Integer> {
           + "Default: calibrated so the sequential CPU run takes about 1.5 s (0.2 s with --quick).")
   private Double scale;
 
-  /** Notes wrap at this many columns. */
-  private static final int WIDTH = 100;
 
   private PrintWriter out;
   private Style style;
@@ -537,22 +535,9 @@ public final class DemoCommand implements Callable<Integer> {
     out.println(style.bold(title));
   }
 
-  /** Prints a paragraph under a table, indented and wrapped at {@link #WIDTH} columns. */
+  /** Prints a paragraph under a table. */
   private void note(String text) {
-    String indent = "  ";
-    StringBuilder line = new StringBuilder();
-    for (String word : text.split(" ")) {
-      if (!line.isEmpty() && indent.length() + line.length() + 1 + word.length() > WIDTH) {
-        out.println(indent + line);
-        line.setLength(0);
-        indent = "    "; // continuation lines stand out from the next note
-      }
-      if (!line.isEmpty()) {
-        line.append(' ');
-      }
-      line.append(word);
-    }
-    out.println(indent + line);
+    Table.note(out, text, t -> t);
   }
 
   private Table.Styled claim(String text) {

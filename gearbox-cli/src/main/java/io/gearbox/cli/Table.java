@@ -93,6 +93,40 @@ public final class Table {
     return line.toString();
   }
 
+  /** Width of the paragraphs printed under tables. */
+  public static final int NOTE_WIDTH = 100;
+
+  /**
+   * Prints a paragraph under a table: indented by two columns, wrapped at {@link #NOTE_WIDTH}
+   * (a word longer than a line gets a line of its own), continuation lines indented by four so
+   * they stand out from the next paragraph; each line passed through {@code styler}.
+   */
+  public static void note(PrintWriter out, String text, UnaryOperator<String> styler) {
+    for (String line : wrap(text)) {
+      out.println(styler.apply(line));
+    }
+  }
+
+  /** The lines {@link #note} prints, unstyled. */
+  static List<String> wrap(String text) {
+    List<String> lines = new ArrayList<>();
+    String indent = INDENT;
+    StringBuilder line = new StringBuilder();
+    for (String word : text.split(" ")) {
+      if (!line.isEmpty() && indent.length() + line.length() + 1 + word.length() > NOTE_WIDTH) {
+        lines.add(indent + line);
+        line.setLength(0);
+        indent = INDENT + INDENT;
+      }
+      if (!line.isEmpty()) {
+        line.append(' ');
+      }
+      line.append(word);
+    }
+    lines.add(indent + line);
+    return lines;
+  }
+
   /**
    * A cell whose text is styled after padding.
    *

@@ -26,6 +26,28 @@ class FormattingTest {
         "  Gearbox.threads(10)  0.11 s");
   }
 
+  @Test
+  void noteWrapsWholeWordsWithinTheWidthAndIndentsContinuations() {
+    String text = ("the seed measured threads against asyncio on one core; on the JVM there is"
+        + " no GIL, so the CPU pool uses every core and the answer changes ").repeat(3)
+        + "x".repeat(Table.NOTE_WIDTH + 5);
+    StringWriter printed = new StringWriter();
+
+    Table.note(new PrintWriter(printed, true), text, String::toUpperCase);
+
+    java.util.List<String> lines = printed.toString().lines().toList();
+    assertThat(lines).hasSizeGreaterThan(3);
+    assertThat(lines.getFirst()).startsWith("  THE SEED").doesNotStartWith("   ");
+    assertThat(lines.subList(1, lines.size())).allSatisfy(l ->
+        assertThat(l).startsWith("    ").doesNotStartWith("     "));
+    assertThat(lines.subList(0, lines.size() - 1)).allSatisfy(l ->
+        assertThat(l.length()).isLessThanOrEqualTo(Table.NOTE_WIDTH));
+    assertThat(lines.getLast().strip()).as("a word longer than a line stands alone")
+        .isEqualTo("X".repeat(Table.NOTE_WIDTH + 5));
+    assertThat(String.join(" ", lines.stream().map(String::strip).toList()))
+        .isEqualTo(text.toUpperCase().replace("  ", " ").strip());
+  }
+
   private static Table styledTable(Style style) {
     return new Table().left("a").right("b")
         .row(new Table.Styled("x", style::green), "1")

@@ -723,20 +723,8 @@ public final class MatrixCommand implements Callable<Integer> {
     };
   }
 
-  /** Notes wrap at this many columns. */
-  private static final int WIDTH = 100;
-
   private void note(String text) {
-    StringBuilder line = new StringBuilder("  ");
-    String indent = "  ";
-    for (String word : text.split(" ")) {
-      if (line.length() + word.length() + 1 > WIDTH && line.length() > indent.length()) {
-        out.println(style.dim(line.toString().stripTrailing()));
-        line = new StringBuilder(indent + "  ");
-      }
-      line.append(word).append(' ');
-    }
-    out.println(style.dim(line.toString().stripTrailing()));
+    Table.note(out, text, style::dim);
   }
 
   private static List<String> args(String text) {
