@@ -301,11 +301,14 @@ public final class ProcessPoolEngine implements ProcessPool {
         reply = send(call, w);
       } catch (NotDelivered e) {
         // the worker was gone before the task reached it: not an attempt, and not the task's
-        // crash; a pool that is breaking or a cancel ends the loop
+        // crash. The next acquire waits for a live worker, or fails if the pool broke.
         call.attempts--;
         undelivered.increment();
-        if (Thread.currentThread().isInterrupted() || workers.broken() != null) {
-          throw e.crash;
+        if (Thread.currentThread().isInterrupted()) { // cancelled or timed out meanwhile
+          if (call.attempts == 0) {
+            call.rung = CancelRung.NOT_STARTED;
+          }
+          throw new InterruptedException("cancelled before the task reached a worker");
         }
         continue;
       } catch (WorkerCrashedException e) {
@@ -331,11 +334,8 @@ public final class ProcessPoolEngine implements ProcessPool {
    * or one the pool had already closed), so no process ever saw the task.
    */
   private static final class NotDelivered extends Exception {
-    final WorkerCrashedException crash;
-
     NotDelivered(WorkerCrashedException crash) {
-      super(null, null, false, false);
-      this.crash = crash;
+      super(null, crash, false, false);
     }
   }
 
