@@ -81,6 +81,8 @@ final class WorkerSet {
   private final ConcurrentHashMap<Integer, CompletableFuture<Frames>> handshakes = new ConcurrentHashMap<>();
   /** Connections still in their handshake: close() cuts them off, so no handshake thread outlives it. */
   private final Set<Frames> unauthenticated = ConcurrentHashMap.newKeySet();
+  /** Handshake threads, from start to end: close() joins them. */
+  private final Set<Thread> handshakeThreads = ConcurrentHashMap.newKeySet();
   private volatile boolean closing;
   private final AtomicInteger workerIds = new AtomicInteger();
 
@@ -434,7 +436,15 @@ final class WorkerSet {
       } catch (IOException e) {
         return; // closed
       }
-      Thread.ofVirtual().name("gearbox-" + poolName + "-handshake").start(() -> handshake(c));
+      Thread t = Thread.ofVirtual().name("gearbox-" + poolName + "-handshake").unstarted(() -> {
+        try {
+          handshake(c);
+        } finally {
+          handshakeThreads.remove(Thread.currentThread());
+        }
+      });
+      handshakeThreads.add(t);
+      t.start();
     }
   }
 
@@ -550,6 +560,15 @@ final class WorkerSet {
     }
     closing = true;
     unauthenticated.forEach(Frames::close);
+    // a channel closed while a virtual thread waits in its read is released when that thread
+    // wakes: wait for them, so a client still in its handshake has been cut off when close returns
+    for (Thread t : handshakeThreads) {
+      try {
+        t.join(5000);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
     for (Worker w : all) {
       try {
         w.process.waitFor();
