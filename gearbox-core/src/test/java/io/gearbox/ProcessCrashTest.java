@@ -508,7 +508,8 @@ class ProcessCrashTest {
 
       assertThat(p.brokenCause().orElseThrow()).isInstanceOf(WorkerStartException.class)
           .hasMessageContaining("could not be started")
-          .hasMessageContaining(how == BadLaunch.MISSING_JAVA ? "no-such-jdk" : "GearboxNoSuchFlag");
+          .hasMessageContaining(how == BadLaunch.MISSING_JAVA ? "no-such-jdk"
+              : "its JVM options: -XX:+GearboxNoSuchFlag");
       assertThatThrownBy(() -> p.submit(() -> 2)).isInstanceOf(PoolBrokenException.class)
           .hasMessageContaining("could not be started");
       ProcessPoolStats stats = p.processStats();

@@ -417,9 +417,15 @@ final class WorkerSet {
       String why = process.isAlive() ? "did not connect within " + config.spawnTimeout().toSeconds() + " s"
           : "exited with " + WorkerCrashedException.describeExit(process.exitValue())
               + " before its handshake";
+      // The output can come back short: when a process exits, the JDK moves what is left in its
+      // pipe into a buffer and closes the pipe, and a read caught in between fails with "Stream
+      // closed" (seen in ~1 of 30 spawn failures under load). The JVM options are named too, since
+      // a bad one is the usual reason a worker dies before its handshake.
       List<String> tail = w.tail();
       throw new WorkerStartException("worker " + id + " (pid " + process.pid() + ") could not be started:"
-          + " it " + why + (tail.isEmpty() ? "" : "; its output: " + String.join(" | ", tail)), null);
+          + " it " + why + (tail.isEmpty() ? "" : "; its output: " + String.join(" | ", tail))
+          + (config.jvmOptions().isEmpty() ? "" : "; its JVM options: "
+              + String.join(" ", config.jvmOptions())), null);
     }
     spawnNanos.addAndGet(System.nanoTime() - t0);
     w.attach(frames, requests, this);
