@@ -66,8 +66,8 @@ public class WorkerCrashedException extends RuntimeException {
     if (exitCode < 0) {
       return "exit status unknown";
     }
-    if (exitCode > 128 && exitCode < 128 + 65) {
-      int signal = exitCode - 128;
+    int signal = signalOf(exitCode);
+    if (signal != 0) {
       String name = switch (signal) {
         case 1 -> "SIGHUP";
         case 2 -> "SIGINT";
@@ -104,6 +104,11 @@ public class WorkerCrashedException extends RuntimeException {
 
   /** The signal that killed the worker, or 0. */
   public int signal() {
+    return signalOf(exitCode);
+  }
+
+  /** The signal n of an exit status 128 + n (as Process reports a signal's death), or 0. */
+  private static int signalOf(int exitCode) {
     return exitCode > 128 && exitCode < 128 + 65 ? exitCode - 128 : 0;
   }
 

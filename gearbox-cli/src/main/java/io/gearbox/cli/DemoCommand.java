@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
@@ -537,7 +538,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** Prints a paragraph under a table. */
   private void note(String text) {
-    Table.note(out, text, t -> t);
+    Table.note(out, text, UnaryOperator.identity());
   }
 
   private Table.Styled claim(String text) {

@@ -291,7 +291,8 @@ public final class BenchChild {
 
   /** The Gearbox pool of this child's strategy, with its defaults unless told otherwise. */
   private Pool newPool(int n) {
-    if (strategy.equals("processes")) {
+    PoolKind kind = PoolKind.valueOf(strategy.toUpperCase(Locale.ROOT));
+    if (kind == PoolKind.PROCESSES) {
       // one worker JVM per core, started inside the timed run, as the seed's `with Pool(4)`
       return Gearbox.processBuilder().name("bench-processes")
           .workers(intParam("workers", Runtime.getRuntime().availableProcessors()))
@@ -299,7 +300,6 @@ public final class BenchChild {
           .allowPackages("java.net") // fetch tasks carry a java.net.URI
           .build();
     }
-    PoolKind kind = PoolKind.valueOf(strategy.toUpperCase(Locale.ROOT));
     if (kind == PoolKind.AUTO) {
       // Gearbox.auto() as a user gets it; tasks are keyed by their class (Fetch, Compute, ...).
       AutoPoolBuilder auto = Gearbox.autoBuilder().name("bench-auto").maxInFlight(Math.max(1, n));

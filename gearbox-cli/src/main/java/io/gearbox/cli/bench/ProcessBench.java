@@ -2,6 +2,7 @@ package io.gearbox.cli.bench;
 
 import io.gearbox.Gearbox;
 import io.gearbox.ProcessPool;
+import io.gearbox.ProcessPoolBuilder;
 import io.gearbox.cli.Style;
 import io.gearbox.cli.Table;
 import java.io.IOException;
@@ -82,8 +83,7 @@ final class ProcessBench implements Callable<Integer> {
     // records caches only for class paths of jar files).
     Path aot = Files.createTempFile("gearbox-worker-", ".aot");
     Files.delete(aot);
-    try (ProcessPool recorder = Gearbox.processBuilder().workers(1).replayOutput(false)
-        .aotCache(aot).build()) {
+    try (ProcessPool recorder = quietPool(1, aot)) {
       for (int i = 0; i < 100; i++) {
         recorder.invoke(new Tasks.Tiny(i));
       }
@@ -99,14 +99,13 @@ final class ProcessBench implements Callable<Integer> {
       for (int i = 0; i < spawns; i++) {
         javaVersion[i] = javaVersionNanos();
         long t0 = System.nanoTime();
-        try (ProcessPool pool = Gearbox.processBuilder().workers(1).replayOutput(false).build()) {
+        try (ProcessPool pool = quietPool(1, null)) {
           pool.invoke(new Tasks.Tiny(i));
           firstResult[i] = System.nanoTime() - t0;
           handshake[i] = pool.processStats().meanSpawnNanos();
         }
         if (aotAvailable) {
-          try (ProcessPool pool = Gearbox.processBuilder().workers(1).replayOutput(false)
-              .aotCache(aot).build()) {
+          try (ProcessPool pool = quietPool(1, aot)) {
             pool.invoke(new Tasks.Tiny(i));
             aotHandshake[i] = pool.processStats().meanSpawnNanos();
           }
@@ -124,7 +123,7 @@ final class ProcessBench implements Callable<Integer> {
     double[] rtMicros = new double[runs];
     double[] mapRate = new double[runs];
     List<Integer> inputs = IntStream.range(0, items).boxed().toList();
-    try (ProcessPool pool = Gearbox.processBuilder().workers(w).replayOutput(false).build()) {
+    try (ProcessPool pool = quietPool(w, null)) {
       for (int phase = 0; phase < 2; phase++) { // warm-up, then measured
         for (int r = 0; r < runs; r++) {
           long t0 = System.nanoTime();
@@ -149,8 +148,8 @@ final class ProcessBench implements Callable<Integer> {
     double jv = median(javaVersion) / 1e6;
     double hs = median(handshake) / 1e6;
     double fr = median(firstResult) / 1e6;
-    double rt = median(rtMicros);
-    double rate = median(mapRate);
+    double rt = Report.median(rtMicros);
+    double rate = Report.median(mapRate);
     Table table = new Table().left("measure").right("median").right("goal").left("");
     table.row("java -version", fmt(jv) + " ms", "", "");
     table.row("worker start to handshake", fmt(hs) + " ms", "<= " + fmt(1.5 * jv) + " ms",
@@ -223,7 +222,9 @@ final class ProcessBench implements Callable<Integer> {
     return Report.median(Arrays.stream(values).asDoubleStream().toArray());
   }
 
-  private static double median(double[] values) {
-    return Report.median(values);
+  /** A pool of n workers whose output is not echoed, started from an AOT cache if one is given. */
+  private static ProcessPool quietPool(int workers, Path aotCache) {
+    ProcessPoolBuilder b = Gearbox.processBuilder().workers(workers).replayOutput(false);
+    return (aotCache == null ? b : b.aotCache(aotCache)).build();
   }
 }

@@ -234,10 +234,7 @@ public final class ProcessPoolEngine implements ProcessPool {
   }
 
   private void failIfBroken() {
-    PoolBrokenException b = workers.broken();
-    if (b != null) {
-      throw new PoolBrokenException(b.getMessage(), b.getCause());
-    }
+    workers.throwIfBroken();
   }
 
   private byte[] encode(Object value, String what) {
@@ -656,7 +653,9 @@ public final class ProcessPoolEngine implements ProcessPool {
             tuner.limit(keep);
             items = encodeBatch(chunk);
           }
-          sizes.add(chunk.size());
+          if (kind == Frames.OUTCOME_BATCH) { // read back by mapOutcomes only
+            sizes.add(chunk.size());
+          }
           RemoteCall<List<Object>> call = new RemoteCall<>(ProcessPoolEngine.this, kind, pkg, fnBytes,
               items, chunk.size(), 0, null);
           call.name = "map batch";

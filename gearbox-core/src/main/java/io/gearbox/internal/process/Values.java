@@ -40,14 +40,16 @@ final class Values {
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
         yield ByteBuffer.allocate(1 + utf8.length).put(STRING).put(utf8).array();
       }
-      default -> {
-        byte[] body = codec.encode(v);
-        byte[] out = new byte[body.length + 1];
-        out[0] = CODEC;
-        System.arraycopy(body, 0, out, 1, body.length);
-        yield out;
-      }
+      default -> codecValue(codec.encode(v));
     };
+  }
+
+  /** A value already encoded by the codec, tagged as such. */
+  static byte[] codecValue(byte[] body) {
+    byte[] out = new byte[body.length + 1];
+    out[0] = CODEC;
+    System.arraycopy(body, 0, out, 1, body.length);
+    return out;
   }
 
   static Object decode(byte[] b, TaskCodec codec) throws IOException, ClassNotFoundException {

@@ -4,14 +4,13 @@ import io.gearbox.ProcessChannel;
 import io.gearbox.RemoteTaskException;
 import io.gearbox.TaskCodec;
 import io.gearbox.TaskOutput;
+import io.gearbox.internal.CpuClock;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.net.ProtocolException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -83,10 +82,6 @@ public final class WorkerMain {
   private Thread currentThread; // guarded by taskLock
   private long lastStartedCall; // guarded by taskLock
 
-  /** The thread CPU clock, loaded off the start-up path (management classes take a while). */
-  private static final class Clock {
-    static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-  }
   private WorkerMain(Frames frames, TaskCodec codec, JdkCodec jdkCodec) {
     this.frames = frames;
     this.codec = codec;
@@ -165,7 +160,7 @@ public final class WorkerMain {
     WorkerMain worker = new WorkerMain(frames, codec, jdk);
     instance = worker;
     Thread.ofPlatform().daemon(true).name("gearbox-worker-warmup").start(() -> {
-      Clock.THREADS.getCurrentThreadCpuTime(); // loads the management classes in the background
+      CpuClock.currentThreadCpuNanos(); // loads the management classes in the background
     });
     worker.serve();
   }
@@ -308,7 +303,7 @@ public final class WorkerMain {
   /** Runs one RUN frame and returns the RESULT payload. */
   private byte[] run(Frames.Frame f) {
     long w0 = System.nanoTime();
-    long c0 = Clock.THREADS.getCurrentThreadCpuTime();
+    long c0 = CpuClock.currentThreadCpuNanos();
     OutputCapture.Buffers buffers = OutputCapture.begin();
     Object value = null;
     Throwable error = null;
@@ -349,7 +344,7 @@ public final class WorkerMain {
     }
     TaskOutput output = OutputCapture.end(buffers);
     long wall = System.nanoTime() - w0;
-    long cpu = Clock.THREADS.getCurrentThreadCpuTime() - c0;
+    long cpu = CpuClock.currentThreadCpuNanos() - c0;
     byte status = error == null ? Frames.OK : Frames.THREW;
     boolean batch = kind != Frames.CALL;
     byte[] body;
@@ -444,7 +439,14 @@ public final class WorkerMain {
 
   private byte[] encodeThrowable(Throwable t) {
     try {
-      return Values.encode(portable(t), codec);
+      byte[] body = codec.encode(t);
+      codec.decode(body); // the caller must be able to read it: the check portable() makes
+      return Values.codecValue(body);
+    } catch (Throwable notPortable) {
+      // fall through to the copy
+    }
+    try {
+      return Values.encode(RemoteTaskException.of(t), codec);
     } catch (Throwable e) {
       try {
         return Values.encode(new RemoteTaskException(t.getClass().getName(),

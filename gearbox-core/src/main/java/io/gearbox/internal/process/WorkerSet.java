@@ -93,7 +93,8 @@ final class WorkerSet {
   private final Set<Thread> spawners = new HashSet<>();
   private final ArrayDeque<Long> deaths = new ArrayDeque<>();
   private int starting;
-  private PoolBrokenException broken;
+  /** Written under lock, once; volatile so submits read it without taking the lock. */
+  private volatile PoolBrokenException broken;
   private boolean closed;
 
   final AtomicLong spawned = new AtomicLong();
@@ -153,9 +154,7 @@ final class WorkerSet {
     lock.lockInterruptibly();
     try {
       while (true) {
-        if (broken != null) {
-          throw new PoolBrokenException(broken.getMessage(), broken.getCause());
-        }
+        throwIfBroken();
         if (closed) {
           throw new PoolClosedException("process pool '" + poolName + "' has shut its workers down");
         }
@@ -268,11 +267,14 @@ final class WorkerSet {
 
   /** Why the pool is BROKEN, or null. */
   PoolBrokenException broken() {
-    lock.lock();
-    try {
-      return broken;
-    } finally {
-      lock.unlock();
+    return broken;
+  }
+
+  /** Throws a fresh copy of the BROKEN cause (with the caller's stack), if there is one. */
+  void throwIfBroken() {
+    PoolBrokenException b = broken;
+    if (b != null) {
+      throw new PoolBrokenException(b.getMessage(), b.getCause());
     }
   }
 
@@ -595,13 +597,4 @@ final class WorkerSet {
     }
   }
 
-  /** Whether close() has run. */
-  boolean isClosed() {
-    lock.lock();
-    try {
-      return closed;
-    } finally {
-      lock.unlock();
-    }
-  }
 }
