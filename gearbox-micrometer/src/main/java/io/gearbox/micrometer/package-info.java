@@ -1,0 +1,2 @@
+/** Micrometer metrics for Gearbox pools. */
+package io.gearbox.micrometer;
