@@ -7,7 +7,8 @@ import java.util.Optional;
 /**
  * How one task is run: a name for traces and stats, an optional deadline, and two settings that
  * matter where a task can lose its process: retries of an idempotent task after a worker crash, and
- * a request for isolation. Immutable and thread-safe; each {@code with…} method returns a copy.
+ * a request for isolation; and an affinity key for pools that span machines. Immutable and
+ * thread-safe; each {@code with…} method returns a copy.
  *
  * <pre>{@code
  * pool.submit(() -> fetch(url), TaskOptions.named("fetch " + url).withTimeout(Duration.ofSeconds(2)));
@@ -15,18 +16,20 @@ import java.util.Optional;
  */
 public final class TaskOptions {
 
-  private static final TaskOptions DEFAULTS = new TaskOptions(null, null, 0, false);
+  private static final TaskOptions DEFAULTS = new TaskOptions(null, null, 0, false, null);
 
   private final String name;
   private final Duration timeout;
   private final int retries;
   private final boolean isolated;
+  private final Object key;
 
-  private TaskOptions(String name, Duration timeout, int retries, boolean isolated) {
+  private TaskOptions(String name, Duration timeout, int retries, boolean isolated, Object key) {
     this.name = name;
     this.timeout = timeout;
     this.retries = retries;
     this.isolated = isolated;
+    this.key = key;
   }
 
   /** No name, no deadline. */
@@ -50,7 +53,7 @@ public final class TaskOptions {
    * @throws NullPointerException if name is null
    */
   public TaskOptions withName(String name) {
-    return new TaskOptions(Objects.requireNonNull(name, "name"), timeout, retries, isolated);
+    return new TaskOptions(Objects.requireNonNull(name, "name"), timeout, retries, isolated, key);
   }
 
   /**
@@ -66,7 +69,7 @@ public final class TaskOptions {
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("timeout must be positive, was " + timeout);
     }
-    return new TaskOptions(name, timeout, retries, isolated);
+    return new TaskOptions(name, timeout, retries, isolated, key);
   }
 
   /**
@@ -83,7 +86,7 @@ public final class TaskOptions {
     if (maxRetries < 0) {
       throw new IllegalArgumentException("maxRetries must be >= 0, was " + maxRetries);
     }
-    return new TaskOptions(name, timeout, maxRetries, isolated);
+    return new TaskOptions(name, timeout, maxRetries, isolated, key);
   }
 
   /**
@@ -93,7 +96,24 @@ public final class TaskOptions {
    * ignore it.
    */
   public TaskOptions withIsolation() {
-    return new TaskOptions(name, timeout, retries, true);
+    return new TaskOptions(name, timeout, retries, true, key);
+  }
+
+  /**
+   * A copy with an affinity key: a pool that spreads tasks over several machines (the cluster pool
+   * in {@code gearbox-cluster}) runs tasks with equal keys on the member that owns the key's data
+   * partition, so a task runs next to the data stored under that key. Pools on one machine ignore
+   * it. Use a small value with stable {@code equals}, such as a {@link String} or a {@link Long}.
+   *
+   * @throws NullPointerException if key is null
+   */
+  public TaskOptions withKey(Object key) {
+    return new TaskOptions(name, timeout, retries, isolated, Objects.requireNonNull(key, "key"));
+  }
+
+  /** The affinity key, if one was given (see {@link #withKey}). */
+  public Optional<Object> key() {
+    return Optional.ofNullable(key);
   }
 
   /** The task name, if one was given. */
@@ -119,6 +139,6 @@ public final class TaskOptions {
   @Override
   public String toString() {
     return "TaskOptions[name=" + name + ", timeout=" + timeout + ", retries=" + retries
-        + ", isolated=" + isolated + "]";
+        + ", isolated=" + isolated + (key == null ? "" : ", key=" + key) + "]";
   }
 }

@@ -1,0 +1,68 @@
+package io.gearbox.internal.process;
+
+import io.gearbox.TaskNotSerializableException;
+import java.io.IOException;
+import java.io.NotSerializableException;
+import java.util.Collection;
+
+/**
+ * The one place where {@code gearbox-cluster} reaches into the process pool's codec: JDK
+ * serialization behind the allow-list of {@link JdkCodec}, and the field-path explanation of
+ * {@link SerializationPaths} for a value that cannot be encoded. Everything else in the cluster
+ * module goes through this class, so a change to the process pool's codec touches only this file.
+ *
+ * <p>It lives in the core's package to use those package-private classes without reflection: the
+ * cluster module runs on the class path (as the CLI and the tests do), where a package may span
+ * jars. Thread-safe.
+ */
+public final class ClusterCodecSeam {
+
+  private final JdkCodec codec;
+
+  /**
+   * A codec that decodes only the default packages, {@code extraPackages}, and the package of each
+   * value encoded or {@link #allowPackage allowed} since.
+   *
+   * @param maxBytes the largest stream the decoder accepts
+   */
+  public ClusterCodecSeam(Collection<String> extraPackages, long maxBytes) {
+    this.codec = new JdkCodec(extraPackages, maxBytes);
+  }
+
+  /** Allows a package (and its subpackages) for decoding from now on. */
+  public void allowPackage(String pkg) {
+    codec.allowPackage(pkg);
+  }
+
+  /**
+   * Encodes a value, allowing its class's package for decoding.
+   *
+   * @param what how a message names the value: {@code "task"}, {@code "result"}
+   * @throws TaskNotSerializableException naming the class and field path that cannot be serialized
+   */
+  public byte[] encode(Object value, String what) {
+    codec.allowPackage(value == null ? "java.lang" : value.getClass().getPackageName());
+    try {
+      return codec.encode(value);
+    } catch (NotSerializableException e) {
+      throw SerializationPaths.explain(what, value, e);
+    } catch (IOException | RuntimeException e) {
+      throw new TaskNotSerializableException(what + " (" + value.getClass().getName()
+          + ") could not be encoded: " + e, value.getClass().getName(), what, e);
+    } catch (StackOverflowError e) {
+      throw new TaskNotSerializableException(what + " (" + value.getClass().getName()
+          + ") is an object graph too deep to serialize", value.getClass().getName(), what, e);
+    }
+  }
+
+  /**
+   * Decodes bytes through the allow-list.
+   *
+   * @throws ClassNotFoundException if a class in the stream is not on this JVM's class path
+   * @throws IOException if the stream is refused by the allow-list (the message names the class)
+   *     or is corrupt
+   */
+  public Object decode(byte[] bytes) throws IOException, ClassNotFoundException {
+    return codec.decode(bytes);
+  }
+}
