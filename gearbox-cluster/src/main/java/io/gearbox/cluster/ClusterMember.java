@@ -45,7 +45,7 @@ public final class ClusterMember implements AutoCloseable {
       }
       left = true;
     }
-    int unfinished = MemberDrain.drain(grace);
+    int unfinished = MemberDrain.drain(hz, grace);
     hz.shutdown();
     return unfinished;
   }

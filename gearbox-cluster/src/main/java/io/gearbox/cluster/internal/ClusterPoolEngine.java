@@ -278,10 +278,13 @@ public final class ClusterPoolEngine implements ClusterPool {
         throw e;
       } catch (ExecutionException | RuntimeException e) {
         Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-        if (neverStarted(cause)) {
+        if (neverStarted(cause) || (memberLost(cause) && wasLeaving(m))) {
           call.attempts--;
           table.avoid(m);
           excluded.add(m.getUuid());
+          if (call.key != null) {
+            awaitNewOwner(call.key, m);
+          }
           continue;
         }
         if (!memberLost(cause)) {
@@ -370,6 +373,18 @@ public final class ClusterPoolEngine implements ClusterPool {
       throw new IllegalStateException(what + " has a class missing here: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new IllegalStateException(what + " could not be decoded: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Whether a lost member was leaving on purpose: it then refused every call it had not started,
+   * so a call lost with it never ran user code there.
+   */
+  private boolean wasLeaving(Member m) {
+    try {
+      return hz.getMap(HazelcastSetup.LEAVING).containsKey(m.getUuid().toString());
+    } catch (RuntimeException e) {
+      return false; // cannot tell: treat as a crash
     }
   }
 

@@ -23,6 +23,8 @@ public final class HazelcastSetup {
   public static final String TASKS = "gearbox";
   /** The executor that answers probes (is a call still running?); never busy with tasks. */
   public static final String CONTROL = "gearbox-control";
+  /** The map of members leaving on purpose: UUID to pid. */
+  public static final String LEAVING = "gearbox-leaving";
   /** The member attribute that carries the member's pid. */
   public static final String PID_ATTRIBUTE = "gearbox.pid";
 
