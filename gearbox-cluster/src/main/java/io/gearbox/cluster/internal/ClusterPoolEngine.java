@@ -228,7 +228,7 @@ public final class ClusterPoolEngine implements ClusterPool {
    * Runs one call on the cluster, on the driver's thread: picks a member, sends, waits, decodes;
    * re-places refused calls and, within the task's retries, lost ones.
    *
-   * @return the decoded value ({@code Object[]} results for a batch)
+   * @return the decoded value; for a batch {@code [results, index of the failed item or -1, its exception]}
    */
   Object execute(ClusterCall<?> call, byte kind, byte[] task, byte[] items) throws Exception {
     Thread me = Thread.currentThread();
@@ -320,7 +320,7 @@ public final class ClusterPoolEngine implements ClusterPool {
         memberAddress = reply.member;
       }
       call.memberNanos = reply.wallNanos;
-      return decode(reply, call, memberAddress);
+      return decode(reply, call, memberAddress, kind);
     }
   }
 
@@ -339,13 +339,19 @@ public final class ClusterPoolEngine implements ClusterPool {
     }
   }
 
-  private Object decode(Reply reply, ClusterCall<?> call, String member) throws Exception {
+  private Object decode(Reply reply, ClusterCall<?> call, String member, byte kind) throws Exception {
     switch (reply.status) {
       case Reply.OK -> {
-        return decodeValue(reply.payload, "result of task '" + call.name + "'");
+        String what = "result of task '" + call.name + "'";
+        if (kind != RemoteRun.BATCH) {
+          return decoded(() -> codec.decodeValue(reply.payload), what);
+        }
+        Object results = decoded(() -> codec.decodeBatch(reply.payload), what);
+        Object error = reply.failedAt < 0 ? null : decoded(() -> codec.decode(reply.error), what);
+        return new Object[] {results, reply.failedAt, error};
       }
       case Reply.THREW -> {
-        Object t = decodeValue(reply.payload, "exception of task '" + call.name + "'");
+        Object t = decoded(() -> codec.decode(reply.payload), "exception of task '" + call.name + "'");
         if (t instanceof Exception ex) {
           throw ex;
         }
@@ -366,9 +372,13 @@ public final class ClusterPoolEngine implements ClusterPool {
     }
   }
 
-  private Object decodeValue(byte[] bytes, String what) {
+  private interface Decoding {
+    Object run() throws IOException, ClassNotFoundException;
+  }
+
+  private static Object decoded(Decoding decoding, String what) {
     try {
-      return codec.decode(bytes);
+      return decoding.run();
     } catch (ClassNotFoundException e) {
       throw new IllegalStateException(what + " has a class missing here: " + e.getMessage(), e);
     } catch (IOException e) {
@@ -474,7 +484,7 @@ public final class ClusterPoolEngine implements ClusterPool {
     Function<List<T>, Object[]> runBatch = batch -> {
       ClusterCall<Object> call = new ClusterCall<>(this, pkgs, fnBytes, settings.retries(), null, fn);
       call.name = "map batch of " + batch.size();
-      byte[] items = codec.encode(new ArrayList<>(batch), "map items");
+      byte[] items = codec.encodeBatch(batch, "map items");
       Object[] out = (Object[]) sneaky(() -> execute(call, RemoteRun.BATCH, fnBytes, items));
       tune(batchSize, batch.size(), call.memberNanos);
       return out;

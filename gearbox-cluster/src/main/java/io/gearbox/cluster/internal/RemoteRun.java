@@ -119,43 +119,58 @@ public final class RemoteRun implements Callable<Reply>, DataSerializable, Hazel
       CODEC.allowPackage(p);
     }
     Object decoded;
-    Object itemList = null;
+    List<?> itemList = null;
     try {
       decoded = CODEC.decode(task);
       if (kind == BATCH) {
-        itemList = CODEC.decode(items);
+        itemList = CODEC.decodeBatch(items);
       }
     } catch (ClassNotFoundException e) {
       return new Reply(Reply.CLASS_MISSING, null, e.getMessage(), System.nanoTime() - start);
     } catch (IOException | RuntimeException e) {
       return new Reply(Reply.UNDECODABLE, null, String.valueOf(e.getMessage()), System.nanoTime() - start);
     }
+    if (kind == BATCH) {
+      return applyAll(decoded, itemList, start);
+    }
     Object result;
     try {
-      result = kind == BATCH ? applyAll(decoded, (List<?>) itemList) : ((Callable<?>) decoded).call();
+      result = ((Callable<?>) decoded).call();
     } catch (Throwable t) {
       return failure(t, start);
     }
     try {
-      return new Reply(Reply.OK, CODEC.encode(result, "result"), null, System.nanoTime() - start);
+      return new Reply(Reply.OK, CODEC.encodeValue(result, "result"), null, System.nanoTime() - start);
     } catch (TaskNotSerializableException e) {
       return new Reply(Reply.NOT_ENCODABLE, null, e.getMessage(), System.nanoTime() - start);
     }
   }
 
-  /** Applies the function to each item until one throws: [results, index of the failure or -1, exception]. */
+  /** Applies the function to each item until one throws; the reply says which, if one did. */
   @SuppressWarnings("unchecked")
-  private static Object[] applyAll(Object fn, List<?> in) {
+  private static Reply applyAll(Object fn, List<?> in, long start) {
     Function<Object, Object> f = (Function<Object, Object>) fn;
     List<Object> out = new ArrayList<>(in.size());
-    for (int i = 0; i < in.size(); i++) {
+    Throwable thrown = null;
+    for (int i = 0; i < in.size() && thrown == null; i++) {
       try {
         out.add(f.apply(in.get(i)));
       } catch (Throwable t) {
-        return new Object[] {out, i, t};
+        thrown = t;
       }
     }
-    return new Object[] {out, -1, null};
+    Reply r;
+    try {
+      r = new Reply(Reply.OK, CODEC.encodeBatch(out, "map results"), null, 0);
+    } catch (TaskNotSerializableException e) {
+      return new Reply(Reply.NOT_ENCODABLE, null, e.getMessage(), System.nanoTime() - start);
+    }
+    if (thrown != null) {
+      r.failedAt = out.size();
+      r.error = failure(thrown, start).payload;
+    }
+    r.wallNanos = System.nanoTime() - start;
+    return r;
   }
 
   private static Reply failure(Throwable t, long start) {

@@ -30,6 +30,8 @@ public final class Reply implements DataSerializable {
   long pid;
   long wallNanos;
   String member; // host:port of the member that answered, set by RemoteRun
+  int failedAt = -1; // a batch: the index of the item that threw, or -1
+  byte[] error; // a batch: the encoded exception of that item
 
   /** For Hazelcast's deserializer. */
   public Reply() {}
@@ -50,6 +52,8 @@ public final class Reply implements DataSerializable {
     out.writeLong(pid);
     out.writeLong(wallNanos);
     out.writeString(member);
+    out.writeInt(failedAt);
+    out.writeByteArray(error);
   }
 
   @Override
@@ -60,5 +64,7 @@ public final class Reply implements DataSerializable {
     pid = in.readLong();
     wallNanos = in.readLong();
     member = in.readString();
+    failedAt = in.readInt();
+    error = in.readByteArray();
   }
 }

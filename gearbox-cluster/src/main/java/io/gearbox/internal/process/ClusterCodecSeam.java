@@ -3,12 +3,15 @@ package io.gearbox.internal.process;
 import io.gearbox.TaskNotSerializableException;
 import java.io.IOException;
 import java.io.NotSerializableException;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * The one place where {@code gearbox-cluster} reaches into the process pool's codec: JDK
- * serialization behind the allow-list of {@link JdkCodec}, and the field-path explanation of
- * {@link SerializationPaths} for a value that cannot be encoded. Everything else in the cluster
+ * serialization behind the allow-list of {@link JdkCodec}, the field-path explanation of
+ * {@link SerializationPaths} for a value that cannot be encoded, and the packed value and batch
+ * bodies of {@link Values} (Integer, Long, Double, String and lists of them skip JDK serialization). Everything else in the cluster
  * module goes through this class, so a change to the process pool's codec touches only this file.
  *
  * <p>It lives in the core's package to use those package-private classes without reflection: the
@@ -53,6 +56,52 @@ public final class ClusterCodecSeam {
       throw new TaskNotSerializableException(what + " (" + value.getClass().getName()
           + ") is an object graph too deep to serialize", value.getClass().getName(), what, e);
     }
+  }
+
+  /**
+   * Encodes a result value: common simple types packed, anything else by the codec.
+   *
+   * @throws TaskNotSerializableException naming the class and field path that cannot be serialized
+   */
+  public byte[] encodeValue(Object value, String what) {
+    if (value != null) {
+      codec.allowPackage(value.getClass().getPackageName());
+    }
+    try {
+      return Values.encode(value, codec);
+    } catch (NotSerializableException e) {
+      throw SerializationPaths.explain(what, value, e);
+    } catch (IOException | RuntimeException e) {
+      throw new TaskNotSerializableException(what + " (" + value.getClass().getName()
+          + ") could not be encoded: " + e, value.getClass().getName(), what, e);
+    }
+  }
+
+  /** Decodes what {@link #encodeValue} wrote, through the allow-list. */
+  public Object decodeValue(byte[] bytes) throws IOException, ClassNotFoundException {
+    return Values.decode(bytes, codec);
+  }
+
+  /**
+   * Encodes a list of map items or results: packed arrays for lists of Integers, Longs, Doubles or
+   * Strings, the codec for anything else.
+   *
+   * @throws TaskNotSerializableException naming the item and field path that cannot be serialized
+   */
+  public byte[] encodeBatch(List<?> items, String what) {
+    try {
+      return Values.encodeBatch(items, codec);
+    } catch (NotSerializableException e) {
+      throw SerializationPaths.explain(what, new ArrayList<>(items), e);
+    } catch (IOException | RuntimeException e) {
+      throw new TaskNotSerializableException(what + " could not be encoded: " + e,
+          "java.util.ArrayList", what, e);
+    }
+  }
+
+  /** Decodes what {@link #encodeBatch} wrote: always a {@code List}. */
+  public List<?> decodeBatch(byte[] bytes) throws IOException, ClassNotFoundException {
+    return (List<?>) Values.decodeBatch(bytes, codec);
   }
 
   /**
