@@ -49,6 +49,7 @@ import tools.jackson.databind.node.ObjectNode;
     header = "Measures the cluster pool (Hazelcast) beside the process pool.",
     description = {
       "%nround trip      submit(() -> i).join() in a loop: one task's latency (median of each call)",
+      "in flight       the same tiny tasks all submitted, then joined: tasks per second",
       "map             pool.map(x -> x + 1, N integers), batched: items per second",
       "compute_heavy   the seed's compute_heavy(1..4) at --scale, all submitted, then joined",
       "embedded start  GearboxCluster.embedded() in this JVM to its first result",
@@ -212,6 +213,7 @@ final class ClusterBench implements Callable<Integer> {
     List<Sample> rtt = new ArrayList<>();
     List<Sample> map = new ArrayList<>();
     List<Sample> compute = new ArrayList<>();
+    List<Sample> burst = new ArrayList<>();
     double[] rttMicros = new double[runs];
     double[] mapRates = new double[runs];
     List<Integer> inputs = IntStream.range(0, items).boxed().toList();
@@ -236,6 +238,14 @@ final class ClusterBench implements Callable<Integer> {
         throw new IllegalStateException("map returned a wrong sum: " + sum);
       }
 
+      long tb = System.nanoTime();
+      List<TaskHandle<Integer>> tiny = new ArrayList<>(roundTrips);
+      for (int i = 0; i < roundTrips; i++) {
+        tiny.add(pool.submit(new Tasks.Tiny(i)));
+      }
+      tiny.forEach(TaskHandle::join);
+      long burstWall = System.nanoTime() - tb;
+
       long t2 = System.nanoTime();
       List<TaskHandle<Long>> hs = new ArrayList<>();
       for (int n = 1; n <= 4; n++) {
@@ -251,10 +261,12 @@ final class ClusterBench implements Callable<Integer> {
         rtt.add(sample(rttWall, roundTrips));
         map.add(sample(mapWall, items));
         compute.add(sample(computeWall, 4));
+        burst.add(sample(burstWall, roundTrips));
       }
     }
     return new Measured(List.of(
         new StrategyResult(new Job("round trip", strategy, Map.of(), WARMUP, runs, false), rtt, -1, null),
+        new StrategyResult(new Job("tiny tasks all in flight", strategy, Map.of(), WARMUP, runs, false), burst, -1, null),
         new StrategyResult(new Job("map", strategy, Map.of(), WARMUP, runs, false), map, -1, null),
         new StrategyResult(new Job("compute_heavy", strategy, Map.of(), WARMUP, runs, false), compute, -1, null)),
         rttMicros, mapRates);
