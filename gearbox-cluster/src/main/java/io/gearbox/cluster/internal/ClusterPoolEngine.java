@@ -10,6 +10,7 @@ import com.hazelcast.spi.exception.TargetDisconnectedException;
 import com.hazelcast.spi.exception.TargetNotMemberException;
 import io.gearbox.MapOptions;
 import io.gearbox.Outcome;
+import io.gearbox.PoolClosedException;
 import io.gearbox.PoolKind;
 import io.gearbox.PoolStats;
 import io.gearbox.Saturation;
@@ -197,8 +198,8 @@ public final class ClusterPoolEngine implements ClusterPool {
 
   /** Encodes the task on the caller's thread and wraps it for a driver. */
   <T> ClusterCall<T> callFor(Callable<T> task, TaskOptions options) {
-    if (drivers.isShutdown()) {
-      drivers.submit(() -> null); // throws PoolClosedException with the pool's message
+    if (drivers.isShutdown()) { // checked before encoding; the driver pool checks again on submit
+      throw new PoolClosedException("pool '" + name() + "' is shut down; the task was not accepted");
     }
     byte[] bytes = codec.encode(task, "task");
     return new ClusterCall<>(this, packages(task), bytes,
@@ -256,10 +257,13 @@ public final class ClusterPoolEngine implements ClusterPool {
             + " ./gearbox worker --join " + String.join(",", settings.members().isEmpty()
                 ? List.of("HOST:PORT") : settings.members()));
       }
-      String memberAddress = MemberTable.address(m);
-      call.member = memberAddress;
+      // A keyed task goes to its key's owner; if this client does not know the owner yet (its
+      // partition table arrives after connect), Hazelcast routes it, and the reply names the member.
+      boolean routedByKey = call.key != null && !table.ownsKey(m, call.key);
+      String memberAddress = routedByKey ? "owner of key " + call.key : MemberTable.address(m);
+      call.member = routedByKey ? null : memberAddress;
       me.setName(driverName + "@" + memberAddress);
-      call.pid = MemberTable.pid(m);
+      call.pid = routedByKey ? -1 : MemberTable.pid(m);
       int attempt = ++call.attempts;
       String callKey = callPrefix + callIds.incrementAndGet();
       RemoteRun run = new RemoteRun(callKey, kind, call.packages, task, items);
@@ -267,7 +271,7 @@ public final class ClusterPoolEngine implements ClusterPool {
       Future<Reply> future = null;
       Reply reply;
       try {
-        future = call.key != null ? tasks.submitToKeyOwner(run, call.key) : tasks.submitToMember(run, m);
+        future = routedByKey ? tasks.submitToKeyOwner(run, call.key) : tasks.submitToMember(run, m);
         reply = future.get();
       } catch (InterruptedException e) {
         if (future != null) {
@@ -645,12 +649,11 @@ public final class ClusterPoolEngine implements ClusterPool {
 
   @Override
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
-    long end = System.nanoTime() + timeout.toNanos();
     if (!drivers.awaitTermination(timeout)) {
       return false;
     }
     closeInstance();
-    return System.nanoTime() <= end || isTerminated();
+    return true;
   }
 
   @Override

@@ -79,6 +79,13 @@ final class MemberTable {
     return best;
   }
 
+  /** Whether {@code m} owns the key's partition, as far as this instance knows now. */
+  boolean ownsKey(Member m, Object key) {
+    Partition p = hz.getPartitionService().getPartition(key);
+    Member owner = p == null ? null : p.getOwner();
+    return owner != null && owner.getUuid().equals(m.getUuid());
+  }
+
   int load(Member m) {
     AtomicInteger n = inFlight.get(m.getUuid());
     return n == null ? 0 : n.get();
