@@ -91,7 +91,14 @@ public final class WorkerCommand implements Callable<Integer> {
     out.printf("gearbox worker: member %s (pid %d) in cluster '%s' of %d member(s); SIGTERM leaves"
         + " gracefully%n", member.address(), member.pid(), clusterName, member.clusterSize());
     out.flush();
-    member.runUntilShutdown(Duration.ofSeconds(graceSeconds));
+    String address = member.address();
+    member.runUntilShutdown(Duration.ofSeconds(graceSeconds), unfinished -> {
+      out.println(unfinished == 0
+          ? "gearbox worker: " + address + " left the cluster; every task it accepted finished"
+          : "gearbox worker: " + address + " left the cluster with " + unfinished + " task(s)"
+              + " unfinished after " + graceSeconds + " s (--grace); their callers see them lost");
+      out.flush();
+    });
     return 0;
   }
 

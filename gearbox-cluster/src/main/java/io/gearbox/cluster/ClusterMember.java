@@ -66,8 +66,12 @@ public final class ClusterMember implements AutoCloseable {
    * until the member has shut down. What a worker's main thread does.
    *
    * @param grace how long the leave waits for accepted tasks
+   * @param onLeft told, on the leaving thread once the member has shut down, how many tasks were
+   *     still running when the grace ran out (0 if none); it runs before the JVM exits, unlike code
+   *     after this method returns, which a JVM that is shutting down may never reach
    */
-  public void runUntilShutdown(Duration grace) throws InterruptedException {
+  public void runUntilShutdown(Duration grace, java.util.function.IntConsumer onLeft)
+      throws InterruptedException {
     java.util.concurrent.CountDownLatch down = new java.util.concurrent.CountDownLatch(1);
     hz.getLifecycleService().addLifecycleListener(e -> {
       if (e.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.SHUTDOWN) {
@@ -76,11 +80,7 @@ public final class ClusterMember implements AutoCloseable {
     });
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        int unfinished = leave(grace);
-        if (unfinished > 0) {
-          System.err.println("gearbox worker: left with " + unfinished + " task(s) unfinished after "
-              + grace.toSeconds() + " s");
-        }
+        onLeft.accept(leave(grace));
       } catch (InterruptedException e) {
         hz.shutdown();
       }

@@ -210,7 +210,8 @@ class ClusterFailureTest {
       assertThat(h.join()).isIn(members.pid(0), members.pid(1));
       assertThat(h.attempts()).isEqualTo(1);
     }
-    assertThat(members.awaitLine(0, "LEFT", Members.START)).as("member 0 left gracefully").isTrue();
+    assertThat(members.awaitLine(0, "LEFT 0", Members.START))
+        .as("member 0 left gracefully, with no task unfinished").isTrue();
     assertThat(members.process(0).waitFor(Delays.LONG.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)).isTrue();
     assertThat(p.submit(ClusterPoolTest::pid).join()).isEqualTo(members.pid(1));
     assertThat(p.stats().failed()).isZero();

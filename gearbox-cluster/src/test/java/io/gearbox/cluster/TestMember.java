@@ -31,8 +31,9 @@ public final class TestMember {
     });
     System.out.println("READY " + member.address() + " " + member.pid());
     System.out.flush();
-    member.runUntilShutdown(Duration.ofSeconds(30));
-    System.out.println("LEFT");
-    System.out.flush();
+    member.runUntilShutdown(Duration.ofSeconds(30), unfinished -> {
+      System.out.println("LEFT " + unfinished);
+      System.out.flush();
+    });
   }
 }
