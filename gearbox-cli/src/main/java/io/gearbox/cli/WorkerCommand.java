@@ -86,6 +86,9 @@ public final class WorkerCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
+    if (port != null) {
+      checkPortFree(port); // else Hazelcast logs a stack trace before failing
+    }
     ClusterMember member = b.startMember();
     PrintWriter out = spec.commandLine().getOut();
     out.printf("gearbox worker: member %s (pid %d) in cluster '%s' of %d member(s); SIGTERM leaves"
@@ -100,6 +103,15 @@ public final class WorkerCommand implements Callable<Integer> {
       out.flush();
     });
     return 0;
+  }
+
+  private void checkPortFree(int p) {
+    try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+      s.bind(new java.net.InetSocketAddress(interfaceAddress, p));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot listen on " + interfaceAddress + ":" + p + " ("
+          + e.getMessage() + "): pick another --port, or --interface");
+    }
   }
 
   /** Each --class-path entry must exist and be on this JVM's class path (the launcher adds it). */

@@ -37,6 +37,48 @@ class WorkerCommandTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(120)
+  void aWorkerPrintsItsAddressAndLeavesGracefullyOnSigterm() throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--add-modules", "java.se", "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+        "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+        "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+        "--sun-misc-unsafe-memory-access=allow", "-XX:+UseSerialGC",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "worker",
+        "--port", Integer.toString(port), "--cluster-name", "worker-test-" + System.nanoTime()));
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+        java.nio.charset.StandardCharsets.UTF_8))) {
+      String first = lines.readLine();
+      assertThat(first).startsWith("gearbox worker: member 127.0.0.1:" + port + " (pid " + p.pid() + ")");
+      assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor()).isZero();
+      assertThat(lines.readLine()).isEqualTo("gearbox worker: 127.0.0.1:" + port
+          + " left the cluster; every task it accepted finished");
+      assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as("exit status after SIGTERM").isEqualTo(143);
+    } finally {
+      p.destroyForcibly();
+      p.waitFor();
+    }
+  }
+
+  @Test
+  void aPortInUseFailsInOneLine() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      assertThat(run("worker", "--port", Integer.toString(port))).isEqualTo(1);
+      assertThat(err.toString().strip()).startsWith("gearbox: cannot listen on 127.0.0.1:" + port)
+          .contains("pick another --port").doesNotContain("\n");
+    }
+  }
+
+  @Test
   void aClassPathEntryThatDoesNotExistIsAUsageError(@TempDir Path dir) {
     String missing = dir.resolve("missing.jar").toString();
     assertThat(run("worker", "--class-path", missing)).isEqualTo(2);

@@ -91,6 +91,10 @@ class ClusterPoolTest {
     assertThat(p.members()).containsExactlyInAnyOrder(members.address(0), members.address(1));
     assertThat(p.memberPids()).containsExactlyInAnyOrder(members.pid(0), members.pid(1));
     assertThat(p.localAddress()).isEmpty();
+
+    Pool plain = p; // a serializable task through a plain Pool reference
+    SerializableCallable<Long> task = ClusterPoolTest::pid;
+    assertThat(plain.submit(task).join()).isNotEqualTo(pid());
   }
 
   @Test
@@ -274,6 +278,10 @@ class ClusterPoolTest {
     Throwable t = catchThrowable(() -> p.submit((SerializableCallable<String>) () -> "x" + notSerializable));
     assertThat(t).isInstanceOf(TaskNotSerializableException.class)
         .hasMessageContaining("java.lang.Object").hasMessageContaining("captured[0]");
+    Pool plain = p; // a plain lambda through a Pool reference is not serializable
+    Throwable plainLambda = catchThrowable(() -> plain.submit(() -> "x"));
+    assertThat(plainLambda).isInstanceOf(TaskNotSerializableException.class)
+        .hasMessageContaining("a lambda must be serializable");
     assertThat(p.stats().submitted()).isZero();
   }
 
