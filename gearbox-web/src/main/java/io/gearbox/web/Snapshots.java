@@ -11,6 +11,8 @@ import io.gearbox.StuckTask;
 import io.gearbox.TimeHistogram;
 import io.gearbox.micrometer.RecentStats;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +41,7 @@ final class Snapshots {
   static final Duration RECENT_WINDOW = Duration.ofSeconds(10);
 
   private static final int STACK_FRAMES = 12;
+  private static final OperatingSystemMXBean OS = ManagementFactory.getOperatingSystemMXBean();
 
   private final List<Pool> pools;
   private final List<RecentStats> history = new ArrayList<>();
@@ -63,11 +66,18 @@ final class Snapshots {
     return json;
   }
 
-  private String build(long now) {
+  String build(long now) {
     Json out = new Json();
     out.begin().field("seq", ++sequence).field("time", Instant.now().toString())
         .field("rateWindowSeconds", RATE_WINDOW.toSeconds())
         .field("recentWindowSeconds", RECENT_WINDOW.toSeconds());
+    // the machine, so a busy core is not mistaken for a pool's waiting
+    out.key("machine").begin()
+        .field("cores", Runtime.getRuntime().availableProcessors())
+        .field("loadAverage", OS.getSystemLoadAverage())
+        .field("processCpu", OS instanceof com.sun.management.OperatingSystemMXBean sun
+            ? sun.getProcessCpuLoad() : -1)
+        .end();
     List<PoolView> views = new ArrayList<>();
     for (int i = 0; i < pools.size(); i++) {
       Pool pool = pools.get(i);
