@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -220,6 +221,8 @@ public final class GearboxMetrics implements MeterBinder, AutoCloseable {
     private PoolStats cached;
     private RecentStats.Window window;
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
+    /** The route keys whose meters each registry has. */
+    private final Map<MeterRegistry, Set<String>> keysIn = new ConcurrentHashMap<>();
     private final List<MultiGauge> targetGauges = new CopyOnWriteArrayList<>();
     private final List<MultiGauge> shareGauges = new CopyOnWriteArrayList<>();
     private final List<Counter> hogCounters = new CopyOnWriteArrayList<>();
@@ -352,19 +355,19 @@ public final class GearboxMetrics implements MeterBinder, AutoCloseable {
       }
       List<Route> now = auto.routes();
       for (Route route : now) {
-        if (routes.putIfAbsent(route.key(), route) == null) {
-          Tags keyed = tags.and("key", route.key());
-          for (MeterRegistry r : registries) {
-            FunctionCounter.builder("gearbox.auto.route.decisions", this,
-                    m -> m.decisions(route.key()))
-                .tags(keyed).description("Route verdicts of the key: the first and each change")
-                .register(r);
-            FunctionCounter.builder("gearbox.auto.route.runs", this,
-                    m -> m.runs(route.key()))
-                .tags(keyed).description("Finished runs of the key").register(r);
+        routes.put(route.key(), route);
+        Tags keyed = tags.and("key", route.key());
+        for (MeterRegistry r : registries) {
+          if (!keysIn.computeIfAbsent(r, x -> ConcurrentHashMap.newKeySet()).add(route.key())) {
+            continue; // this registry has the key's meters already
           }
-        } else {
-          routes.put(route.key(), route);
+          FunctionCounter.builder("gearbox.auto.route.decisions", this,
+                  m -> m.decisions(route.key()))
+              .tags(keyed).description("Route verdicts of the key: the first and each change")
+              .register(r);
+          FunctionCounter.builder("gearbox.auto.route.runs", this,
+                  m -> m.runs(route.key()))
+              .tags(keyed).description("Finished runs of the key").register(r);
         }
       }
       List<MultiGauge.Row<?>> targets = new ArrayList<>();

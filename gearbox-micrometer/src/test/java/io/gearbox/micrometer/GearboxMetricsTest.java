@@ -183,6 +183,12 @@ class GearboxMetricsTest {
           .as("a hog is counted once").isEqualTo(hogs);
       assertThat(gauge(registry, "gearbox.auto.cpu.threads", "pool", "router"))
           .isGreaterThanOrEqualTo(1);
+
+      // a registry bound later gets the keys seen before it
+      SimpleMeterRegistry late = new SimpleMeterRegistry();
+      metrics.bindTo(late);
+      assertThat(counter(late, "gearbox.auto.route.runs", fetch)).isEqualTo(6);
+      assertThat(counter(registry, "gearbox.auto.route.runs", fetch)).isEqualTo(6);
     }
   }
 
