@@ -144,11 +144,6 @@ public final class GearboxDashboard implements HttpService {
     res.send(registry.scrape());
   }
 
-  /** The JSON snapshot that {@code /stats} serves. */
-  String statsJson() {
-    return snapshots.json();
-  }
-
   private static void send(ServerResponse res, String type, byte[] body) {
     res.header(HeaderNames.CONTENT_TYPE, type + "; charset=utf-8");
     res.header(HeaderNames.CACHE_CONTROL, "max-age=3600");
