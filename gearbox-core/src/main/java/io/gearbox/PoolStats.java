@@ -29,6 +29,12 @@ import java.util.List;
  * @param totalCpuNanos summed CPU time of the finished tasks whose CPU time was measured
  * @param cpuMeasuredTasks how many finished tasks had their CPU time measured
  * @param stuck tasks whose handle completed but whose code still runs, ignoring the interrupt
+ * @param cpuMeasuredWallNanos summed run time of the finished tasks whose CPU time was measured:
+ *     {@code totalCpuNanos / cpuMeasuredWallNanos} is their CPU share, the rest they spent waiting
+ * @param queueWaits how long the finished tasks that ran had queued, as a histogram (its count is
+ *     the number of tasks in {@code totalQueuedNanos})
+ * @param runTimes how long the finished tasks ran, as a histogram (the tasks in
+ *     {@code totalWallNanos})
  */
 public record PoolStats(
     String pool,
@@ -47,11 +53,38 @@ public record PoolStats(
     long totalWallNanos,
     long totalCpuNanos,
     long cpuMeasuredTasks,
-    List<StuckTask> stuck) {
+    List<StuckTask> stuck,
+    long cpuMeasuredWallNanos,
+    TimeHistogram queueWaits,
+    TimeHistogram runTimes) {
 
-  /** Copies the stuck list. */
+  /** Copies the stuck list; null histograms read as empty. */
   public PoolStats {
     stuck = List.copyOf(stuck);
+    queueWaits = queueWaits == null ? TimeHistogram.EMPTY : queueWaits;
+    runTimes = runTimes == null ? TimeHistogram.EMPTY : runTimes;
+  }
+
+  /**
+   * A snapshot without histograms or the measured tasks' run time, for pools that do not record
+   * them ({@link #cpuMeasuredWallNanos} 0, both histograms empty).
+   */
+  public PoolStats(String pool, PoolKind kind, int parallelism, int maxInFlight, long submitted,
+      long rejected, long queued, long running, long succeeded, long failed, long cancelled,
+      long timedOut, long totalQueuedNanos, long totalWallNanos, long totalCpuNanos,
+      long cpuMeasuredTasks, List<StuckTask> stuck) {
+    this(pool, kind, parallelism, maxInFlight, submitted, rejected, queued, running, succeeded,
+        failed, cancelled, timedOut, totalQueuedNanos, totalWallNanos, totalCpuNanos,
+        cpuMeasuredTasks, stuck, 0, TimeHistogram.EMPTY, TimeHistogram.EMPTY);
+  }
+
+  /**
+   * The share of the measured tasks' run time spent on a CPU (0 to 1), or {@code NaN} when no
+   * task's CPU time was measured (virtual threads, process pools, CPU measurement off).
+   */
+  public double cpuShare() {
+    return cpuMeasuredWallNanos <= 0 ? Double.NaN
+        : Math.min(1.0, (double) totalCpuNanos / cpuMeasuredWallNanos);
   }
 
   /** Tasks that reached a terminal state. */

@@ -134,6 +134,9 @@ public final class ExecutorPool implements Pool {
   private final LongAdder wallNanos = new LongAdder();
   private final LongAdder cpuNanos = new LongAdder();
   private final LongAdder cpuTasks = new LongAdder();
+  private final LongAdder cpuWallNanos = new LongAdder();
+  private final TimeRecorder queueWaits = new TimeRecorder();
+  private final TimeRecorder runTimes = new TimeRecorder();
 
   /**
    * Creates and starts a pool; threads start on demand.
@@ -421,9 +424,12 @@ public final class ExecutorPool implements Pool {
     if (measured != null) {
       queuedNanos.add(measured.queuedNanos());
       wallNanos.add(measured.wallNanos());
+      queueWaits.record(measured.queuedNanos());
+      runTimes.record(measured.wallNanos());
       if (measured.cpuMeasured()) {
         cpuNanos.add(measured.cpuNanos());
         cpuTasks.increment();
+        cpuWallNanos.add(measured.wallNanos());
       }
     }
     if (inFlight.remove(run) && run.holdsPermit()) {
@@ -545,7 +551,10 @@ public final class ExecutorPool implements Pool {
         wallNanos.sum(),
         cpuNanos.sum(),
         cpuTasks.sum(),
-        stuck);
+        stuck,
+        cpuWallNanos.sum(),
+        queueWaits.snapshot(),
+        runTimes.snapshot());
   }
 
   // ---------------------------------------------------------------- shutdown

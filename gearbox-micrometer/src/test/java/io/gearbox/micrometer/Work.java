@@ -1,0 +1,42 @@
+package io.gearbox.micrometer;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.time.Duration;
+
+/** Test workloads, as in the core's tests. */
+final class Work {
+
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+  private Work() {}
+
+  /**
+   * Burns d of this thread's CPU time (so a loaded machine stretches it instead of shrinking the
+   * computation); on a virtual thread, whose CPU clock reads -1, spins for d of wall time.
+   */
+  static long spin(Duration d) {
+    long x = 0;
+    long cpu = THREADS.getCurrentThreadCpuTime();
+    if (cpu < 0) {
+      long end = System.nanoTime() + d.toNanos();
+      while (System.nanoTime() < end) {
+        x += Long.numberOfTrailingZeros(x + System.nanoTime());
+      }
+      return x;
+    }
+    long end = cpu + d.toNanos();
+    while (THREADS.getCurrentThreadCpuTime() < end) {
+      for (int i = 0; i < 1_000; i++) {
+        x += Long.numberOfTrailingZeros(x + i);
+      }
+    }
+    return x;
+  }
+
+  /** Waits d, as an I/O call would. */
+  static long nap(Duration d) throws InterruptedException {
+    Thread.sleep(d);
+    return d.toMillis();
+  }
+}
