@@ -93,6 +93,9 @@ final class WorkerSet {
   private final Set<Thread> spawners = new HashSet<>();
   private final ArrayDeque<Long> deaths = new ArrayDeque<>();
   private int starting;
+  /** When a worker last completed its handshake (System.nanoTime()); valid once anyConnected. */
+  private long lastConnectNanos;
+  private boolean anyConnected;
   /** Written under lock, once; volatile so submits read it without taking the lock. */
   private volatile PoolBrokenException broken;
   private boolean closed;
@@ -319,6 +322,8 @@ final class WorkerSet {
       starting--;
       spawners.remove(Thread.currentThread());
       if (w != null && !closed && w.isAlive()) {
+        anyConnected = true;
+        lastConnectNanos = System.nanoTime();
         live.add(w);
         idle.addLast(w);
         spawned.incrementAndGet();
@@ -338,9 +343,16 @@ final class WorkerSet {
         WorkerStartException e = failure instanceof WorkerStartException s ? s
             : new WorkerStartException("worker could not be started: " + failure, failure);
         countDeath(e);
-        if (broken == null && live.isEmpty() && starting == 0) {
+        // No worker alive and none connected within a start timeout: nothing suggests the next
+        // start will do better. Overlapping starts must not hide this (with 2+ workers some start
+        // is always in progress), nor may a failure rate under the restart limit.
+        boolean noneConnectedLately = !anyConnected
+            || System.nanoTime() - lastConnectNanos > config.spawnTimeout().toNanos();
+        if (broken == null && live.isEmpty() && (starting == 0 || noneConnectedLately)) {
           broken = new PoolBrokenException("process pool '" + poolName + "' is BROKEN: no worker"
-              + " is running and a new one could not be started: " + e.getMessage(), e);
+              + " is running and " + (anyConnected ? "none has connected within the last "
+                  + describe(config.spawnTimeout()) : "none has ever connected")
+              + "; the last start failed: " + e.getMessage(), e);
         }
         if (broken == null && live.size() + starting < config.workers()) {
           spawnLocked();
@@ -413,12 +425,20 @@ final class WorkerSet {
     }
     Frames frames = handshake.isDone() && !handshake.isCompletedExceptionally() ? handshake.join() : null;
     if (frames == null) {
+      // read before the kill below: a worker still running here never connected in time, and
+      // must not be reported with the SIGKILL this start sends it
+      boolean exitedByItself = !process.isAlive();
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
       w.joinThreads(1000);
-      String why = process.isAlive() ? "did not connect within " + config.spawnTimeout().toSeconds() + " s"
-          : "exited with " + WorkerCrashedException.describeExit(process.exitValue())
-              + " before its handshake";
+      String why = exitedByItself
+          ? "exited with " + WorkerCrashedException.describeExit(process.exitValue())
+              + " before its handshake"
+          : "started but did not connect to the pool's socket within " + describe(config.spawnTimeout())
+              + " (spawnTimeout), so it was stopped; check that the java command (" + cmd.getFirst()
+              + ") starts a Java 25 or later JVM running the class and arguments it is given, that"
+              + " the class path reaches io.gearbox, and whether the machine is too loaded to start"
+              + " a JVM in that time (raise spawnTimeout)";
       // The output can come back short: when a process exits, the JDK moves what is left in its
       // pipe into a buffer and closes the pipe, and a read caught in between fails with "Stream
       // closed" (seen in ~1 of 30 spawn failures under load). The JVM options are named too, since
@@ -432,6 +452,12 @@ final class WorkerSet {
     spawnNanos.addAndGet(System.nanoTime() - t0);
     w.attach(frames, requests, this);
     return w;
+  }
+
+  /** A duration for a message: whole seconds, or milliseconds. */
+  static String describe(java.time.Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
   }
 
   // ---------------------------------------------------------------- accepting and handshakes
