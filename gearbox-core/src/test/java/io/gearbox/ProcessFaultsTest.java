@@ -2,10 +2,21 @@ package io.gearbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,6 +82,109 @@ class ProcessFaultsTest {
           .hasMessageContaining("silent-java")
           .hasMessageNotContaining("SIGKILL")
           .hasMessageNotContaining("signal");
+    }
+  }
+
+  // ---------------------------------------------------------------- accept() errors
+
+  /** The descriptor limit of the child caller: low enough to reach quickly. */
+  private static final int FD_LIMIT = 256;
+
+  @Test
+  void acceptError_emfileInTheCaller_theAcceptorKeepsAcceptingAndAReplacementConnects()
+      throws Exception {
+    Child child = Child.start(h, "hog", Delays.LONG);
+    try {
+      assertThat(child.line("FIRST ")).isEqualTo("up");
+      assertThat(Integer.parseInt(child.line("HOGGED ")))
+          .as("the child reached its descriptor limit").isLessThanOrEqualTo(FD_LIMIT);
+      assertThat(Long.parseLong(child.line("ACCEPT_ERRORS "))).as("accept() errors met").isPositive();
+      assertThat(child.line("RESULT ")).startsWith("ok replaced");
+      child.awaitExit();
+    } finally {
+      child.destroy();
+    }
+  }
+
+  @Test
+  void acceptError_hundredsOfSilentConnections_areCappedAndAReplacementConnects() throws Exception {
+    Child child = Child.start(h, "flood", Delays.LONG);
+    List<SocketChannel> silent = new ArrayList<>();
+    try {
+      assertThat(child.line("FIRST ")).isEqualTo("up");
+      UnixDomainSocketAddress socket = UnixDomainSocketAddress.of(child.line("SOCKET "));
+      // more connections than the child has descriptors; none ever says a word
+      for (int i = 0; i < FD_LIMIT + 50; i++) {
+        SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+        silent.add(c);
+        c.connect(socket);
+      }
+      child.send("go");
+      child.line("ACCEPT_ERRORS "); // none needed: the cap keeps the child under its limit
+      String result = child.line("RESULT ");
+      assertThat(result).startsWith("ok replaced");
+      java.util.regex.Matcher rejected = java.util.regex.Pattern.compile("rejectedConnections=(\\d+)")
+          .matcher(result);
+      assertThat(rejected.find()).isTrue();
+      assertThat(Long.parseLong(rejected.group(1))).as("silent connections cut off")
+          .isGreaterThanOrEqualTo(FD_LIMIT - 50);
+      child.awaitExit();
+    } finally {
+      for (SocketChannel c : silent) {
+        c.close();
+      }
+      child.destroy();
+    }
+  }
+
+  /** A caller JVM under {@code ulimit -n FD_LIMIT}, running {@link AcceptorChildMain}. */
+  private record Child(Process process, LinkedBlockingQueue<String> lines, List<String> seen) {
+
+    static Child start(Harness h, String mode, Duration startTimeout) throws IOException {
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      String command = "ulimit -n " + FD_LIMIT + " && exec \"$0\" -cp \"$1\" "
+          + AcceptorChildMain.class.getName() + " " + mode + " " + startTimeout.toMillis();
+      Process p = new ProcessBuilder("bash", "-c", command, java, System.getProperty("java.class.path"))
+          .redirectErrorStream(true).start();
+      LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+      h.startThread("child-output", () -> {
+        try (BufferedReader r = new BufferedReader(
+            new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+          for (String line = r.readLine(); line != null; line = r.readLine()) {
+            lines.add(line);
+          }
+        }
+      });
+      return new Child(p, lines, new ArrayList<>());
+    }
+
+    /** The rest of the next line that starts with the prefix. */
+    String line(String prefix) throws InterruptedException {
+      long deadline = System.nanoTime() + ProcessTests.STARTUP.plus(Delays.LONG).toNanos();
+      while (true) {
+        String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        assertThat(line).as("a line starting '%s'; the child printed %s", prefix, seen).isNotNull();
+        seen.add(line);
+        if (line.startsWith(prefix)) {
+          return line.substring(prefix.length());
+        }
+      }
+    }
+
+    void send(String line) throws IOException {
+      process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      process.getOutputStream().flush();
+    }
+
+    void awaitExit() throws InterruptedException {
+      assertThat(process.waitFor(Delays.LONG.toMillis(), TimeUnit.MILLISECONDS))
+          .as("the child exits; it printed %s", seen).isTrue();
+      assertThat(process.exitValue()).as("its exit status; it printed %s", seen).isZero();
+    }
+
+    void destroy() throws InterruptedException {
+      process.destroyForcibly();
+      process.waitFor();
     }
   }
 }

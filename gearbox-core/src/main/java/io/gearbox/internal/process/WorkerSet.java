@@ -59,6 +59,10 @@ import java.util.function.BiConsumer;
 final class WorkerSet {
 
   static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+  /** Connections allowed in their handshake at once; a worker's handshake takes milliseconds. */
+  static final int MAX_UNAUTHENTICATED = 32;
+  /** The longest pause between accept() attempts after errors. */
+  static final long ACCEPT_BACKOFF_MAX_MILLIS = 1000;
   /** Where in the command a worker's AOT flag goes. */
   static final String AOT_SLOT = "<aot>";
   /** How long close() waits for a worker recording the AOT cache to write it and exit. */
@@ -79,8 +83,11 @@ final class WorkerSet {
   private final ServerSocketChannel server;
   private final Thread acceptor;
   private final ConcurrentHashMap<Integer, CompletableFuture<Frames>> handshakes = new ConcurrentHashMap<>();
-  /** Connections still in their handshake: close() cuts them off, so no handshake thread outlives it. */
-  private final Set<Frames> unauthenticated = ConcurrentHashMap.newKeySet();
+  /**
+   * Connections still in their handshake, oldest first (guarded by itself): close() cuts them off,
+   * so no handshake thread outlives it; past {@link #MAX_UNAUTHENTICATED} the oldest is cut off.
+   */
+  private final Set<Frames> unauthenticated = new java.util.LinkedHashSet<>();
   /** Handshake threads, from start to end: close() joins them. */
   private final Set<Thread> handshakeThreads = ConcurrentHashMap.newKeySet();
   private volatile boolean closing;
@@ -106,6 +113,8 @@ final class WorkerSet {
   final AtomicLong recycled = new AtomicLong();
   final AtomicLong killed = new AtomicLong();
   final AtomicLong rejectedConnections = new AtomicLong();
+  /** accept() errors on the open socket (descriptors exhausted, say), each followed by a back-off. */
+  final AtomicLong acceptErrors = new AtomicLong();
   final AtomicLong spawnNanos = new AtomicLong();
   /** Replies to a call id no longer pending (a superseded attempt), dropped. */
   final java.util.concurrent.atomic.LongAdder staleResults = new java.util.concurrent.atomic.LongAdder();
@@ -462,29 +471,88 @@ final class WorkerSet {
 
   // ---------------------------------------------------------------- accepting and handshakes
 
+  /**
+   * Accepts connections until the socket is closed. An accept() error on an open socket (EMFILE or
+   * ENFILE when descriptors run out, ENOMEM, ECONNABORTED) is not the end: the loop backs off
+   * (10 ms doubling to 1 s, reset by the next success) and tries again, since a pool whose
+   * acceptor is gone can never replace a worker.
+   */
   private void acceptLoop() {
+    long backoffMillis = 0;
     while (true) {
       SocketChannel c;
       try {
         c = server.accept();
-      } catch (IOException e) {
-        return; // closed
-      }
-      Thread t = Thread.ofVirtual().name("gearbox-" + poolName + "-handshake").unstarted(() -> {
-        try {
-          handshake(c);
-        } finally {
-          handshakeThreads.remove(Thread.currentThread());
+        backoffMillis = 0;
+      } catch (IOException | RuntimeException e) {
+        if (!server.isOpen()) {
+          return; // closed
         }
-      });
-      handshakeThreads.add(t);
-      t.start();
+        acceptErrors.incrementAndGet();
+        backoffMillis = Math.min(ACCEPT_BACKOFF_MAX_MILLIS, Math.max(10, backoffMillis * 2));
+        try {
+          Thread.sleep(backoffMillis);
+        } catch (InterruptedException interrupted) {
+          return; // nobody interrupts this thread but a dying JVM
+        }
+        continue;
+      }
+      try {
+        admit(c);
+      } catch (RuntimeException | OutOfMemoryError e) { // no thread or buffer for it now
+        rejectedConnections.incrementAndGet();
+        try {
+          c.close();
+        } catch (IOException ignored) {
+          // closing
+        }
+      }
     }
   }
 
-  private void handshake(SocketChannel c) {
+  /**
+   * Starts the handshake of a new connection. At most {@link #MAX_UNAUTHENTICATED} may be in their
+   * handshake at once (each holds a descriptor, buffers and a thread for up to
+   * {@link #HANDSHAKE_TIMEOUT_MILLIS}); past that the oldest is cut off, since a worker's own
+   * handshake takes milliseconds and the oldest one waiting is the likeliest to be silent.
+   */
+  private void admit(SocketChannel c) {
     Frames frames = new Frames(c);
-    unauthenticated.add(frames);
+    Frames evicted = null;
+    synchronized (unauthenticated) {
+      unauthenticated.add(frames);
+      if (unauthenticated.size() > MAX_UNAUTHENTICATED) {
+        evicted = unauthenticated.iterator().next();
+        unauthenticated.remove(evicted);
+      }
+    }
+    if (evicted != null) {
+      evicted.close(); // its handshake thread fails its read and counts the rejection
+    }
+    Thread t = Thread.ofVirtual().name("gearbox-" + poolName + "-handshake").unstarted(() -> {
+      try {
+        handshake(frames);
+      } finally {
+        handshakeThreads.remove(Thread.currentThread());
+      }
+    });
+    handshakeThreads.add(t);
+    try {
+      t.start();
+    } catch (RuntimeException | OutOfMemoryError e) {
+      handshakeThreads.remove(t);
+      forget(frames);
+      throw e;
+    }
+  }
+
+  private void forget(Frames frames) {
+    synchronized (unauthenticated) {
+      unauthenticated.remove(frames);
+    }
+  }
+
+  private void handshake(Frames frames) {
     if (closing) {
       frames.close();
     }
@@ -528,7 +596,7 @@ final class WorkerSet {
       rejectedConnections.incrementAndGet();
       frames.close();
     } finally {
-      unauthenticated.remove(frames);
+      forget(frames);
     }
   }
 
@@ -593,7 +661,11 @@ final class WorkerSet {
       interrupted |= e instanceof InterruptedException;
     }
     closing = true;
-    unauthenticated.forEach(Frames::close);
+    List<Frames> cutOff;
+    synchronized (unauthenticated) {
+      cutOff = List.copyOf(unauthenticated);
+    }
+    cutOff.forEach(Frames::close);
     // a channel closed while a virtual thread waits in its read is released when that thread
     // wakes: wait for them, so a client still in its handshake has been cut off when close returns
     for (Thread t : handshakeThreads) {
