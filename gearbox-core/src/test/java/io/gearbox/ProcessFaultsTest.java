@@ -85,6 +85,33 @@ class ProcessFaultsTest {
     }
   }
 
+  // ---------------------------------------------------------------- waiting for a worker
+
+  @Test
+  void waitingForAWorker_taskIsPendingAndCountsAsQueuedNotRunning() throws Exception {
+    try (ProcessPool p = track(Gearbox.processBuilder().workers(1).replayOutput(false)
+        .javaCommand(silentJava()).spawnTimeout(Duration.ofMinutes(5)).build())) {
+      ProcessTaskHandle<Integer> waiting = p.submit(() -> 1);
+      // its driver takes it at once and waits for the worker, which never comes
+      Harness.eventually().until(() -> p.stats().submitted() == 1 && !waiting.isDone());
+      Thread.sleep(Delays.SHORT.toMillis());
+
+      assertThat(waiting.status()).isEqualTo(TaskState.PENDING);
+      PoolStats stats = p.stats();
+      assertThat(stats.queued()).as("%s", stats).isEqualTo(1);
+      assertThat(stats.running()).as("%s", stats).isZero();
+
+      assertThat(waiting.cancel(true)).isTrue();
+      assertThat(waiting.status()).isEqualTo(TaskState.CANCELLED);
+      assertThat(waiting.cancelRung()).isEqualTo(CancelRung.NOT_STARTED);
+      Harness.eventually().untilAsserted(() -> {
+        PoolStats after = p.stats();
+        assertThat(after.queued() + after.running()).as("%s", after).isZero();
+        assertThat(after.cancelled()).isEqualTo(1);
+      });
+    }
+  }
+
   // ---------------------------------------------------------------- accept() errors
 
   /** The descriptor limit of the child caller: low enough to reach quickly. */

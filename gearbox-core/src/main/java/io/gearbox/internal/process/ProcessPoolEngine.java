@@ -94,6 +94,8 @@ public final class ProcessPoolEngine implements ProcessPool {
   private final AtomicLong callIds = new AtomicLong();
   private final LongAdder retries = new LongAdder();
   private final LongAdder undelivered = new LongAdder();
+  /** Drivers waiting for the first worker of their task: those tasks count as queued. */
+  private final LongAdder awaitingWorker = new LongAdder();
   private final ConcurrentHashMap<String, ParentChannel<?>> channels = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Thread, Boolean> channelThreads = new ConcurrentHashMap<>();
   private final Object reaperLock = new Object();
@@ -283,6 +285,12 @@ public final class ProcessPoolEngine implements ProcessPool {
     List<WorkerCrashedException> crashes = new ArrayList<>();
     while (true) {
       Worker w;
+      boolean first = call.attempts == 0;
+      long waitStart = first ? System.nanoTime() : 0;
+      if (first) {
+        call.awaitingWorker = true;
+        awaitingWorker.increment();
+      }
       try {
         w = workers.acquire();
       } catch (InterruptedException e) {
@@ -290,6 +298,12 @@ public final class ProcessPoolEngine implements ProcessPool {
           call.rung = CancelRung.NOT_STARTED;
         }
         throw e;
+      } finally {
+        if (first) {
+          call.awaitedNanos += System.nanoTime() - waitStart;
+          call.awaitingWorker = false;
+          awaitingWorker.decrement();
+        }
       }
       call.attempts++;
       call.pid = w.pid;
@@ -768,9 +782,21 @@ public final class ProcessPoolEngine implements ProcessPool {
 
   // ---------------------------------------------------------------- stats
 
+  /**
+   * The driver pool's stats, with the tasks whose driver still waits for a worker moved from
+   * running to queued (no worker has seen them). The sum of the gauges is unchanged.
+   */
   @Override
   public PoolStats stats() {
-    return drivers.stats();
+    PoolStats s = drivers.stats();
+    long waiting = Math.min(awaitingWorker.sum(), s.running());
+    if (waiting <= 0) {
+      return s;
+    }
+    return new PoolStats(s.pool(), s.kind(), s.parallelism(), s.maxInFlight(), s.submitted(),
+        s.rejected(), s.queued() + waiting, s.running() - waiting, s.succeeded(), s.failed(),
+        s.cancelled(), s.timedOut(), s.totalQueuedNanos(), s.totalWallNanos(), s.totalCpuNanos(),
+        s.cpuMeasuredTasks(), s.stuck());
   }
 
   @Override
