@@ -112,6 +112,71 @@ class ProcessFaultsTest {
     }
   }
 
+  // ---------------------------------------------------------------- chaos
+
+  /**
+   * A random worker SIGKILLed every 300 ms (while all three are up) as 500 retried tasks run: every task succeeds with
+   * its own result, at most its 4 attempts each, and the re-runs add up with the pool's count.
+   * Bounded: the killing stops after 20 s (scaled) if the tasks have not all ended by then (a
+   * loaded machine can take seconds to start a worker); the rest must then end promptly.
+   */
+  @Test
+  void chaos_randomWorkerSigkilledEvery300ms_500RetriedTasksAllSucceed() throws Exception {
+    int tasks = 500;
+    int workers = 3;
+    try (ProcessPool p = ProcessTests.pool(h, workers, b -> b.restartLimit(10_000, Duration.ofMinutes(1)))) {
+      java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicInteger kills = new java.util.concurrent.atomic.AtomicInteger();
+      long chaosEnd = System.nanoTime() + Delays.scaled(Duration.ofSeconds(20)).toNanos();
+      Thread killer = h.startThread("killer", () -> {
+        java.util.Random random = new java.util.Random(14);
+        while (!done.get() && System.nanoTime() - chaosEnd < 0) {
+          Thread.sleep(300);
+          List<Long> pids = p.workerPids();
+          // only while every worker is up: on a loaded machine a start can take longer than
+          // the 300 ms between kills, and the pool would only ever run one doomed worker
+          if (pids.size() == workers) {
+            ProcessTests.sigkill(pids.get(random.nextInt(pids.size())));
+            kills.incrementAndGet();
+          }
+        }
+      });
+      List<ProcessTaskHandle<Integer>> handles = new ArrayList<>();
+      long deadline = chaosEnd + ProcessTests.STARTUP.plus(Delays.LONG).toNanos();
+      try {
+        for (int i = 0; i < tasks; i++) {
+          int n = i;
+          handles.add(p.submit(() -> {
+            Thread.sleep(20);
+            return n * 2;
+          }, TaskOptions.defaults().withRetries(3)));
+        }
+        for (ProcessTaskHandle<Integer> t : handles) {
+          assertThat(t.await(Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))))
+              .as("%s ends within the bound; pool %s", t, p.processStats()).isTrue();
+        }
+      } finally {
+        done.set(true);
+        Harness.join(killer);
+      }
+      long reruns = 0;
+      for (int i = 0; i < tasks; i++) {
+        ProcessTaskHandle<Integer> t = handles.get(i);
+        assertThat(t.status()).as("%s", t).isEqualTo(TaskState.SUCCEEDED);
+        assertThat(t.join()).isEqualTo(i * 2);
+        assertThat(t.attempts()).isBetween(1, 4);
+        reruns += t.attempts() - 1;
+      }
+      ProcessPoolStats stats = p.processStats();
+      System.out.printf("chaos: %d kills, %d tasks run twice or more (%d re-runs), %s%n",
+          kills.get(), handles.stream().filter(t -> t.attempts() > 1).count(), reruns, stats);
+      assertThat(kills.get()).as("the killer ran").isPositive();
+      assertThat(stats.retries()).as("re-runs counted by the pool").isEqualTo(reruns);
+      assertThat(stats.broken()).isFalse();
+      assertThat(p.stats().succeeded()).isEqualTo(tasks);
+    }
+  }
+
   // ---------------------------------------------------------------- accept() errors
 
   /** The descriptor limit of the child caller: low enough to reach quickly. */
