@@ -112,6 +112,54 @@ class ProcessFaultsTest {
     }
   }
 
+  // ---------------------------------------------------------------- killed from outside
+
+  @Test
+  void killedFromOutside_onEveryAttempt_failsWithTheKillNotAsAPoisonTask() throws Exception {
+    String dir = tmp.toString();
+    try (ProcessPool p = ProcessTests.pool(h, 1, b -> b)) {
+      ProcessTaskHandle<String> t = p.submit(() -> {
+        ProcessTests.touch(dir, "attempt-" + ProcessHandle.current().pid());
+        Thread.sleep(60_000);
+        return "not killed";
+      }, TaskOptions.defaults().withRetries(2));
+      List<Long> killed = new ArrayList<>();
+      for (int attempt = 1; attempt <= 3; attempt++) {
+        int n = attempt;
+        Harness.eventually().atMost(ProcessTests.STARTUP).until(() -> t.attempts() == n
+            && Files.exists(tmp.resolve("attempt-" + t.workerPid().orElse(-1))));
+        long pid = t.workerPid().orElseThrow();
+        ProcessTests.sigkill(pid); // from outside: neither the task nor the pool
+        killed.add(pid);
+      }
+
+      Throwable e = ProcessTests.failure(t);
+      assertThat(e).isExactlyInstanceOf(WorkerCrashedException.class)
+          .hasMessageContaining("killed by signal 9 (SIGKILL)")
+          .hasMessageContaining("from outside")
+          .hasMessageContaining("(attempt 3)");
+      WorkerCrashedException crash = (WorkerCrashedException) e;
+      assertThat(crash.killedFromOutside()).isTrue();
+      assertThat(crash.pid()).isEqualTo(killed.getLast());
+      assertThat(e.getSuppressed()).hasSize(2).allSatisfy(s ->
+          assertThat(s).isInstanceOf(WorkerCrashedException.class).hasMessageContaining("SIGKILL"));
+    }
+  }
+
+  @Test
+  void crashOfItsOwnMaking_onEveryAttempt_isStillAPoisonTaskAndNotCalledAnOutsideKill() {
+    try (ProcessPool p = ProcessTests.pool(h, 1, b -> b)) {
+      ProcessTaskHandle<Object> t = p.submit(() -> {
+        Runtime.getRuntime().halt(13);
+        return null;
+      }, TaskOptions.defaults().withRetries(1));
+      Throwable e = ProcessTests.failure(t);
+      assertThat(e).isInstanceOf(PoisonTaskException.class).hasMessageNotContaining("outside");
+      assertThat(((PoisonTaskException) e).crashes())
+          .noneMatch(WorkerCrashedException::killedFromOutside);
+    }
+  }
+
   // ---------------------------------------------------------------- chaos
 
   /**

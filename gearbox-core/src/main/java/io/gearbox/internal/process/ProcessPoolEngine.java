@@ -71,7 +71,9 @@ import java.util.stream.Stream;
  * <p><b>Crashes.</b> When a worker dies ({@link Worker#die()}: its socket ends or its process
  * exits), its pending call fails with a {@link WorkerCrashedException};
  * the driver retries on another worker only if the task allows retries, and a task that used up
- * its retries fails with {@link PoisonTaskException}. Every attempt has its own call id; a reply
+ * its retries fails with {@link PoisonTaskException}, unless every crash was a kill from outside
+ * (SIGKILL, SIGTERM...: {@link WorkerCrashedException#killedFromOutside()}), when it fails with the
+ * last crash. Every attempt has its own call id; a reply
  * to a superseded call id is counted and dropped, so no handle completes twice.
  *
  * <p><b>map</b> batches items: a {@link BatchTuner} sizes each batch from the measured time per
@@ -328,6 +330,11 @@ public final class ProcessPoolEngine implements ProcessPool {
             && workers.broken() == null) {
           retries.increment();
           continue;
+        }
+        if (call.maxRetries > 0 && crashes.stream().allMatch(WorkerCrashedException::killedFromOutside)) {
+          // killed from outside every time: nothing says the task is to blame
+          crashes.subList(0, crashes.size() - 1).forEach(e::addSuppressed);
+          throw e;
         }
         if (call.maxRetries > 0) {
           throw new PoisonTaskException(call.taskId, crashes);
