@@ -160,6 +160,57 @@ class ProcessFaultsTest {
     }
   }
 
+  // ---------------------------------------------------------------- socket directories
+
+  @Test
+  void socketDirectory_ownerKilledBySigkill_isSweptAtTheNextPoolStartAndLiveOnesAreKept()
+      throws Exception {
+    Path tmpdir = Files.createDirectory(tmp.resolve("tmpdir"));
+    List<String> options = List.of("-Djava.io.tmpdir=" + tmpdir);
+    Child owner = Child.start(h, "", options, SocketDirChildMain.class, "hold");
+    Path stale;
+    try {
+      stale = Path.of(owner.line("DIR "));
+      assertThat(owner.line("RESULT ")).isEqualTo("up");
+      assertThat(stale.getFileName().toString()).startsWith("gearbox-" + owner.process().pid() + "-");
+    } finally {
+      owner.destroy(); // SIGKILL: no hook, no close
+    }
+    assertThat(stale).as("left behind by a caller killed with SIGKILL").isDirectory();
+    // a directory whose owner lives (this JVM), and one not named like ours: both kept
+    Path live = Files.createDirectory(tmpdir.resolve("gearbox-" + ProcessHandle.current().pid() + "-7"));
+    Files.createFile(live.resolve("pool.sock"));
+    Path other = Files.createDirectory(tmpdir.resolve("gearbox-other"));
+
+    Child next = Child.start(h, "", options, SocketDirChildMain.class, "close");
+    try {
+      Path own = Path.of(next.line("DIR "));
+      assertThat(next.line("RESULT ")).isEqualTo("up");
+      assertThat(stale).as("swept at the next pool start").doesNotExist();
+      next.awaitExit();
+      assertThat(own).as("deleted by close").doesNotExist();
+    } finally {
+      next.destroy();
+    }
+    assertThat(live).isDirectory();
+    assertThat(other).isDirectory();
+  }
+
+  @Test
+  void socketDirectory_callerExitsWithoutClose_isDeletedAtExit() throws Exception {
+    Path tmpdir = Files.createDirectory(tmp.resolve("tmpdir"));
+    Child child = Child.start(h, "", List.of("-Djava.io.tmpdir=" + tmpdir),
+        SocketDirChildMain.class, "exit");
+    try {
+      Path dir = Path.of(child.line("DIR "));
+      assertThat(child.line("RESULT ")).isEqualTo("up");
+      child.awaitExit();
+      assertThat(dir).as("deleted by the exit hook").doesNotExist();
+    } finally {
+      child.destroy();
+    }
+  }
+
   // ---------------------------------------------------------------- chaos
 
   /**
@@ -281,11 +332,20 @@ class ProcessFaultsTest {
   private record Child(Process process, LinkedBlockingQueue<String> lines, List<String> seen) {
 
     static Child start(Harness h, String mode, Duration startTimeout) throws IOException {
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      String command = "ulimit -n " + FD_LIMIT + " && exec \"$0\" -cp \"$1\" "
-          + AcceptorChildMain.class.getName() + " " + mode + " " + startTimeout.toMillis();
-      Process p = new ProcessBuilder("bash", "-c", command, java, System.getProperty("java.class.path"))
-          .redirectErrorStream(true).start();
+      return start(h, "ulimit -n " + FD_LIMIT + " && ", List.of(), AcceptorChildMain.class,
+          mode, Long.toString(startTimeout.toMillis()));
+    }
+
+    /** Runs {@code java [options] -cp <ours> main args} through bash, after a shell prefix. */
+    static Child start(Harness h, String shellPrefix, List<String> options, Class<?> main,
+        String... args) throws IOException {
+      List<String> command = new ArrayList<>(List.of("bash", "-c",
+          shellPrefix + "exec \"$@\"", "child",
+          Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+      command.addAll(options);
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+      command.addAll(List.of(args));
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
       LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
       h.startThread("child-output", () -> {
         try (BufferedReader r = new BufferedReader(

@@ -16,7 +16,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -40,7 +39,7 @@ import java.util.function.BiConsumer;
  * <h2>Implementation overview</h2>
  *
  * <p><b>Channel.</b> One Unix-domain socket per pool in a fresh directory with mode 0700, so only
- * this user can even connect; every connection must still pass the mutual HMAC handshake
+ * this user can even connect ({@link SocketDirectories}: also the cleanup of stale ones); every connection must still pass the mutual HMAC handshake
  * ({@link Auth}) within {@link #HANDSHAKE_TIMEOUT_MILLIS}, with frames capped at 4 KiB until it has.
  * The secret reaches each worker on its stdin, never its command line.
  *
@@ -127,11 +126,16 @@ final class WorkerSet {
     this.welcomeConfig = welcomeConfig;
     this.console = config.replayOutput() ? System.err : null;
     this.requests = requests;
-    this.dir = Files.createTempDirectory("gearbox-",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    this.socket = dir.resolve("pool.sock");
+    this.dir = SocketDirectories.create();
+    this.socket = dir.resolve(SocketDirectories.SOCKET_NAME);
     this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    server.bind(UnixDomainSocketAddress.of(socket));
+    try {
+      server.bind(UnixDomainSocketAddress.of(socket));
+    } catch (IOException e) {
+      server.close();
+      SocketDirectories.delete(dir);
+      throw e;
+    }
     this.acceptor = Thread.ofPlatform().daemon(true).name("gearbox-" + poolName + "-acceptor")
         .start(this::acceptLoop);
   }
@@ -684,12 +688,7 @@ final class WorkerSet {
         interrupted = true;
       }
     }
-    try {
-      Files.deleteIfExists(socket);
-      Files.deleteIfExists(dir);
-    } catch (IOException ignored) {
-      // a temp directory left behind is harmless
-    }
+    SocketDirectories.delete(dir);
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
