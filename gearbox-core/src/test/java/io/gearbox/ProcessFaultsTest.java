@@ -1,7 +1,10 @@
 package io.gearbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import gearboxtest.hostile.Gadget;
+import gearboxtest.narrow.NarrowTasks;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -109,6 +112,51 @@ class ProcessFaultsTest {
         assertThat(after.queued() + after.running()).as("%s", after).isZero();
         assertThat(after.cancelled()).isEqualTo(1);
       });
+    }
+  }
+
+  // ---------------------------------------------------------------- the allow-list
+
+  @Test
+  void allowList_jdkClassOutsideCollections_isRefusedInTheCaller() {
+    try (ProcessPool p = ProcessTests.pool(h, 1, b -> b)) {
+      Throwable e = ProcessTests.failure(p.submit(() -> java.util.regex.Pattern.compile("a+")));
+      assertThat(e).isInstanceOf(java.io.InvalidClassException.class)
+          .hasMessageContaining("java.util.regex.Pattern");
+      assertThat(p.invoke(() -> new java.util.TreeMap<>(java.util.Map.of("a", java.util.UUID.randomUUID()))))
+          .as("JDK collections and values still pass").hasSize(1);
+    }
+  }
+
+  @Test
+  void allowList_taskPackageClassNoTypeNames_isRefusedInTheCallerWhileNamedResultTypesPass() {
+    try (ProcessPool p = ProcessTests.pool(h, 1, b -> b)) {
+      assertThat(p.invoke(NarrowTasks.point())).isEqualTo(new NarrowTasks.Point(1, 2));
+      assertThat(p.invoke(NarrowTasks.box()).points).containsExactly(new NarrowTasks.Point(3, 4));
+
+      int compared = NarrowTasks.CountingComparator.COMPARED.get();
+      Throwable e = ProcessTests.failure(p.submit(NarrowTasks.sortedByAComparator()));
+      assertThat(e).isInstanceOf(java.io.InvalidClassException.class)
+          .hasMessageContaining(NarrowTasks.CountingComparator.class.getName())
+          .hasMessageContaining("refused by the allow-list");
+      assertThat(NarrowTasks.CountingComparator.COMPARED.get()).as("never ran in the caller")
+          .isEqualTo(compared);
+    }
+    try (ProcessPool p = ProcessTests.pool(h, 1, b -> b.allowPackages("gearboxtest.narrow"))) {
+      assertThat(p.invoke(NarrowTasks.sortedByAComparator())).as("the control: allowed by name")
+          .containsKeys("a", "b");
+    }
+  }
+
+  @Test
+  void allowList_taskCapturingAClassAWorkerRefuses_failsAtSubmitNamingIt() {
+    try (ProcessPool p = ProcessTests.pool(h, 1, b -> b)) {
+      Gadget other = new Gadget("from another package");
+      assertThatThrownBy(() -> p.submit(NarrowTasks.capturing(other)))
+          .isInstanceOf(TaskNotSerializableException.class)
+          .hasMessageContaining(Gadget.class.getName())
+          .hasMessageContaining("allowPackages(\"gearboxtest.hostile\")");
+      assertThat(p.stats().submitted()).as("nothing reached the pool").isZero();
     }
   }
 

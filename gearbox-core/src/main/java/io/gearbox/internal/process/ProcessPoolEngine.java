@@ -64,8 +64,9 @@ import java.util.stream.Stream;
  * task), wait the cancel grace period for the reply, else kill the worker (the set replaces it).
  *
  * <p><b>Encoding</b> happens on the submitting thread, so a task that cannot be encoded fails at
- * submit with its field path ({@link SerializationPaths}); the package of each task class is
- * added to both sides' allow-list. Results and exceptions are decoded on the driver thread through
+ * submit with its field path ({@link SerializationPaths}), and so does one holding a class a
+ * worker's allow-list would refuse; the package of each task class is added to both sides'
+ * allow-list, each side trusting it as {@link JdkCodec} describes. Results and exceptions are decoded on the driver thread through
  * the allow-list.
  *
  * <p><b>Crashes.</b> When a worker dies ({@link Worker#die()}: its socket ends or its process
@@ -108,7 +109,7 @@ public final class ProcessPoolEngine implements ProcessPool {
     this.drivers = new ExecutorPool(new PoolConfig(PoolKind.PROCESSES, config.name(),
         config.workers(), config.maxInFlight(), config.saturation(), config.captureSubmitSite(), false));
     if (config.codecClass() == null) {
-      this.jdkCodec = new JdkCodec(config.allowPackages(), config.maxFrameBytes());
+      this.jdkCodec = new JdkCodec(config.allowPackages(), config.maxFrameBytes(), false);
       this.codec = jdkCodec;
     } else {
       this.jdkCodec = null;
@@ -242,11 +243,20 @@ public final class ProcessPoolEngine implements ProcessPool {
   }
 
   private byte[] encode(Object value, String what) {
-    if (jdkCodec != null) {
-      jdkCodec.allowPackage(value.getClass().getPackageName());
-    }
     try {
-      return codec.encode(value);
+      if (jdkCodec == null) {
+        return codec.encode(value);
+      }
+      java.util.Set<Class<?>> graph = new java.util.HashSet<>();
+      byte[] bytes = jdkCodec.encodeRecording(value, graph);
+      String pkg = value.getClass().getPackageName();
+      refuseWhatAWorkerWould(value, what, pkg, graph);
+      // what the caller accepts back from this task: its package's records, enums and
+      // exceptions, the classes of its own graph, and its static result types
+      jdkCodec.allowTaskPackage(pkg);
+      jdkCodec.allowClasses(graph.stream().map(Class::getName).toList());
+      jdkCodec.allowClasses(ResultTypes.of(value));
+      return bytes;
     } catch (NotSerializableException e) {
       throw SerializationPaths.explain(what, value, e);
     } catch (IOException | RuntimeException e) {
@@ -256,6 +266,27 @@ public final class ProcessPoolEngine implements ProcessPool {
       throw new TaskNotSerializableException(what + " (" + value.getClass().getName()
           + ") is an object graph too deep to serialize (its encoding overflowed the stack)",
           value.getClass().getName(), what, e);
+    }
+  }
+
+  /**
+   * Fails at submit, naming the class, if the task's graph holds a class a worker's allow-list
+   * would refuse (another of the user's packages, say): it would fail in the worker otherwise.
+   */
+  private void refuseWhatAWorkerWould(Object value, String what, String pkg, java.util.Set<Class<?>> graph) {
+    for (Class<?> c : graph) {
+      if (!jdkCodec.workerAllows(c, pkg)) {
+        Class<?> e = c;
+        while (e.isArray()) {
+          e = e.getComponentType();
+        }
+        throw new TaskNotSerializableException(what + " (" + value.getClass().getName()
+            + ") holds a " + c.getName() + ", which a worker's allow-list refuses: a worker accepts"
+            + " the task's own package (" + (pkg.isEmpty() ? "the unnamed package" : pkg)
+            + "), JDK collections, java.time, java.math and io.gearbox; allow the class's package"
+            + " with ProcessPoolBuilder.allowPackages(\"" + e.getPackageName() + "\")",
+            value.getClass().getName(), what, null);
+      }
     }
   }
 
