@@ -268,7 +268,7 @@ class ProcessFaultsTest {
    * loaded machine can take seconds to start a worker); the rest must then end promptly.
    */
   @Test
-  void chaos_randomWorkerSigkilledEvery300ms_500RetriedTasksAllSucceed() throws Exception {
+  void chaos_randomWorkerSigkilledEvery300ms_allOf500RetriedTasksSucceed() throws Exception {
     int tasks = 500;
     int workers = 3;
     try (ProcessPool p = ProcessTests.pool(h, workers, b -> b.restartLimit(10_000, Duration.ofMinutes(1)))) {

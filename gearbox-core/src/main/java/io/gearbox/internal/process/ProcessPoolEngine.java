@@ -66,8 +66,8 @@ import java.util.stream.Stream;
  * <p><b>Encoding</b> happens on the submitting thread, so a task that cannot be encoded fails at
  * submit with its field path ({@link SerializationPaths}), and so does one holding a class a
  * worker's allow-list would refuse; the package of each task class is added to both sides'
- * allow-list, each side trusting it as {@link JdkCodec} describes. Results and exceptions are decoded on the driver thread through
- * the allow-list.
+ * allow-list, each side trusting it as {@link JdkCodec} describes. Results and exceptions are
+ * decoded on the driver thread through the allow-list.
  *
  * <p><b>Crashes.</b> When a worker dies ({@link Worker#die()}: its socket ends or its process
  * exits), its pending call fails with a {@link WorkerCrashedException};
@@ -251,11 +251,14 @@ public final class ProcessPoolEngine implements ProcessPool {
       byte[] bytes = jdkCodec.encodeRecording(value, graph);
       String pkg = value.getClass().getPackageName();
       refuseWhatAWorkerWould(value, what, pkg, graph);
-      // what the caller accepts back from this task: its package's records, enums and
-      // exceptions, the classes of its own graph, and its static result types
+      // what the caller accepts back from this task's package: its records, enums and
+      // exceptions, the classes of the task's own graph and of its static result types. Other
+      // packages stay refused unless allowed: a result type names no class into the allow-list.
       jdkCodec.allowTaskPackage(pkg);
-      jdkCodec.allowClasses(graph.stream().map(Class::getName).toList());
-      jdkCodec.allowClasses(ResultTypes.of(value));
+      jdkCodec.allowClasses(graph.stream().filter(c -> c.getPackageName().equals(pkg))
+          .map(Class::getName).toList());
+      jdkCodec.allowClasses(ResultTypes.of(value).stream()
+          .filter(name -> packageOf(name).equals(pkg)).toList());
       return bytes;
     } catch (NotSerializableException e) {
       throw SerializationPaths.explain(what, value, e);
@@ -267,6 +270,11 @@ public final class ProcessPoolEngine implements ProcessPool {
           + ") is an object graph too deep to serialize (its encoding overflowed the stack)",
           value.getClass().getName(), what, e);
     }
+  }
+
+  private static String packageOf(String className) {
+    int dot = className.lastIndexOf('.');
+    return dot < 0 ? "" : className.substring(0, dot);
   }
 
   /**

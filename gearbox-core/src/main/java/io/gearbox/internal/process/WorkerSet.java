@@ -40,7 +40,9 @@ import java.util.function.BiConsumer;
  *
  * <p><b>Channel.</b> One Unix-domain socket per pool in a fresh directory with mode 0700, so only
  * this user can even connect ({@link SocketDirectories}: also the cleanup of stale ones); every connection must still pass the mutual HMAC handshake
- * ({@link Auth}) within {@link #HANDSHAKE_TIMEOUT_MILLIS}, with frames capped at 4 KiB until it has.
+ * ({@link Auth}) within {@link #HANDSHAKE_TIMEOUT_MILLIS}, with frames capped at 4 KiB until it has;
+ * at most {@link #MAX_UNAUTHENTICATED} are in their handshake at once. The acceptor outlives
+ * accept() errors (descriptors exhausted), backing off, until the socket is closed.
  * The secret reaches each worker on its stdin, never its command line.
  *
  * <p><b>State</b> (under {@code lock}): {@code idle} workers ready for a task, {@code live} (every
@@ -51,7 +53,9 @@ import java.util.function.BiConsumer;
  *
  * <p><b>Restart limit</b> (Erlang/OTP's intensity and period): unexpected deaths and failed
  * spawns within the window are counted; one more than allowed makes the pool BROKEN, and so does
- * a failed spawn while no worker is alive or starting. BROKEN wakes every waiting driver, which
+ * a failed spawn while no worker is alive and either none is starting or none has connected
+ * within the start timeout (so overlapping starts of a pool that never had a worker cannot keep
+ * it from breaking). BROKEN wakes every waiting driver, which
  * fails its task with {@link PoolBrokenException}. Retirements (maxTasksPerWorker, maxWorkerRss)
  * and kills by the cancel ladder are expected and not counted.
  */
