@@ -52,6 +52,16 @@ public final class NarrowTasks {
     return () -> new Box(List.of(new Point(3, 4)));
   }
 
+  /** A plain class no task's graph or declared result type names. */
+  public static final class Crate implements Serializable {
+    @Serial private static final long serialVersionUID = 1L;
+  }
+
+  /** A list of plain objects from a lambda: its erased result type names no Crate. */
+  public static SerializableCallable<List<Crate>> crates() {
+    return () -> List.of(new Crate());
+  }
+
   public static SerializableCallable<ConcurrentSkipListMap<String, Integer>> sortedByAComparator() {
     return () -> {
       ConcurrentSkipListMap<String, Integer> m = new ConcurrentSkipListMap<>(new CountingComparator());

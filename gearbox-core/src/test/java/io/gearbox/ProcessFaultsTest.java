@@ -141,6 +141,13 @@ class ProcessFaultsTest {
           .hasMessageContaining("refused by the allow-list");
       assertThat(NarrowTasks.CountingComparator.COMPARED.get()).as("never ran in the caller")
           .isEqualTo(compared);
+
+      // the price: an erased result type names nothing, and the message says what to do
+      assertThat(ProcessTests.failure(p.submit(NarrowTasks.crates())))
+          .isInstanceOf(java.io.InvalidClassException.class)
+          .hasMessageContaining(NarrowTasks.Crate.class.getName())
+          .hasMessageContaining("return a record")
+          .hasMessageContaining("allowPackages(\"gearboxtest.narrow\")");
     }
     try (ProcessPool p = ProcessTests.pool(h, 1, b -> b.allowPackages("gearboxtest.narrow"))) {
       assertThat(p.invoke(NarrowTasks.sortedByAComparator())).as("the control: allowed by name")

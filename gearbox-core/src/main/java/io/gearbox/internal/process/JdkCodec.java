@@ -130,15 +130,18 @@ final class JdkCodec implements TaskCodec {
       if (refused == null) {
         throw e;
       }
+      String hint = lastHint.get();
+      lastHint.remove();
       java.io.InvalidClassException named = new java.io.InvalidClassException(refused,
-          "refused by the allow-list (filter status: REJECTED); allow its package with"
-              + " ProcessPoolBuilder.allowPackages, or check the graph limits");
+          "refused by the allow-list (filter status: REJECTED); " + (hint != null ? hint
+              : "allow its package with ProcessPoolBuilder.allowPackages, or check the graph limits"));
       named.initCause(e);
       throw named;
     }
   }
 
   private final ThreadLocal<String> lastRefused = new ThreadLocal<>();
+  private final ThreadLocal<String> lastHint = new ThreadLocal<>();
 
   private ObjectInputFilter.Status check(ObjectInputFilter.FilterInfo info) {
     if (info.depth() > MAX_DEPTH || info.references() > MAX_REFERENCES
@@ -158,6 +161,12 @@ final class JdkCodec implements TaskCodec {
       return ObjectInputFilter.Status.ALLOWED;
     }
     lastRefused.set(c.getName());
+    if (!wholeTaskPackages && taskPackages.contains(c.getPackageName())) {
+      lastHint.set("it is in a task's package, from which the caller accepts records, enums,"
+          + " exceptions and the classes a task's object graph or declared result type names (a"
+          + " lambda's result type is erased: List<X> names no X); return a record, or allow the"
+          + " package with ProcessPoolBuilder.allowPackages(\"" + c.getPackageName() + "\")");
+    }
     return ObjectInputFilter.Status.REJECTED;
   }
 
