@@ -58,7 +58,8 @@ final class RemoteHandle<T> implements ProcessTaskHandle<T> {
     }
     TaskState s = driver.status();
     if (s == TaskState.CANCELLED || s == TaskState.TIMED_OUT) {
-      return call.started ? CancelRung.REQUESTED : CancelRung.NOT_STARTED;
+      // a driver still waiting for a worker has not started the task: no worker has seen it
+      return call.started && !call.awaitingWorker ? CancelRung.REQUESTED : CancelRung.NOT_STARTED;
     }
     return CancelRung.NONE;
   }
