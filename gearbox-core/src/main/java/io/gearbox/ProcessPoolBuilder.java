@@ -242,9 +242,13 @@ public final class ProcessPoolBuilder {
 
   /**
    * Packages (and their subpackages) whose classes may be decoded, on top of the defaults: the
-   * JDK's value types ({@code java.lang}, {@code java.util}, {@code java.time}, {@code java.math}),
-   * Gearbox's own, and the package of every task class submitted. Everything else is refused, in
-   * the caller and in the workers.
+   * JDK's value types ({@code java.lang}; collections, maps, comparators, {@code UUID} and a few
+   * more of {@code java.util} itself; {@code java.util.concurrent}, {@code java.time},
+   * {@code java.math}), Gearbox's own, and from the package of each task class submitted: in a
+   * worker all its classes, in the caller its records, enums and exceptions and the classes of
+   * that package the task's object graph and static result type name. Everything else is refused,
+   * in the caller and in the workers; a task holding a class a worker would refuse fails at submit
+   * with {@link TaskNotSerializableException} naming it.
    */
   public ProcessPoolBuilder allowPackages(String... packages) {
     for (String p : packages) {

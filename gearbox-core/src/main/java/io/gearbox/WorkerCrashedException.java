@@ -48,6 +48,11 @@ public class WorkerCrashedException extends RuntimeException {
     StringBuilder b = new StringBuilder()
         .append("worker ").append(workerId).append(" (pid ").append(pid).append(") died running task ")
         .append(taskId).append(" (attempt ").append(attempt).append("): ").append(describeExit(exitCode));
+    if (fromOutside(signalOf(exitCode))) {
+      b.append(", a signal sent from outside the worker (by another process, or for SIGKILL the"
+          + " kernel's out-of-memory killer; the OS does not tell a parent who sent it), not one"
+          + " the task's own code raised");
+    }
     if (outOfMemory) {
       b.append("; it ran out of memory: give workers a larger heap (ProcessPoolBuilder.maxHeap) or"
           + " make the task use less");
@@ -105,6 +110,21 @@ public class WorkerCrashedException extends RuntimeException {
   /** The signal that killed the worker, or 0. */
   public int signal() {
     return signalOf(exitCode);
+  }
+
+  /**
+   * Whether the worker was killed by a signal that only comes from outside a JVM: SIGHUP,
+   * SIGINT, SIGKILL or SIGTERM, sent by another process (or the kernel's out-of-memory killer),
+   * rather than a crash the task's own code caused (an exit, a halt, SIGSEGV, SIGABRT...). A
+   * task that signals its own worker is the rare exception. The OS does not tell a parent who
+   * sent the signal.
+   */
+  public boolean killedFromOutside() {
+    return fromOutside(signal());
+  }
+
+  private static boolean fromOutside(int signal) {
+    return signal == 1 || signal == 2 || signal == 9 || signal == 15;
   }
 
   /** The signal n of an exit status 128 + n (as Process reports a signal's death), or 0. */

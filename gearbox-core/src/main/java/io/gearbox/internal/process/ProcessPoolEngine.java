@@ -64,14 +64,17 @@ import java.util.stream.Stream;
  * task), wait the cancel grace period for the reply, else kill the worker (the set replaces it).
  *
  * <p><b>Encoding</b> happens on the submitting thread, so a task that cannot be encoded fails at
- * submit with its field path ({@link SerializationPaths}); the package of each task class is
- * added to both sides' allow-list. Results and exceptions are decoded on the driver thread through
- * the allow-list.
+ * submit with its field path ({@link SerializationPaths}), and so does one holding a class a
+ * worker's allow-list would refuse; the package of each task class is added to both sides'
+ * allow-list, each side trusting it as {@link JdkCodec} describes. Results and exceptions are
+ * decoded on the driver thread through the allow-list.
  *
  * <p><b>Crashes.</b> When a worker dies ({@link Worker#die()}: its socket ends or its process
  * exits), its pending call fails with a {@link WorkerCrashedException};
  * the driver retries on another worker only if the task allows retries, and a task that used up
- * its retries fails with {@link PoisonTaskException}. Every attempt has its own call id; a reply
+ * its retries fails with {@link PoisonTaskException}, unless every crash was a kill from outside
+ * (SIGKILL, SIGTERM...: {@link WorkerCrashedException#killedFromOutside()}), when it fails with the
+ * last crash. Every attempt has its own call id; a reply
  * to a superseded call id is counted and dropped, so no handle completes twice.
  *
  * <p><b>map</b> batches items: a {@link BatchTuner} sizes each batch from the measured time per
@@ -94,6 +97,8 @@ public final class ProcessPoolEngine implements ProcessPool {
   private final AtomicLong callIds = new AtomicLong();
   private final LongAdder retries = new LongAdder();
   private final LongAdder undelivered = new LongAdder();
+  /** Drivers waiting for the first worker of their task: those tasks count as queued. */
+  private final LongAdder awaitingWorker = new LongAdder();
   private final ConcurrentHashMap<String, ParentChannel<?>> channels = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Thread, Boolean> channelThreads = new ConcurrentHashMap<>();
   private final Object reaperLock = new Object();
@@ -104,7 +109,7 @@ public final class ProcessPoolEngine implements ProcessPool {
     this.drivers = new ExecutorPool(new PoolConfig(PoolKind.PROCESSES, config.name(),
         config.workers(), config.maxInFlight(), config.saturation(), config.captureSubmitSite(), false));
     if (config.codecClass() == null) {
-      this.jdkCodec = new JdkCodec(config.allowPackages(), config.maxFrameBytes());
+      this.jdkCodec = new JdkCodec(config.allowPackages(), config.maxFrameBytes(), false);
       this.codec = jdkCodec;
     } else {
       this.jdkCodec = null;
@@ -238,11 +243,23 @@ public final class ProcessPoolEngine implements ProcessPool {
   }
 
   private byte[] encode(Object value, String what) {
-    if (jdkCodec != null) {
-      jdkCodec.allowPackage(value.getClass().getPackageName());
-    }
     try {
-      return codec.encode(value);
+      if (jdkCodec == null) {
+        return codec.encode(value);
+      }
+      java.util.Set<Class<?>> graph = new java.util.HashSet<>();
+      byte[] bytes = jdkCodec.encodeRecording(value, graph);
+      String pkg = value.getClass().getPackageName();
+      refuseWhatAWorkerWould(value, what, pkg, graph);
+      // what the caller accepts back from this task's package: its records, enums and
+      // exceptions, the classes of the task's own graph and of its static result types. Other
+      // packages stay refused unless allowed: a result type names no class into the allow-list.
+      jdkCodec.allowTaskPackage(pkg);
+      jdkCodec.allowClasses(graph.stream().filter(c -> c.getPackageName().equals(pkg))
+          .map(Class::getName).toList());
+      jdkCodec.allowClasses(ResultTypes.of(value).stream()
+          .filter(name -> packageOf(name).equals(pkg)).toList());
+      return bytes;
     } catch (NotSerializableException e) {
       throw SerializationPaths.explain(what, value, e);
     } catch (IOException | RuntimeException e) {
@@ -252,6 +269,32 @@ public final class ProcessPoolEngine implements ProcessPool {
       throw new TaskNotSerializableException(what + " (" + value.getClass().getName()
           + ") is an object graph too deep to serialize (its encoding overflowed the stack)",
           value.getClass().getName(), what, e);
+    }
+  }
+
+  private static String packageOf(String className) {
+    int dot = className.lastIndexOf('.');
+    return dot < 0 ? "" : className.substring(0, dot);
+  }
+
+  /**
+   * Fails at submit, naming the class, if the task's graph holds a class a worker's allow-list
+   * would refuse (another of the user's packages, say): it would fail in the worker otherwise.
+   */
+  private void refuseWhatAWorkerWould(Object value, String what, String pkg, java.util.Set<Class<?>> graph) {
+    for (Class<?> c : graph) {
+      if (!jdkCodec.workerAllows(c, pkg)) {
+        Class<?> e = c;
+        while (e.isArray()) {
+          e = e.getComponentType();
+        }
+        throw new TaskNotSerializableException(what + " (" + value.getClass().getName()
+            + ") holds a " + c.getName() + ", which a worker's allow-list refuses: a worker accepts"
+            + " the task's own package (" + (pkg.isEmpty() ? "the unnamed package" : pkg)
+            + "), JDK collections, java.time, java.math and io.gearbox; allow the class's package"
+            + " with ProcessPoolBuilder.allowPackages(\"" + e.getPackageName() + "\")",
+            value.getClass().getName(), what, null);
+      }
     }
   }
 
@@ -283,6 +326,12 @@ public final class ProcessPoolEngine implements ProcessPool {
     List<WorkerCrashedException> crashes = new ArrayList<>();
     while (true) {
       Worker w;
+      boolean first = call.attempts == 0;
+      long waitStart = first ? System.nanoTime() : 0;
+      if (first) {
+        call.awaitingWorker = true;
+        awaitingWorker.increment();
+      }
       try {
         w = workers.acquire();
       } catch (InterruptedException e) {
@@ -290,6 +339,12 @@ public final class ProcessPoolEngine implements ProcessPool {
           call.rung = CancelRung.NOT_STARTED;
         }
         throw e;
+      } finally {
+        if (first) {
+          call.awaitedNanos += System.nanoTime() - waitStart;
+          call.awaitingWorker = false;
+          awaitingWorker.decrement();
+        }
       }
       call.attempts++;
       call.pid = w.pid;
@@ -314,6 +369,11 @@ public final class ProcessPoolEngine implements ProcessPool {
             && workers.broken() == null) {
           retries.increment();
           continue;
+        }
+        if (call.maxRetries > 0 && crashes.stream().allMatch(WorkerCrashedException::killedFromOutside)) {
+          // killed from outside every time: nothing says the task is to blame
+          crashes.subList(0, crashes.size() - 1).forEach(e::addSuppressed);
+          throw e;
         }
         if (call.maxRetries > 0) {
           throw new PoisonTaskException(call.taskId, crashes);
@@ -768,9 +828,21 @@ public final class ProcessPoolEngine implements ProcessPool {
 
   // ---------------------------------------------------------------- stats
 
+  /**
+   * The driver pool's stats, with the tasks whose driver still waits for a worker moved from
+   * running to queued (no worker has seen them). The sum of the gauges is unchanged.
+   */
   @Override
   public PoolStats stats() {
-    return drivers.stats();
+    PoolStats s = drivers.stats();
+    long waiting = Math.min(awaitingWorker.sum(), s.running());
+    if (waiting <= 0) {
+      return s;
+    }
+    return new PoolStats(s.pool(), s.kind(), s.parallelism(), s.maxInFlight(), s.submitted(),
+        s.rejected(), s.queued() + waiting, s.running() - waiting, s.succeeded(), s.failed(),
+        s.cancelled(), s.timedOut(), s.totalQueuedNanos(), s.totalWallNanos(), s.totalCpuNanos(),
+        s.cpuMeasuredTasks(), s.stuck());
   }
 
   @Override

@@ -34,6 +34,13 @@ final class RemoteCall<T> implements Callable<T>, RunAware {
   volatile long workerWallNanos = -1;
   volatile long workerCpuNanos = -1;
   volatile int replyBytes;
+  /**
+   * Set while the driver waits for its first worker (no worker has seen the task yet): the task
+   * is reported as PENDING and counted as queued, though its driver has started it.
+   */
+  volatile boolean awaitingWorker;
+  /** How long the driver waited for its first worker, counted as queued time. */
+  volatile long awaitedNanos;
 
   RemoteCall(ProcessPoolEngine pool, byte kind, String pkg, byte[] task, byte[] items,
       int itemCount, int maxRetries, Object source) {

@@ -58,7 +58,8 @@ final class RemoteHandle<T> implements ProcessTaskHandle<T> {
     }
     TaskState s = driver.status();
     if (s == TaskState.CANCELLED || s == TaskState.TIMED_OUT) {
-      return call.started ? CancelRung.REQUESTED : CancelRung.NOT_STARTED;
+      // a driver still waiting for a worker has not started the task: no worker has seen it
+      return call.started && !call.awaitingWorker ? CancelRung.REQUESTED : CancelRung.NOT_STARTED;
     }
     return CancelRung.NONE;
   }
@@ -73,9 +74,11 @@ final class RemoteHandle<T> implements ProcessTaskHandle<T> {
     return driver.name();
   }
 
+  /** The driver's state, except that a task whose driver still waits for a worker is PENDING. */
   @Override
   public TaskState status() {
-    return driver.status();
+    TaskState s = driver.status();
+    return s == TaskState.RUNNING && call.awaitingWorker ? TaskState.PENDING : s;
   }
 
   @Override
@@ -91,7 +94,11 @@ final class RemoteHandle<T> implements ProcessTaskHandle<T> {
   @Override
   public TaskTimings timings() {
     TaskTimings t = driver.timings();
-    return t == TaskTimings.NONE ? t : new TaskTimings(t.queuedNanos(), t.wallNanos(), call.workerCpuNanos);
+    if (t == TaskTimings.NONE) {
+      return t;
+    }
+    long awaited = Math.min(call.awaitedNanos, t.wallNanos()); // waiting for a worker is queueing
+    return new TaskTimings(t.queuedNanos() + awaited, t.wallNanos() - awaited, call.workerCpuNanos);
   }
 
   @Override

@@ -151,7 +151,7 @@ public final class WorkerMain {
       packages.add(Frames.readString(w));
     }
     frames.maxFrame(maxFrame);
-    JdkCodec jdk = codecClass.isEmpty() ? new JdkCodec(packages, maxFrame) : null;
+    JdkCodec jdk = codecClass.isEmpty() ? new JdkCodec(packages, maxFrame, true) : null;
     TaskCodec codec = jdk != null ? jdk
         : (TaskCodec) Class.forName(codecClass).getConstructor().newInstance();
     if (capture) {
@@ -325,7 +325,7 @@ public final class WorkerMain {
       kind = in.readByte();
       String pkg = Frames.readString(in);
       if (jdkCodec != null) {
-        jdkCodec.allowPackage(pkg);
+        jdkCodec.allowTaskPackage(pkg);
       }
       byte[] task = Frames.readBytes(in);
       value = switch (kind) {

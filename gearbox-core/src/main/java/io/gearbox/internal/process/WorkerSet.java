@@ -16,7 +16,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -40,8 +39,10 @@ import java.util.function.BiConsumer;
  * <h2>Implementation overview</h2>
  *
  * <p><b>Channel.</b> One Unix-domain socket per pool in a fresh directory with mode 0700, so only
- * this user can even connect; every connection must still pass the mutual HMAC handshake
- * ({@link Auth}) within {@link #HANDSHAKE_TIMEOUT_MILLIS}, with frames capped at 4 KiB until it has.
+ * this user can even connect ({@link SocketDirectories}: also the cleanup of stale ones); every connection must still pass the mutual HMAC handshake
+ * ({@link Auth}) within {@link #HANDSHAKE_TIMEOUT_MILLIS}, with frames capped at 4 KiB until it has;
+ * at most {@link #MAX_UNAUTHENTICATED} are in their handshake at once. The acceptor outlives
+ * accept() errors (descriptors exhausted), backing off, until the socket is closed.
  * The secret reaches each worker on its stdin, never its command line.
  *
  * <p><b>State</b> (under {@code lock}): {@code idle} workers ready for a task, {@code live} (every
@@ -52,13 +53,19 @@ import java.util.function.BiConsumer;
  *
  * <p><b>Restart limit</b> (Erlang/OTP's intensity and period): unexpected deaths and failed
  * spawns within the window are counted; one more than allowed makes the pool BROKEN, and so does
- * a failed spawn while no worker is alive or starting. BROKEN wakes every waiting driver, which
+ * a failed spawn while no worker is alive and either none is starting or none has connected
+ * within the start timeout (so overlapping starts of a pool that never had a worker cannot keep
+ * it from breaking). BROKEN wakes every waiting driver, which
  * fails its task with {@link PoolBrokenException}. Retirements (maxTasksPerWorker, maxWorkerRss)
  * and kills by the cancel ladder are expected and not counted.
  */
 final class WorkerSet {
 
   static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+  /** Connections allowed in their handshake at once; a worker's handshake takes milliseconds. */
+  static final int MAX_UNAUTHENTICATED = 32;
+  /** The longest pause between accept() attempts after errors. */
+  static final long ACCEPT_BACKOFF_MAX_MILLIS = 1000;
   /** Where in the command a worker's AOT flag goes. */
   static final String AOT_SLOT = "<aot>";
   /** How long close() waits for a worker recording the AOT cache to write it and exit. */
@@ -79,8 +86,11 @@ final class WorkerSet {
   private final ServerSocketChannel server;
   private final Thread acceptor;
   private final ConcurrentHashMap<Integer, CompletableFuture<Frames>> handshakes = new ConcurrentHashMap<>();
-  /** Connections still in their handshake: close() cuts them off, so no handshake thread outlives it. */
-  private final Set<Frames> unauthenticated = ConcurrentHashMap.newKeySet();
+  /**
+   * Connections still in their handshake, oldest first (guarded by itself): close() cuts them off,
+   * so no handshake thread outlives it; past {@link #MAX_UNAUTHENTICATED} the oldest is cut off.
+   */
+  private final Set<Frames> unauthenticated = new java.util.LinkedHashSet<>();
   /** Handshake threads, from start to end: close() joins them. */
   private final Set<Thread> handshakeThreads = ConcurrentHashMap.newKeySet();
   private volatile boolean closing;
@@ -93,6 +103,9 @@ final class WorkerSet {
   private final Set<Thread> spawners = new HashSet<>();
   private final ArrayDeque<Long> deaths = new ArrayDeque<>();
   private int starting;
+  /** When a worker last completed its handshake (System.nanoTime()); valid once anyConnected. */
+  private long lastConnectNanos;
+  private boolean anyConnected;
   /** Written under lock, once; volatile so submits read it without taking the lock. */
   private volatile PoolBrokenException broken;
   private boolean closed;
@@ -103,6 +116,8 @@ final class WorkerSet {
   final AtomicLong recycled = new AtomicLong();
   final AtomicLong killed = new AtomicLong();
   final AtomicLong rejectedConnections = new AtomicLong();
+  /** accept() errors on the open socket (descriptors exhausted, say), each followed by a back-off. */
+  final AtomicLong acceptErrors = new AtomicLong();
   final AtomicLong spawnNanos = new AtomicLong();
   /** Replies to a call id no longer pending (a superseded attempt), dropped. */
   final java.util.concurrent.atomic.LongAdder staleResults = new java.util.concurrent.atomic.LongAdder();
@@ -115,11 +130,16 @@ final class WorkerSet {
     this.welcomeConfig = welcomeConfig;
     this.console = config.replayOutput() ? System.err : null;
     this.requests = requests;
-    this.dir = Files.createTempDirectory("gearbox-",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    this.socket = dir.resolve("pool.sock");
+    this.dir = SocketDirectories.create();
+    this.socket = dir.resolve(SocketDirectories.SOCKET_NAME);
     this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    server.bind(UnixDomainSocketAddress.of(socket));
+    try {
+      server.bind(UnixDomainSocketAddress.of(socket));
+    } catch (IOException e) {
+      server.close();
+      SocketDirectories.delete(dir);
+      throw e;
+    }
     this.acceptor = Thread.ofPlatform().daemon(true).name("gearbox-" + poolName + "-acceptor")
         .start(this::acceptLoop);
   }
@@ -319,6 +339,8 @@ final class WorkerSet {
       starting--;
       spawners.remove(Thread.currentThread());
       if (w != null && !closed && w.isAlive()) {
+        anyConnected = true;
+        lastConnectNanos = System.nanoTime();
         live.add(w);
         idle.addLast(w);
         spawned.incrementAndGet();
@@ -338,9 +360,16 @@ final class WorkerSet {
         WorkerStartException e = failure instanceof WorkerStartException s ? s
             : new WorkerStartException("worker could not be started: " + failure, failure);
         countDeath(e);
-        if (broken == null && live.isEmpty() && starting == 0) {
+        // No worker alive and none connected within a start timeout: nothing suggests the next
+        // start will do better. Overlapping starts must not hide this (with 2+ workers some start
+        // is always in progress), nor may a failure rate under the restart limit.
+        boolean noneConnectedLately = !anyConnected
+            || System.nanoTime() - lastConnectNanos > config.spawnTimeout().toNanos();
+        if (broken == null && live.isEmpty() && (starting == 0 || noneConnectedLately)) {
           broken = new PoolBrokenException("process pool '" + poolName + "' is BROKEN: no worker"
-              + " is running and a new one could not be started: " + e.getMessage(), e);
+              + " is running and " + (anyConnected ? "none has connected within the last "
+                  + describe(config.spawnTimeout()) : "none has ever connected")
+              + "; the last start failed: " + e.getMessage(), e);
         }
         if (broken == null && live.size() + starting < config.workers()) {
           spawnLocked();
@@ -413,12 +442,20 @@ final class WorkerSet {
     }
     Frames frames = handshake.isDone() && !handshake.isCompletedExceptionally() ? handshake.join() : null;
     if (frames == null) {
+      // read before the kill below: a worker still running here never connected in time, and
+      // must not be reported with the SIGKILL this start sends it
+      boolean exitedByItself = !process.isAlive();
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
       w.joinThreads(1000);
-      String why = process.isAlive() ? "did not connect within " + config.spawnTimeout().toSeconds() + " s"
-          : "exited with " + WorkerCrashedException.describeExit(process.exitValue())
-              + " before its handshake";
+      String why = exitedByItself
+          ? "exited with " + WorkerCrashedException.describeExit(process.exitValue())
+              + " before its handshake"
+          : "started but did not connect to the pool's socket within " + describe(config.spawnTimeout())
+              + " (spawnTimeout), so it was stopped; check that the java command (" + cmd.getFirst()
+              + ") starts a Java 25 or later JVM running the class and arguments it is given, that"
+              + " the class path reaches io.gearbox, and whether the machine is too loaded to start"
+              + " a JVM in that time (raise spawnTimeout)";
       // The output can come back short: when a process exits, the JDK moves what is left in its
       // pipe into a buffer and closes the pipe, and a read caught in between fails with "Stream
       // closed" (seen in ~1 of 30 spawn failures under load). The JVM options are named too, since
@@ -434,31 +471,96 @@ final class WorkerSet {
     return w;
   }
 
+  /** A duration for a message: whole seconds, or milliseconds. */
+  static String describe(java.time.Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
+  }
+
   // ---------------------------------------------------------------- accepting and handshakes
 
+  /**
+   * Accepts connections until the socket is closed. An accept() error on an open socket (EMFILE or
+   * ENFILE when descriptors run out, ENOMEM, ECONNABORTED) is not the end: the loop backs off
+   * (10 ms doubling to 1 s, reset by the next success) and tries again, since a pool whose
+   * acceptor is gone can never replace a worker.
+   */
   private void acceptLoop() {
+    long backoffMillis = 0;
     while (true) {
       SocketChannel c;
       try {
         c = server.accept();
-      } catch (IOException e) {
-        return; // closed
-      }
-      Thread t = Thread.ofVirtual().name("gearbox-" + poolName + "-handshake").unstarted(() -> {
-        try {
-          handshake(c);
-        } finally {
-          handshakeThreads.remove(Thread.currentThread());
+        backoffMillis = 0;
+      } catch (IOException | RuntimeException e) {
+        if (!server.isOpen()) {
+          return; // closed
         }
-      });
-      handshakeThreads.add(t);
-      t.start();
+        acceptErrors.incrementAndGet();
+        backoffMillis = Math.min(ACCEPT_BACKOFF_MAX_MILLIS, Math.max(10, backoffMillis * 2));
+        try {
+          Thread.sleep(backoffMillis);
+        } catch (InterruptedException interrupted) {
+          return; // nobody interrupts this thread but a dying JVM
+        }
+        continue;
+      }
+      try {
+        admit(c);
+      } catch (RuntimeException | OutOfMemoryError e) { // no thread or buffer for it now
+        rejectedConnections.incrementAndGet();
+        try {
+          c.close();
+        } catch (IOException ignored) {
+          // closing
+        }
+      }
     }
   }
 
-  private void handshake(SocketChannel c) {
+  /**
+   * Starts the handshake of a new connection. At most {@link #MAX_UNAUTHENTICATED} may be in their
+   * handshake at once (each holds a descriptor, buffers and a thread for up to
+   * {@link #HANDSHAKE_TIMEOUT_MILLIS}); past that the oldest is cut off, since a worker's own
+   * handshake takes milliseconds and the oldest one waiting is the likeliest to be silent.
+   */
+  private void admit(SocketChannel c) {
     Frames frames = new Frames(c);
-    unauthenticated.add(frames);
+    Frames evicted = null;
+    synchronized (unauthenticated) {
+      unauthenticated.add(frames);
+      if (unauthenticated.size() > MAX_UNAUTHENTICATED) {
+        evicted = unauthenticated.iterator().next();
+        unauthenticated.remove(evicted);
+      }
+    }
+    if (evicted != null) {
+      evicted.close(); // its handshake thread fails its read and counts the rejection
+    }
+    Thread t = Thread.ofVirtual().name("gearbox-" + poolName + "-handshake").unstarted(() -> {
+      try {
+        handshake(frames);
+      } finally {
+        handshakeThreads.remove(Thread.currentThread());
+      }
+    });
+    handshakeThreads.add(t);
+    try {
+      t.start();
+    } catch (RuntimeException | OutOfMemoryError e) {
+      handshakeThreads.remove(t);
+      forget(frames);
+      throw e;
+    }
+  }
+
+  private void forget(Frames frames) {
+    synchronized (unauthenticated) {
+      unauthenticated.remove(frames);
+    }
+  }
+
+  private void handshake(Frames frames) {
     if (closing) {
       frames.close();
     }
@@ -502,7 +604,7 @@ final class WorkerSet {
       rejectedConnections.incrementAndGet();
       frames.close();
     } finally {
-      unauthenticated.remove(frames);
+      forget(frames);
     }
   }
 
@@ -567,7 +669,11 @@ final class WorkerSet {
       interrupted |= e instanceof InterruptedException;
     }
     closing = true;
-    unauthenticated.forEach(Frames::close);
+    List<Frames> cutOff;
+    synchronized (unauthenticated) {
+      cutOff = List.copyOf(unauthenticated);
+    }
+    cutOff.forEach(Frames::close);
     // a channel closed while a virtual thread waits in its read is released when that thread
     // wakes: wait for them, so a client still in its handshake has been cut off when close returns
     for (Thread t : handshakeThreads) {
@@ -586,12 +692,7 @@ final class WorkerSet {
         interrupted = true;
       }
     }
-    try {
-      Files.deleteIfExists(socket);
-      Files.deleteIfExists(dir);
-    } catch (IOException ignored) {
-      // a temp directory left behind is harmless
-    }
+    SocketDirectories.delete(dir);
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
