@@ -26,7 +26,6 @@ import io.gearbox.internal.ExecutorPool;
 import io.gearbox.internal.PoolConfig;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.InvalidClassException;
 import java.io.NotSerializableException;
@@ -88,6 +87,7 @@ public final class ProcessPoolEngine implements ProcessPool {
 
   private final ProcessConfig config;
   private final ExecutorPool drivers;
+  private final WorkerLaunch launch;
   private final WorkerSet workers;
   private final TaskCodec codec;
   private final JdkCodec jdkCodec;
@@ -119,8 +119,11 @@ public final class ProcessPoolEngine implements ProcessPool {
         Frames.writeString(d, p);
       }
     });
-    this.workers = new WorkerSet(config, drivers.name(), command(config), welcome, this::onRequest);
-    workers.prestart();
+    this.launch = WorkerLaunch.detect(config.classPath());
+    this.workers = new WorkerSet(config, drivers.name(), command(config, launch), welcome, this::onRequest);
+    if (launch.problem() == null) {
+      workers.prestart(); // else no worker could start: every submit fails at once, saying why
+    }
   }
 
   /**
@@ -151,7 +154,7 @@ public final class ProcessPoolEngine implements ProcessPool {
   }
 
   /** The worker command line, without its three arguments. The secret is not on it. */
-  static List<String> command(ProcessConfig config) {
+  static List<String> command(ProcessConfig config, WorkerLaunch launch) {
     List<String> cmd = new ArrayList<>();
     cmd.add(config.javaCommand() != null ? config.javaCommand().toString()
         : Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -166,14 +169,7 @@ public final class ProcessPoolEngine implements ProcessPool {
     }
     cmd.addAll(config.jvmOptions());
     cmd.add(WorkerSet.AOT_SLOT); // replaced per worker: an AOT flag, or removed
-    String classPath = System.getProperty("java.class.path", "");
-    String modulePath = System.getProperty("jdk.module.path");
-    if (modulePath != null && !modulePath.isEmpty()) {
-      classPath = classPath.isEmpty() ? modulePath : classPath + File.pathSeparator + modulePath;
-    }
-    cmd.add("-cp");
-    cmd.add(classPath);
-    cmd.add(WorkerMain.class.getName());
+    cmd.addAll(launch.args()); // class or module path, found under any launcher, and the main class
     return List.copyOf(cmd);
   }
 
@@ -238,6 +234,7 @@ public final class ProcessPoolEngine implements ProcessPool {
   }
 
   private byte[] encode(Object value, String what) {
+    launch.check(name(), value.getClass()); // a worker must be able to load it: else fail now, saying why
     if (jdkCodec != null) {
       jdkCodec.allowPackage(value.getClass().getPackageName());
     }

@@ -1,0 +1,6 @@
+/** The consumer's own module: Gearbox's module is io.gearbox. */
+module app {
+  requires io.gearbox;
+
+  exports app;
+}
