@@ -141,6 +141,28 @@ class ConsumerProjectTest {
     assertThat(r.output).containsPattern("hello from pid \\d+");
   }
 
+  @Test
+  @Order(8)
+  void theReadmesFirstSampleIsTheCompiledFirstSample() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    String readme = Files.readString(root.resolve("README.md"));
+    int start = readme.indexOf("```java\n") + "```java\n".length();
+    String block = readme.substring(start, readme.indexOf("```", start)).strip();
+    assertThat(block).startsWith("import io.gearbox.*;").doesNotContain("Workloads");
+    block = block.substring("import io.gearbox.*;".length()).strip();
+    String source = Files.readString(root.resolve("consumer/src/main/java/app/FirstSample.java"));
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("// README:begin\n(.*?)\n[ ]*// README:end", java.util.regex.Pattern.DOTALL)
+        .matcher(source);
+    List<String> regions = new ArrayList<>();
+    while (m.find()) {
+      regions.add(m.group(1).stripIndent().strip());
+    }
+    // compiled by the consumer project's build in build(), as a user's code would be
+    assertThat(project.resolve("target/classes/app/FirstSample.class")).isRegularFile();
+    assertThat(block).isEqualTo(String.join("\n\n", regions));
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static void assertAllPoolsOk(Run r) {

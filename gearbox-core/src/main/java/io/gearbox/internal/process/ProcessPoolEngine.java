@@ -307,6 +307,7 @@ public final class ProcessPoolEngine implements ProcessPool {
         continue;
       } catch (WorkerCrashedException e) {
         crashes.add(e);
+        keepCrashOutput(call, w);
         if (call.attempts <= call.maxRetries && !Thread.currentThread().isInterrupted()
             && workers.broken() == null) {
           retries.increment();
@@ -434,13 +435,27 @@ public final class ProcessPoolEngine implements ProcessPool {
       try {
         w.await(p, TimeUnit.SECONDS.toNanos(10)); // ends with the crash once the process is gone
       } catch (WorkerCrashedException expected) {
-        // the kill
+        keepCrashOutput(call, w); // the kill
       }
     } catch (WorkerCrashedException e) {
       call.rung = CancelRung.KILLED; // died during the grace period
     } finally {
       if (reinterrupted) {
         Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * A worker died under a call: what its task printed until then (read from the worker's spool
+   * once the process was gone) becomes the call's output, replayed as a finished task's is.
+   */
+  private void keepCrashOutput(RemoteCall<?> call, Worker w) {
+    Worker.Death d = w.death();
+    if (d != null && !d.taskOutput().isEmpty()) {
+      call.output = d.taskOutput();
+      if (config.replayOutput()) {
+        replay(call.name, call.output);
       }
     }
   }

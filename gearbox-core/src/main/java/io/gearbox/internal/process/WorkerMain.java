@@ -155,7 +155,8 @@ public final class WorkerMain {
     TaskCodec codec = jdk != null ? jdk
         : (TaskCodec) Class.forName(codecClass).getConstructor().newInstance();
     if (capture) {
-      OutputCapture.install();
+      Path socket = Path.of(args[0]);
+      OutputCapture.install(socket.resolveSibling("w" + workerId)); // Worker.spool reads it
     }
     WorkerMain worker = new WorkerMain(frames, codec, jdk);
     instance = worker;
