@@ -94,6 +94,10 @@ public final class ProcessPoolEngine implements ProcessPool {
   private final AtomicLong callIds = new AtomicLong();
   private final LongAdder retries = new LongAdder();
   private final LongAdder undelivered = new LongAdder();
+  /** For stats(): the workers' CPU time of tasks, and the waits for a worker to start. */
+  private final LongAdder workerCpuNanos = new LongAdder();
+  private final LongAdder cpuMeasuredCalls = new LongAdder();
+  private final LongAdder startupNanos = new LongAdder();
   private final ConcurrentHashMap<String, ParentChannel<?>> channels = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Thread, Boolean> channelThreads = new ConcurrentHashMap<>();
   private final Object reaperLock = new Object();
@@ -280,13 +284,18 @@ public final class ProcessPoolEngine implements ProcessPool {
     List<WorkerCrashedException> crashes = new ArrayList<>();
     while (true) {
       Worker w;
+      long waitStart = System.nanoTime();
       try {
-        w = workers.acquire();
+        w = workers.acquire(); // a driver per worker: it waits only while its worker starts
       } catch (InterruptedException e) {
         if (call.attempts == 0) {
           call.rung = CancelRung.NOT_STARTED;
         }
         throw e;
+      } finally {
+        long waited = System.nanoTime() - waitStart;
+        call.startupNanos += waited;
+        startupNanos.add(waited);
       }
       call.attempts++;
       call.pid = w.pid;
@@ -467,6 +476,10 @@ public final class ProcessPoolEngine implements ProcessPool {
       in.readByte();
       call.workerWallNanos = in.readLong();
       call.workerCpuNanos = in.readLong();
+      if (call.workerCpuNanos >= 0) {
+        workerCpuNanos.add(call.workerCpuNanos);
+        cpuMeasuredCalls.increment();
+      }
       String out = Frames.readString(in);
       String err = Frames.readString(in);
       long truncated = in.readLong();
@@ -780,9 +793,18 @@ public final class ProcessPoolEngine implements ProcessPool {
 
   // ---------------------------------------------------------------- stats
 
+  /**
+   * The driver pool's counts, with the workers' CPU time (drivers only wait) and the waits for a
+   * worker to start moved from run time to queued time, as in each task's timings.
+   */
   @Override
   public PoolStats stats() {
-    return drivers.stats();
+    PoolStats d = drivers.stats();
+    long startup = Math.min(startupNanos.sum(), d.totalWallNanos());
+    return new PoolStats(d.pool(), d.kind(), d.parallelism(), d.maxInFlight(), d.submitted(),
+        d.rejected(), d.queued(), d.running(), d.succeeded(), d.failed(), d.cancelled(),
+        d.timedOut(), d.totalQueuedNanos() + startup, d.totalWallNanos() - startup,
+        workerCpuNanos.sum(), cpuMeasuredCalls.sum(), d.stuck());
   }
 
   @Override

@@ -28,6 +28,8 @@ final class RemoteCall<T> implements Callable<T>, RunAware {
   volatile String name = "task";
   volatile boolean started;
   volatile int attempts;
+  /** Time spent waiting for a worker to start, over every attempt. Written by the driver only. */
+  volatile long startupNanos;
   volatile long pid = -1;
   volatile TaskOutput output = TaskOutput.EMPTY;
   volatile CancelRung rung = CancelRung.NONE;

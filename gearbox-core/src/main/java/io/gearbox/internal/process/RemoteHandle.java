@@ -91,7 +91,13 @@ final class RemoteHandle<T> implements ProcessTaskHandle<T> {
   @Override
   public TaskTimings timings() {
     TaskTimings t = driver.timings();
-    return t == TaskTimings.NONE ? t : new TaskTimings(t.queuedNanos(), t.wallNanos(), call.workerCpuNanos);
+    if (t == TaskTimings.NONE) {
+      return t;
+    }
+    // the driver ran from taking the task; its wait for a worker to start is start-up, not run
+    long startup = Math.min(call.startupNanos, t.wallNanos());
+    return new TaskTimings(t.queuedNanos() + startup, t.wallNanos() - startup, call.workerCpuNanos,
+        startup);
   }
 
   @Override
