@@ -557,6 +557,12 @@ public final class WorkerMain {
     }
 
     @Override
+    public ProcessChannel<T> closeWhenDone(io.gearbox.TaskHandle<?>... producers) {
+      throw new UnsupportedOperationException("closeWhenDone is for the caller's side of channel '"
+          + name + "', which holds the tasks' handles");
+    }
+
+    @Override
     public String name() {
       return name;
     }
