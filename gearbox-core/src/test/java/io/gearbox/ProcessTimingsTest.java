@@ -27,7 +27,7 @@ class ProcessTimingsTest {
   }
 
   @Test
-  void firstTask_waitsForItsWorkerToStart_asStartupPartOfQueuedTime_notAsRunTime() throws Exception {
+  void firstTask_waitsForItsWorkerToStart_asStartupPartOfQueuedTimeNotRunTime() throws Exception {
     // built and submitted at once: no worker is up yet, and a JVM takes tens of ms to start
     ProcessPool p = Gearbox.processBuilder().workers(1).replayOutput(false).build();
     h.track(p);
