@@ -19,6 +19,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * given a class path.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(NoThreadLeaks.class)
 class ConsumerProjectTest {
 
   private static final double FACTOR =
@@ -75,14 +77,14 @@ class ConsumerProjectTest {
 
   @Test
   @Order(1)
-  void classPath() throws Exception {
+  void classPathRunsEveryPool() throws Exception {
     assertAllPoolsOk(run(project, RUN, JAVA, "-cp",
         jar() + File.pathSeparator + project.resolve("target/lib/*"), "app.Main"));
   }
 
   @Test
   @Order(2)
-  void gradleRunShape() throws Exception {
+  void gradleRunShapeRunsEveryPool() throws Exception {
     // Gradle's `run` is `java -cp <classes dir>:<resources dir>:<jars> Main` from the project
     // directory; no Gradle is installed here, so that command is run as Gradle builds it
     Path resources = project.resolve("target/resources-that-gradle-would-have");
@@ -94,21 +96,21 @@ class ConsumerProjectTest {
 
   @Test
   @Order(3)
-  void fatJar() throws Exception {
+  void shadedJarRunsEveryPool() throws Exception {
     assertAllPoolsOk(run(project, RUN, JAVA, "-jar",
         project.resolve("target/gearbox-consumer-1.0-all.jar").toString()));
   }
 
   @Test
   @Order(4)
-  void modulePath() throws Exception {
+  void modulePathRunsEveryPool() throws Exception {
     assertAllPoolsOk(run(project, RUN, JAVA, "-p",
         jar() + File.pathSeparator + project.resolve("target/lib"), "-m", "app/app.Main"));
   }
 
   @Test
   @Order(5)
-  void mavenExecJava() throws Exception {
+  void mavenExecJavaRunsEveryPool() throws Exception {
     assertAllPoolsOk(run(project, RUN, mvn(), "-B", "-ntp", "-q", "exec:java"));
   }
 

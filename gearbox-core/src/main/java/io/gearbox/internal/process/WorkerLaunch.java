@@ -57,6 +57,8 @@ final class WorkerLaunch {
 
   private final List<String> args;
   private final Set<Path> reachable;
+  /** {@link #reachable} with manifest Class-Path entries and real paths; made on a first miss. */
+  private volatile Set<Path> expanded;
   private final boolean explicit;
   private final String problem;
   private final String described;
@@ -155,8 +157,6 @@ final class WorkerLaunch {
       args.add(join(cp));
       args.add(MAIN);
     }
-    reachable.addAll(manifestClassPaths(reachable));
-    reachable.addAll(reachable.stream().map(WorkerLaunch::real).toList()); // symlinked entries
     return new WorkerLaunch(args, Set.copyOf(reachable), false, problem,
         from.isEmpty() ? "an empty class path" : String.join(", ", from));
   }
@@ -230,7 +230,8 @@ final class WorkerLaunch {
     if (m.isNamed() && m.getLayer() == ModuleLayer.boot() && WorkerMain.class.getModule().isNamed()) {
       return null; // resolved in the worker's boot layer too
     }
-    if (path != null && (reachable.contains(normalize(path)) || reachable.contains(real(path)))) {
+    if (path != null && (reachable.contains(normalize(path)) || expanded().contains(normalize(path))
+        || expanded().contains(real(path)))) {
       return null;
     }
     return "task class " + name + " was loaded from "
@@ -238,6 +239,21 @@ final class WorkerLaunch {
         + ", which is not on the class path found for the workers (from " + described
         + (url != null && url.getProtocol().equals("jar") ? "; a jar inside a jar cannot be on one" : "")
         + "): give the workers a class path that has it with ProcessPoolBuilder.classPath(..)";
+  }
+
+  /**
+   * The class path entries with what jar manifests add ({@code -jar}, a pathing jar) and their
+   * real paths (symlinks): opening every jar costs, so only once a class is not found directly.
+   */
+  private Set<Path> expanded() {
+    Set<Path> e = expanded;
+    if (e == null) {
+      Set<Path> all = new LinkedHashSet<>(reachable);
+      all.addAll(manifestClassPaths(reachable));
+      all.addAll(all.stream().map(WorkerLaunch::real).toList());
+      expanded = e = Set.copyOf(all);
+    }
+    return e;
   }
 
   /** A lambda's hidden class is named by its host. */
