@@ -2,6 +2,7 @@ package io.gearbox;
 
 import static io.gearbox.ProcessTests.failure;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.gearbox.Bomb.Failure;
 import java.nio.file.Path;
@@ -77,6 +78,22 @@ class ProcessCrashOutputTest {
       assertThat(next.join()).isEqualTo(1);
       assertThat(next.output().stdout()).isEqualTo("next" + System.lineSeparator());
       return crash;
+    }
+  }
+
+  @Test
+  void aTaskKilledAtItsDeadline_keepsWhatItPrinted() {
+    try (ProcessPool p = ProcessTests.pool(h, 1, b -> b)) {
+      ProcessTaskHandle<Object> t = p.submit(() -> {
+        System.out.println("spinning, deaf to interrupts");
+        while (true) {
+          Thread.onSpinWait();
+        }
+      }, TaskOptions.timeout(java.time.Duration.ofMillis(300)));
+      assertThat(catchThrowable(t::join)).isInstanceOf(TaskTimeoutException.class);
+      Harness.eventually().atMost(Delays.LONG)
+          .until(() -> t.output().stdout().equals("spinning, deaf to interrupts" + System.lineSeparator()));
+      assertThat(t.cancelRung()).isEqualTo(CancelRung.KILLED);
     }
   }
 
