@@ -94,6 +94,12 @@ public interface Pool extends AutoCloseable {
    * flight. The stream is sequential, and should stay so: the pool supplies the parallelism, and
    * {@code parallel()} would make the stream read inputs ahead in large batches.
    *
+   * <p>Inputs in a {@link Stream}: pass {@code stream::iterator}, an {@link Iterable} that reads the
+   * stream as lazily as any other input (once: a stream cannot be read twice). {@code fn} is a
+   * {@link Function}, so it cannot throw checked exceptions: wrap them (an
+   * {@link java.io.UncheckedIOException}, say), or submit {@link Callable}s, which may throw
+   * anything; either way the task's exception is the cause of the {@link TaskFailedException}.
+   *
    * @throws NullPointerException if fn or inputs is null (a null input element is passed to fn)
    */
   <T, R> Stream<R> map(Function<? super T, ? extends R> fn, Iterable<? extends T> inputs);

@@ -51,6 +51,24 @@ public interface ProcessChannel<T> extends AutoCloseable {
   void close();
 
   /**
+   * Closes the channel once every given task has ended, however it ended, so a caller taking
+   * what they put is never left waiting on a channel no one will feed: {@link #take} drains what
+   * is left and then throws {@link IllegalStateException}, whose cause, if one of the tasks failed,
+   * was cancelled or timed out, is that task's failure (the first to end so). Call it from the
+   * caller's side, right after submitting the producers.
+   *
+   * <pre>{@code
+   * ProcessChannel<String> lines = pool.channel("lines", 100);
+   * lines.closeWhenDone(pool.submit(() -> produce(ProcessChannel.named("lines"))));
+   * while (true) { String line = lines.take(); ... }   // ends when the producer does
+   * }</pre>
+   *
+   * @return this channel
+   * @throws UnsupportedOperationException in a worker (only the caller knows the handles)
+   */
+  ProcessChannel<T> closeWhenDone(TaskHandle<?>... producers);
+
+  /**
    * The channel of this name of the pool whose worker is running the calling task.
    *
    * @throws IllegalStateException if not called from a task in a process-pool worker

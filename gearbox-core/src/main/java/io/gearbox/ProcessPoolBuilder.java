@@ -51,6 +51,7 @@ public final class ProcessPoolBuilder {
   private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
   private Class<? extends TaskCodec> codec;
   private Path aotCache;
+  private List<Path> classPath;
 
   ProcessPoolBuilder() {}
 
@@ -107,11 +108,36 @@ public final class ProcessPoolBuilder {
   }
 
   /**
-   * The {@code java} executable for workers. Default: the one running the caller. The class path
-   * is always the caller's.
+   * The {@code java} executable for workers. Default: the one running the caller ({@code
+   * java.home}), which is also what a launcher that runs the caller in a JVM it did not start
+   * (a build tool's daemon) may need changed.
    */
   public ProcessPoolBuilder javaCommand(Path java) {
     this.javaCommand = Objects.requireNonNull(java, "java");
+    return this;
+  }
+
+  /**
+   * The workers' class path, instead of the one found. By default it is found under every common
+   * launcher: {@code java.class.path}, the URLs of the class loaders above the building thread's
+   * context class loader (as under {@code mvn exec:java} or a test runner), the module path (a
+   * Gearbox on the module path starts its workers on it too), and Gearbox's own jar; and a task
+   * whose class a worker could not load fails its first submit with a {@link
+   * WorkerStartException} that says why. Give the class path here when the caller's classes come
+   * from elsewhere (a custom class loader, a jar inside a jar): every entry a worker needs,
+   * Gearbox's jar included; the check is then off. See docs/launchers.md.
+   *
+   * @throws IllegalArgumentException if no entry is given
+   */
+  public ProcessPoolBuilder classPath(Path... entries) {
+    if (entries.length == 0) {
+      throw new IllegalArgumentException("classPath needs at least one entry");
+    }
+    List<Path> list = new ArrayList<>();
+    for (Path e : entries) {
+      list.add(Objects.requireNonNull(e, "entry"));
+    }
+    this.classPath = List.copyOf(list);
     return this;
   }
 
@@ -311,6 +337,6 @@ public final class ProcessPoolBuilder {
         captureSubmitSite, javaCommand, List.copyOf(jvmOptions), maxHeap, processors,
         maxTasksPerWorker, maxWorkerRssBytes, maxRestarts, restartWindow, cancelGrace,
         spawnTimeout, replayOutput, List.copyOf(allowPackages), maxFrameBytes,
-        codec == null ? null : codec.getName(), aotCache));
+        codec == null ? null : codec.getName(), aotCache, classPath));
   }
 }

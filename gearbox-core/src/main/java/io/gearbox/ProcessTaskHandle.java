@@ -16,8 +16,11 @@ public interface ProcessTaskHandle<T> extends TaskHandle<T> {
 
   /**
    * What the task printed in its worker, captured apart from every other task's output.
-   * {@link TaskOutput#EMPTY} until a worker has reported on it (an attempt that crashed its
-   * worker reports nothing; see {@link WorkerCrashedException#lastStderr()}).
+   * {@link TaskOutput#EMPTY} until a worker has reported on it. An attempt that ended its worker
+   * ({@code System.exit}, {@code Runtime.halt}, out of memory, a native crash, a kill at its
+   * deadline) has what it printed until then here too, as in
+   * {@link WorkerCrashedException#lastOutput()}; the JVM's own last words are in
+   * {@link WorkerCrashedException#lastStderr()}.
    */
   TaskOutput output();
 

@@ -19,6 +19,7 @@ public class WorkerCrashedException extends RuntimeException {
   private final int attempt;
   private final boolean outOfMemory;
   private final List<String> lastStderr;
+  private final List<String> lastOutput;
 
   /**
    * Creates the exception; the message is built from the parts.
@@ -33,7 +34,25 @@ public class WorkerCrashedException extends RuntimeException {
    */
   public WorkerCrashedException(int workerId, long pid, int exitCode, long taskId, int attempt,
       boolean outOfMemory, List<String> lastStderr) {
-    super(message(workerId, pid, exitCode, taskId, attempt, outOfMemory, lastStderr));
+    this(workerId, pid, exitCode, taskId, attempt, outOfMemory, lastStderr, List.of());
+  }
+
+  /**
+   * Creates the exception with what the task printed before the worker died.
+   *
+   * @param workerId the pool's number for the worker
+   * @param pid the worker's process id
+   * @param exitCode its exit status, 128 + n when killed by signal n, or -1 if unknown
+   * @param taskId the task it was running
+   * @param attempt which attempt of that task (1 for the first)
+   * @param outOfMemory whether the worker ran out of memory
+   * @param lastStderr the worker's last lines of unattributed output, oldest first
+   * @param lastOutput the task's last lines of output (stdout's, then stderr's), oldest first
+   */
+  public WorkerCrashedException(int workerId, long pid, int exitCode, long taskId, int attempt,
+      boolean outOfMemory, List<String> lastStderr, List<String> lastOutput) {
+    super(message(workerId, pid, exitCode, taskId, attempt, outOfMemory, lastStderr, lastOutput));
+    this.lastOutput = List.copyOf(lastOutput);
     this.workerId = workerId;
     this.pid = pid;
     this.exitCode = exitCode;
@@ -44,7 +63,7 @@ public class WorkerCrashedException extends RuntimeException {
   }
 
   private static String message(int workerId, long pid, int exitCode, long taskId, int attempt,
-      boolean outOfMemory, List<String> lastStderr) {
+      boolean outOfMemory, List<String> lastStderr, List<String> lastOutput) {
     StringBuilder b = new StringBuilder()
         .append("worker ").append(workerId).append(" (pid ").append(pid).append(") died running task ")
         .append(taskId).append(" (attempt ").append(attempt).append("): ").append(describeExit(exitCode));
@@ -57,8 +76,14 @@ public class WorkerCrashedException extends RuntimeException {
       b.append("; it ran out of memory: give workers a larger heap (ProcessPoolBuilder.maxHeap) or"
           + " make the task use less");
     }
+    if (!lastOutput.isEmpty()) {
+      b.append("; the task's last output:");
+      for (String line : lastOutput) {
+        b.append("\n  | ").append(line);
+      }
+    }
     if (!lastStderr.isEmpty()) {
-      b.append("; last output:");
+      b.append(lastOutput.isEmpty() ? "; last output:" : "\nthe worker's last output:");
       for (String line : lastStderr) {
         b.append("\n  | ").append(line);
       }
@@ -150,5 +175,14 @@ public class WorkerCrashedException extends RuntimeException {
   /** The worker's last lines of output that no task claimed (JVM messages, native writes). */
   public List<String> lastStderr() {
     return lastStderr;
+  }
+
+  /**
+   * The last lines the task printed before its worker died (its stdout's, then its stderr's,
+   * oldest first): kept even when it ended by {@code System.exit}, {@code Runtime.halt}, running
+   * out of memory or a native crash. The whole of it is on {@link ProcessTaskHandle#output()}.
+   */
+  public List<String> lastOutput() {
+    return lastOutput;
   }
 }

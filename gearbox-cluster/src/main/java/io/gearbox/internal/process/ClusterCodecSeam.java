@@ -24,17 +24,18 @@ public final class ClusterCodecSeam {
 
   /**
    * A codec that decodes only the default packages, {@code extraPackages}, and the package of each
-   * value encoded or {@link #allowPackage allowed} since.
+   * value encoded or {@link #allowPackage allowed} since (a package is allowed whole, as a process
+   * worker allows its task packages; the caller side of the process pool is narrower).
    *
    * @param maxBytes the largest stream the decoder accepts
    */
   public ClusterCodecSeam(Collection<String> extraPackages, long maxBytes) {
-    this.codec = new JdkCodec(extraPackages, maxBytes);
+    this.codec = new JdkCodec(extraPackages, maxBytes, true);
   }
 
   /** Allows a package (and its subpackages) for decoding from now on. */
   public void allowPackage(String pkg) {
-    codec.allowPackage(pkg);
+    codec.allowTaskPackage(pkg);
   }
 
   /**
@@ -44,7 +45,7 @@ public final class ClusterCodecSeam {
    * @throws TaskNotSerializableException naming the class and field path that cannot be serialized
    */
   public byte[] encode(Object value, String what) {
-    codec.allowPackage(value == null ? "java.lang" : value.getClass().getPackageName());
+    codec.allowTaskPackage(value == null ? "java.lang" : value.getClass().getPackageName());
     try {
       return codec.encode(value);
     } catch (NotSerializableException e) {
@@ -65,7 +66,7 @@ public final class ClusterCodecSeam {
    */
   public byte[] encodeValue(Object value, String what) {
     if (value != null) {
-      codec.allowPackage(value.getClass().getPackageName());
+      codec.allowTaskPackage(value.getClass().getPackageName());
     }
     try {
       return Values.encode(value, codec);

@@ -5,12 +5,22 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Per-task output capture in a worker: {@code System.out} and {@code System.err} are replaced by
  * streams that write to the current task's buffers (an inheritable thread-local, so threads a task
  * starts are attributed to it while it runs) and to the real file descriptors otherwise.
+ *
+ * <p><b>Spool.</b> What a task prints is also written through, unbuffered, to two files in the
+ * pool's private directory ({@code w<id>.out}, {@code w<id>.err}), emptied when each task starts.
+ * The buffers travel with the result; the files are for when there is none: a task that calls
+ * {@code System.exit} or {@code Runtime.halt}, runs out of memory or crashes the JVM ends its worker
+ * before any reply, and the pool then reads what it printed from them ({@link Worker#die()}).
  */
 final class OutputCapture {
 
@@ -18,6 +28,10 @@ final class OutputCapture {
   static final int LIMIT = 1 << 20;
 
   private static final InheritableThreadLocal<Buffers> CURRENT = new InheritableThreadLocal<>();
+
+  /** The spool files, or null when they could not be opened (then a crash loses the output). */
+  private static FileChannel spoolOut;
+  private static FileChannel spoolErr;
 
   private OutputCapture() {}
 
@@ -34,6 +48,17 @@ final class OutputCapture {
       int n = Math.min(room, len);
       target.write(b, off, n);
       truncated += len - n;
+      FileChannel spool = isErr ? spoolErr : spoolOut;
+      if (spool != null && n > 0) {
+        try {
+          ByteBuffer buf = ByteBuffer.wrap(b, off, n);
+          while (buf.hasRemaining()) {
+            spool.write(buf); // straight to the file: nothing to flush if the JVM ends next
+          }
+        } catch (IOException e) {
+          // best effort: the buffer still has it for the reply
+        }
+      }
     }
 
     synchronized TaskOutput close() {
@@ -43,16 +68,41 @@ final class OutputCapture {
     }
   }
 
-  /** Installs the routing streams (once, at worker start). */
-  static void install() {
+  /**
+   * Installs the routing streams (once, at worker start).
+   *
+   * @param spool the spool files' path without its suffix, e.g. {@code <pool dir>/w3}
+   */
+  static void install(Path spool) {
+    try {
+      spoolOut = open(spool.resolveSibling(spool.getFileName() + ".out"));
+      spoolErr = open(spool.resolveSibling(spool.getFileName() + ".err"));
+    } catch (IOException | RuntimeException e) {
+      spoolOut = null;
+      spoolErr = null;
+    }
     PrintStream realOut = System.out;
     PrintStream realErr = System.err;
     System.setOut(new PrintStream(new Router(false, realOut), true, StandardCharsets.UTF_8));
     System.setErr(new PrintStream(new Router(true, realErr), true, StandardCharsets.UTF_8));
   }
 
+  private static FileChannel open(Path file) throws IOException {
+    return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING);
+  }
+
   /** Starts capturing for the current thread's task. */
   static Buffers begin() {
+    for (FileChannel spool : new FileChannel[] {spoolOut, spoolErr}) {
+      if (spool != null) {
+        try {
+          spool.truncate(0); // the last task's output is in its reply
+        } catch (IOException e) {
+          // best effort
+        }
+      }
+    }
     Buffers b = new Buffers();
     CURRENT.set(b);
     return b;

@@ -29,6 +29,8 @@ final class ParentChannel<T> implements ProcessChannel<T> {
   private final Condition notEmpty = lock.newCondition();
   private final Condition notFull = lock.newCondition();
   private boolean closed;
+  /** Why it was closed by {@link #closeWhenDone}: a producer's failure, or null. */
+  private Throwable producerFailure;
 
   ParentChannel(String name, int capacity, TaskCodec codec, int maxFrameBytes) {
     this.name = name;
@@ -64,9 +66,46 @@ final class ParentChannel<T> implements ProcessChannel<T> {
   public T take() throws InterruptedException {
     byte[] b = takeBytes(-1);
     if (b == null) {
-      throw new IllegalStateException("channel '" + name + "' is closed");
+      Throwable why;
+      lock.lock();
+      try {
+        why = producerFailure;
+      } finally {
+        lock.unlock();
+      }
+      throw why == null ? new IllegalStateException("channel '" + name + "' is closed")
+          : new IllegalStateException("channel '" + name + "' is closed: a task feeding it ended"
+              + " with " + why, why);
     }
     return decode(b);
+  }
+
+  @Override
+  public ProcessChannel<T> closeWhenDone(io.gearbox.TaskHandle<?>... producers) {
+    java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(producers.length);
+    if (producers.length == 0) {
+      close();
+    }
+    for (io.gearbox.TaskHandle<?> h : producers) {
+      Objects.requireNonNull(h, "producer").toCompletableFuture().whenComplete((v, failure) -> {
+        if (failure != null) {
+          Throwable cause = failure instanceof java.util.concurrent.CompletionException c
+              && c.getCause() != null ? c.getCause() : failure;
+          lock.lock();
+          try {
+            if (producerFailure == null && !closed) {
+              producerFailure = cause;
+            }
+          } finally {
+            lock.unlock();
+          }
+        }
+        if (left.decrementAndGet() == 0) {
+          close();
+        }
+      });
+    }
+    return this;
   }
 
   @Override

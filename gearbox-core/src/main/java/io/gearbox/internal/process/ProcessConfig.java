@@ -28,6 +28,7 @@ import java.util.List;
  * @param maxFrameBytes frame cap
  * @param codecClass custom codec class name, or null for the JDK codec
  * @param aotCache the workers' AOT cache file, or null for none
+ * @param classPath the workers' class path, or null to find it ({@link WorkerLaunch})
  */
 public record ProcessConfig(
     String name,
@@ -49,4 +50,5 @@ public record ProcessConfig(
     List<String> allowPackages,
     int maxFrameBytes,
     String codecClass,
-    Path aotCache) {}
+    Path aotCache,
+    List<Path> classPath) {}

@@ -26,7 +26,6 @@ import io.gearbox.internal.ExecutorPool;
 import io.gearbox.internal.PoolConfig;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.InvalidClassException;
 import java.io.NotSerializableException;
@@ -91,6 +90,7 @@ public final class ProcessPoolEngine implements ProcessPool {
 
   private final ProcessConfig config;
   private final ExecutorPool drivers;
+  private final WorkerLaunch launch;
   private final WorkerSet workers;
   private final TaskCodec codec;
   private final JdkCodec jdkCodec;
@@ -99,6 +99,11 @@ public final class ProcessPoolEngine implements ProcessPool {
   private final LongAdder undelivered = new LongAdder();
   /** Drivers waiting for the first worker of their task: those tasks count as queued. */
   private final LongAdder awaitingWorker = new LongAdder();
+  /** For stats(): the workers' CPU time of tasks, and the waits for a worker to start. */
+  private final LongAdder workerCpuNanos = new LongAdder();
+  private final LongAdder cpuMeasuredCalls = new LongAdder();
+  private final LongAdder cpuMeasuredWallNanos = new LongAdder(); // workers' wall time of those
+  private final LongAdder startupNanos = new LongAdder();
   private final ConcurrentHashMap<String, ParentChannel<?>> channels = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Thread, Boolean> channelThreads = new ConcurrentHashMap<>();
   private final Object reaperLock = new Object();
@@ -124,8 +129,11 @@ public final class ProcessPoolEngine implements ProcessPool {
         Frames.writeString(d, p);
       }
     });
-    this.workers = new WorkerSet(config, drivers.name(), command(config), welcome, this::onRequest);
-    workers.prestart();
+    this.launch = WorkerLaunch.detect(config.classPath());
+    this.workers = new WorkerSet(config, drivers.name(), command(config, launch), welcome, this::onRequest);
+    if (launch.problem() == null) {
+      workers.prestart(); // else no worker could start: every submit fails at once, saying why
+    }
   }
 
   /**
@@ -156,7 +164,7 @@ public final class ProcessPoolEngine implements ProcessPool {
   }
 
   /** The worker command line, without its three arguments. The secret is not on it. */
-  static List<String> command(ProcessConfig config) {
+  static List<String> command(ProcessConfig config, WorkerLaunch launch) {
     List<String> cmd = new ArrayList<>();
     cmd.add(config.javaCommand() != null ? config.javaCommand().toString()
         : Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -171,14 +179,7 @@ public final class ProcessPoolEngine implements ProcessPool {
     }
     cmd.addAll(config.jvmOptions());
     cmd.add(WorkerSet.AOT_SLOT); // replaced per worker: an AOT flag, or removed
-    String classPath = System.getProperty("java.class.path", "");
-    String modulePath = System.getProperty("jdk.module.path");
-    if (modulePath != null && !modulePath.isEmpty()) {
-      classPath = classPath.isEmpty() ? modulePath : classPath + File.pathSeparator + modulePath;
-    }
-    cmd.add("-cp");
-    cmd.add(classPath);
-    cmd.add(WorkerMain.class.getName());
+    cmd.addAll(launch.args()); // class or module path, found under any launcher, and the main class
     return List.copyOf(cmd);
   }
 
@@ -243,6 +244,7 @@ public final class ProcessPoolEngine implements ProcessPool {
   }
 
   private byte[] encode(Object value, String what) {
+    launch.check(name(), value.getClass()); // a worker must be able to load it: else fail now, saying why
     try {
       if (jdkCodec == null) {
         return codec.encode(value);
@@ -327,21 +329,23 @@ public final class ProcessPoolEngine implements ProcessPool {
     while (true) {
       Worker w;
       boolean first = call.attempts == 0;
-      long waitStart = first ? System.nanoTime() : 0;
+      long waitStart = System.nanoTime();
       if (first) {
         call.awaitingWorker = true;
         awaitingWorker.increment();
       }
       try {
-        w = workers.acquire();
+        w = workers.acquire(); // a driver per worker: it waits only while its worker starts
       } catch (InterruptedException e) {
         if (call.attempts == 0) {
           call.rung = CancelRung.NOT_STARTED;
         }
         throw e;
       } finally {
+        long waited = System.nanoTime() - waitStart;
+        call.startupNanos += waited;
+        startupNanos.add(waited);
         if (first) {
-          call.awaitedNanos += System.nanoTime() - waitStart;
           call.awaitingWorker = false;
           awaitingWorker.decrement();
         }
@@ -365,6 +369,7 @@ public final class ProcessPoolEngine implements ProcessPool {
         continue;
       } catch (WorkerCrashedException e) {
         crashes.add(e);
+        keepCrashOutput(call, w);
         if (call.attempts <= call.maxRetries && !Thread.currentThread().isInterrupted()
             && workers.broken() == null) {
           retries.increment();
@@ -497,13 +502,27 @@ public final class ProcessPoolEngine implements ProcessPool {
       try {
         w.await(p, TimeUnit.SECONDS.toNanos(10)); // ends with the crash once the process is gone
       } catch (WorkerCrashedException expected) {
-        // the kill
+        keepCrashOutput(call, w); // the kill
       }
     } catch (WorkerCrashedException e) {
       call.rung = CancelRung.KILLED; // died during the grace period
     } finally {
       if (reinterrupted) {
         Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * A worker died under a call: what its task printed until then (read from the worker's spool
+   * once the process was gone) becomes the call's output, replayed as a finished task's is.
+   */
+  private void keepCrashOutput(RemoteCall<?> call, Worker w) {
+    Worker.Death d = w.death();
+    if (d != null && !d.taskOutput().isEmpty()) {
+      call.output = d.taskOutput();
+      if (config.replayOutput()) {
+        replay(call.name, call.output);
       }
     }
   }
@@ -515,6 +534,11 @@ public final class ProcessPoolEngine implements ProcessPool {
       in.readByte();
       call.workerWallNanos = in.readLong();
       call.workerCpuNanos = in.readLong();
+      if (call.workerCpuNanos >= 0) {
+        workerCpuNanos.add(call.workerCpuNanos);
+        cpuMeasuredCalls.increment();
+        cpuMeasuredWallNanos.add(Math.max(0, call.workerWallNanos));
+      }
       String out = Frames.readString(in);
       String err = Frames.readString(in);
       long truncated = in.readLong();
@@ -830,19 +854,20 @@ public final class ProcessPoolEngine implements ProcessPool {
 
   /**
    * The driver pool's stats, with the tasks whose driver still waits for a worker moved from
-   * running to queued (no worker has seen them). The sum of the gauges is unchanged.
+   * running to queued (no worker has seen them; the sum of the gauges is unchanged), the workers'
+   * CPU time (drivers only wait), and the waits for a worker to start moved from run time to
+   * queued time, as in each task's timings.
    */
   @Override
   public PoolStats stats() {
-    PoolStats s = drivers.stats();
-    long waiting = Math.min(awaitingWorker.sum(), s.running());
-    if (waiting <= 0) {
-      return s;
-    }
-    return new PoolStats(s.pool(), s.kind(), s.parallelism(), s.maxInFlight(), s.submitted(),
-        s.rejected(), s.queued() + waiting, s.running() - waiting, s.succeeded(), s.failed(),
-        s.cancelled(), s.timedOut(), s.totalQueuedNanos(), s.totalWallNanos(), s.totalCpuNanos(),
-        s.cpuMeasuredTasks(), s.stuck());
+    PoolStats d = drivers.stats();
+    long waiting = Math.max(0, Math.min(awaitingWorker.sum(), d.running()));
+    long startup = Math.min(startupNanos.sum(), d.totalWallNanos());
+    return new PoolStats(d.pool(), d.kind(), d.parallelism(), d.maxInFlight(), d.submitted(),
+        d.rejected(), d.queued() + waiting, d.running() - waiting, d.succeeded(), d.failed(),
+        d.cancelled(), d.timedOut(), d.totalQueuedNanos() + startup, d.totalWallNanos() - startup,
+        workerCpuNanos.sum(), cpuMeasuredCalls.sum(), d.stuck(),
+        cpuMeasuredWallNanos.sum(), d.queueWaits(), d.runTimes());
   }
 
   @Override

@@ -28,6 +28,8 @@ final class RemoteCall<T> implements Callable<T>, RunAware {
   volatile String name = "task";
   volatile boolean started;
   volatile int attempts;
+  /** Time spent waiting for a worker to start, over every attempt. Written by the driver only. */
+  volatile long startupNanos;
   volatile long pid = -1;
   volatile TaskOutput output = TaskOutput.EMPTY;
   volatile CancelRung rung = CancelRung.NONE;
@@ -39,8 +41,6 @@ final class RemoteCall<T> implements Callable<T>, RunAware {
    * is reported as PENDING and counted as queued, though its driver has started it.
    */
   volatile boolean awaitingWorker;
-  /** How long the driver waited for its first worker, counted as queued time. */
-  volatile long awaitedNanos;
 
   RemoteCall(ProcessPoolEngine pool, byte kind, String pkg, byte[] task, byte[] items,
       int itemCount, int maxRetries, Object source) {

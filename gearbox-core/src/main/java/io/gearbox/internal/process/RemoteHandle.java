@@ -97,8 +97,10 @@ final class RemoteHandle<T> implements ProcessTaskHandle<T> {
     if (t == TaskTimings.NONE) {
       return t;
     }
-    long awaited = Math.min(call.awaitedNanos, t.wallNanos()); // waiting for a worker is queueing
-    return new TaskTimings(t.queuedNanos() + awaited, t.wallNanos() - awaited, call.workerCpuNanos);
+    // the driver ran from taking the task; its waits for a worker to start are start-up, queued
+    long startup = Math.min(call.startupNanos, t.wallNanos());
+    return new TaskTimings(t.queuedNanos() + startup, t.wallNanos() - startup, call.workerCpuNanos,
+        startup);
   }
 
   @Override

@@ -37,14 +37,19 @@ final class Worker {
   /** A call in flight on this worker. */
   record Pending(long taskId, int attempt, CompletableFuture<Frames.Frame> reply) {}
 
-  /** How the worker ended. */
-  record Death(int exitCode, boolean outOfMemory, List<String> tail) {}
+  /**
+   * How the worker ended.
+   *
+   * @param taskOutput what the task it was running printed (from the spool), or empty
+   */
+  record Death(int exitCode, boolean outOfMemory, List<String> tail, io.gearbox.TaskOutput taskOutput) {}
 
   final int id;
   final Process process;
   final long pid;
   private final String poolName;
   private final PrintStream console; // null: do not echo unattributed output
+  private final Path spool; // <pool dir>/w<id>: .out and .err, written by the worker's OutputCapture
   private final ArrayDeque<String> tail = new ArrayDeque<>();
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
   private final List<Thread> threads = new ArrayList<>();
@@ -62,7 +67,8 @@ final class Worker {
   /** Tasks run, for maxTasksPerWorker. Touched only by the driver holding the worker. */
   int tasksRun;
 
-  Worker(int id, Process process, String poolName, PrintStream console) {
+  Worker(int id, Process process, String poolName, PrintStream console, Path spool) {
+    this.spool = spool;
     this.id = id;
     this.process = process;
     this.pid = process.pid();
@@ -242,7 +248,8 @@ final class Worker {
     List<String> lines = tail();
     // -XX:+ExitOnOutOfMemoryError prints "Terminating due to java.lang.OutOfMemoryError: ..."
     boolean oom = lines.stream().anyMatch(l -> l.contains("OutOfMemoryError"));
-    Death d = new Death(code, oom, lines);
+    io.gearbox.TaskOutput printed = readSpool();
+    Death d = new Death(code, oom, lines, printed);
     List<Pending> failed;
     synchronized (this) {
       death = d;
@@ -259,7 +266,46 @@ final class Worker {
   }
 
   private WorkerCrashedException crash(Death d, long taskId, int attempt) {
-    return new WorkerCrashedException(id, pid, d.exitCode(), taskId, attempt, d.outOfMemory(), d.tail());
+    return new WorkerCrashedException(id, pid, d.exitCode(), taskId, attempt, d.outOfMemory(), d.tail(),
+        lastLines(d.taskOutput()));
+  }
+
+  /**
+   * What the task running when the worker died had printed: the spool files its OutputCapture
+   * writes through (emptied at each task's start), read once the process is gone, then deleted.
+   */
+  private io.gearbox.TaskOutput readSpool() {
+    if (spool == null) {
+      return io.gearbox.TaskOutput.EMPTY;
+    }
+    String[] text = new String[2];
+    String[] suffixes = {".out", ".err"};
+    for (int i = 0; i < 2; i++) {
+      Path file = spool.resolveSibling(spool.getFileName() + suffixes[i]);
+      try (java.io.InputStream in = Files.newInputStream(file)) {
+        byte[] bytes = in.readNBytes(OutputCapture.LIMIT);
+        text[i] = new String(bytes, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        text[i] = ""; // never written (the worker died before its first task) or unreadable
+      }
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        // the pool's directory is removed at close; a file left in it is harmless until then
+      }
+    }
+    return new io.gearbox.TaskOutput(text[0], text[1], 0); // the worker spools what it keeps
+  }
+
+  /** The last {@link #TAIL_LINES} lines of a task's output, stdout's then stderr's. */
+  static List<String> lastLines(io.gearbox.TaskOutput output) {
+    List<String> lines = new ArrayList<>();
+    for (String text : List.of(output.stdout(), output.stderr())) {
+      if (!text.isEmpty()) {
+        lines.addAll(List.of(text.split("\\R")));
+      }
+    }
+    return List.copyOf(lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size()));
   }
 
   private boolean waitUninterruptibly(long millis) {

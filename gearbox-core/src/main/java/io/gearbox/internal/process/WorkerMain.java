@@ -155,7 +155,8 @@ public final class WorkerMain {
     TaskCodec codec = jdk != null ? jdk
         : (TaskCodec) Class.forName(codecClass).getConstructor().newInstance();
     if (capture) {
-      OutputCapture.install();
+      Path socket = Path.of(args[0]);
+      OutputCapture.install(socket.resolveSibling("w" + workerId)); // Worker.spool reads it
     }
     WorkerMain worker = new WorkerMain(frames, codec, jdk);
     instance = worker;
@@ -553,6 +554,12 @@ public final class WorkerMain {
     WorkerChannel(WorkerMain worker, String name) {
       this.worker = worker;
       this.name = name;
+    }
+
+    @Override
+    public ProcessChannel<T> closeWhenDone(io.gearbox.TaskHandle<?>... producers) {
+      throw new UnsupportedOperationException("closeWhenDone is for the caller's side of channel '"
+          + name + "', which holds the tasks' handles");
     }
 
     @Override

@@ -418,7 +418,7 @@ final class WorkerSet {
       throw new WorkerStartException("worker could not be started: " + e.getMessage()
           + " (command: " + cmd.getFirst() + ")", e);
     }
-    Worker w = new Worker(id, process, poolName, console);
+    Worker w = new Worker(id, process, poolName, console, dir.resolve("w" + id)); // its output spool
     w.recordsAot = recordsAot;
     w.startDrains();
     try {
