@@ -197,8 +197,10 @@ final class WorkerSet {
 
   /** Returns a worker after a call; retires it if it is due, and ignores it if it died. */
   void release(Worker w) {
-    if (!w.isAlive()) {
-      return; // Worker.die() reports the death
+    if (!w.isAlive() || w.expectedExit) {
+      // dead: Worker.die() reports the death. Being killed or retired (its process may not have
+      // exited yet): never hand it out again; onDeath starts its replacement.
+      return;
     }
     boolean retire = (config.maxTasksPerWorker() > 0 && w.tasksRun >= config.maxTasksPerWorker())
         || (config.maxWorkerRssBytes() > 0 && w.rssBytes() > config.maxWorkerRssBytes());
