@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
 final class SocketDirectories {
 
   static final String SOCKET_NAME = "pool.sock";
+  /** The workers' output spools ({@code w<id>.out}, {@code w<id>.err}): see Worker's readSpool. */
+  private static final Pattern SPOOL = Pattern.compile("w\\d+\\.(out|err)");
   private static final Pattern NAME = Pattern.compile("gearbox-(\\d+)-\\d+");
   private static final Set<Path> OPEN = ConcurrentHashMap.newKeySet();
   private static final AtomicBoolean HOOKED = new AtomicBoolean();
@@ -50,10 +52,19 @@ final class SocketDirectories {
     return dir;
   }
 
-  /** Deletes a pool's directory and its socket; a directory left behind is harmless. */
+  /**
+   * Deletes a pool's directory with its socket and its workers' output spools; a directory left
+   * behind is harmless.
+   */
   static void delete(Path dir) {
     try {
-      Files.deleteIfExists(dir.resolve(SOCKET_NAME));
+      try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+        for (Path e : entries) {
+          if (isOurs(e.getFileName().toString())) {
+            Files.deleteIfExists(e);
+          }
+        }
+      }
       Files.deleteIfExists(dir);
     } catch (IOException ignored) {
       // not empty, or already gone: harmless
@@ -63,7 +74,7 @@ final class SocketDirectories {
 
   /**
    * Deletes the socket directories in {@code tmp} whose owner process is dead. Only directories
-   * named like ours, owned by this user, holding nothing but a socket are touched; an owner pid
+   * named like ours, owned by this user, holding nothing but a socket and output spools are touched; an owner pid
    * now used by a process started after the directory was last changed counts as dead.
    *
    * @return how many were deleted
@@ -82,7 +93,7 @@ final class SocketDirectories {
               LinkOption.NOFOLLOW_LINKS);
           if (!attrs.isDirectory() || !Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName().equals(me)
               || ownerAlive(Long.parseLong(m.group(1)), attrs.lastModifiedTime().toInstant())
-              || !holdsOnlySocket(dir)) {
+              || !holdsOnlyOurFiles(dir)) {
             continue;
           }
           delete(dir);
@@ -108,10 +119,14 @@ final class SocketDirectories {
     return owner.get().info().startInstant().map(start -> !start.isAfter(dirChanged)).orElse(true);
   }
 
-  private static boolean holdsOnlySocket(Path dir) throws IOException {
+  private static boolean isOurs(String fileName) {
+    return fileName.equals(SOCKET_NAME) || SPOOL.matcher(fileName).matches();
+  }
+
+  private static boolean holdsOnlyOurFiles(Path dir) throws IOException {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path e : entries) {
-        if (!e.getFileName().toString().equals(SOCKET_NAME)) {
+        if (!isOurs(e.getFileName().toString())) {
           return false;
         }
       }
