@@ -155,6 +155,11 @@ public final class MatrixCommand implements Callable<Integer> {
     out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     style = parent != null ? parent.style() : Style.PLAIN;
+    String unwritable = io.gearbox.cli.OutputFiles.check("--json", json);
+    if (unwritable != null) {
+      err.println("gearbox: " + unwritable);
+      return 1;
+    }
     Sizes sizes = quick ? QUICK : FULL;
     long start = System.nanoTime();
 
@@ -239,7 +244,8 @@ public final class MatrixCommand implements Callable<Integer> {
             Report.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n");
         out.println("JSON written to " + json);
       } catch (IOException e) {
-        err.println("gearbox: could not write " + json + ": " + e.getMessage());
+        err.println("gearbox: could not write --json " + json + ": "
+            + io.gearbox.cli.OutputFiles.reason(e));
         failed = true;
       }
     }

@@ -1,5 +1,6 @@
 package io.gearbox.cli.bench;
 
+import io.gearbox.cli.OutputFiles;
 import io.gearbox.cli.Style;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -108,18 +109,19 @@ abstract class WorkloadBench implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     int runs = options.runs != null ? options.runs : defaultRuns();
     int warmup = options.warmup != null ? options.warmup : defaultWarmup();
-    if (runs < 1) {
-      throw usage("--runs must be at least 1, was " + runs);
-    }
-    if (warmup < 0) {
-      throw usage("--warmup must be 0 or more, was " + warmup);
-    }
+    limit("--runs", runs, Limits.MAX_RUNS);
+    Limits.check(spec.commandLine(), "--warmup", warmup, 0, Limits.MAX_RUNS);
     validate();
     List<String> chosen = chosenStrategies();
     List<String> jvmArgs = jvmArgs();
     List<Job> jobs = jobs(chosen, warmup, runs);
     if (jobs.isEmpty()) {
       throw usage("nothing to run: no strategy of " + chosen + " applies to " + workload());
+    }
+    String unwritable = OutputFiles.check("--json", options.json, "--html", options.html);
+    if (unwritable != null) {
+      err.println("gearbox: " + unwritable);
+      return 1;
     }
     ObjectNode params = params();
     params.put("runs", runs);
@@ -166,7 +168,7 @@ abstract class WorkloadBench implements Callable<Integer> {
         out.println("HTML written to " + options.html);
       }
     } catch (IOException e) {
-      err.println("gearbox: could not write " + e.getMessage());
+      err.println("gearbox: could not write " + OutputFiles.reason(e));
       code = 1;
     }
     for (StrategyResult r : results) {
@@ -234,6 +236,11 @@ abstract class WorkloadBench implements Callable<Integer> {
   private List<String> jvmArgs() {
     String text = options.jvmArgs != null ? options.jvmArgs : defaultJvmArgs();
     return Arrays.stream(text.strip().split("\\s+")).filter(s -> !s.isEmpty()).toList();
+  }
+
+  /** Throws a usage error unless {@code 1 <= value <= max} (see {@link Limits}). */
+  void limit(String flag, long value, long max) {
+    Limits.check(spec.commandLine(), flag, value, max);
   }
 
   ParameterException usage(String message) {
