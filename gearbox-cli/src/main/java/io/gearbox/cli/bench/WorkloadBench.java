@@ -136,6 +136,7 @@ abstract class WorkloadBench implements Callable<Integer> {
 
     Style style = bench != null ? bench.style() : Style.PLAIN;
     List<StrategyResult> results = new ArrayList<>();
+    MachineLoad load = MachineLoad.start();
     try (AutoCloseable ignored = prepare()) {
       prepared(params);
       for (String note : notes) {
@@ -144,8 +145,14 @@ abstract class WorkloadBench implements Callable<Integer> {
       err.flush();
       Progress progress = Progress.on(err, jobs.stream().mapToInt(Job::steps).sum());
       Harness harness = new Harness(workload(), jvmArgs, progress);
-      for (Job job : withPoolOptions(resolve(jobs))) {
-        results.add(harness.run(job));
+      List<Job> resolved = withPoolOptions(resolve(jobs));
+      if (resolved.getFirst().forkPerRun()) {
+        for (Job job : resolved) {
+          results.add(harness.run(job)); // a fresh JVM per run: nothing stays alive to interleave
+        }
+      } else {
+        // one live JVM per strategy, their runs interleaved, so drift hits every strategy alike
+        results.addAll(harness.interleave(resolved, Harness.Rounds.exactly(runs)));
       }
       progress.finish();
     } catch (Unavailable e) {
@@ -156,6 +163,7 @@ abstract class WorkloadBench implements Callable<Integer> {
       return 1;
     }
     ObjectNode doc = Report.document(workload(), params, results);
+    doc.set("machine_during", load.stop().toJson());
     Report.print(doc, out, style);
     int code = 0;
     try {

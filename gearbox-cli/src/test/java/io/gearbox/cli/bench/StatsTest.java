@@ -1,0 +1,96 @@
+package io.gearbox.cli.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.gearbox.cli.bench.Stats.Interval;
+import io.gearbox.cli.bench.Stats.Separation;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bootstrap behind the matrix's verdicts, on synthetic runs whose separation is known: drawn
+ * from seeded distributions, so every run of this test sees the same numbers.
+ */
+class StatsTest {
+
+  /** n runs of a tool whose true median is {@code median}, with noise of relative {@code spread}. */
+  private static double[] runs(long seed, int n, double median, double spread) {
+    SplittableRandom random = new SplittableRandom(seed);
+    double[] runs = new double[n];
+    for (int i = 0; i < n; i++) {
+      // log-normal-ish: a slow run can be far slower, a fast one only a little faster, as on a
+      // busy machine
+      runs[i] = median * Math.exp(spread * (random.nextDouble() * 2 - 1) + spread * spread
+          * (random.nextDouble() < 0.2 ? 4 : 0));
+    }
+    return runs;
+  }
+
+  @Test
+  void medianOfOddAndEvenCounts() {
+    assertThat(Stats.median(new double[] {3, 1, 2})).isEqualTo(2);
+    assertThat(Stats.median(new double[] {4, 1, 3, 2})).isEqualTo(2.5);
+    assertThat(Stats.median(new double[0])).isNaN();
+  }
+
+  @Test
+  void twoFoldSeparationWithModestNoiseIsSeparatedAndTheIntervalHoldsTheTrueRatio() {
+    double[] slow = runs(1, 7, 0.200, 0.10);
+    double[] fast = runs(2, 7, 0.100, 0.10);
+    Interval ci = Stats.ratioOfMedians(slow, fast);
+    assertThat(ci.low()).isGreaterThan(1.0).isLessThanOrEqualTo(ci.ratio());
+    assertThat(ci.high()).isGreaterThanOrEqualTo(ci.ratio());
+    assertThat(ci.low()).isLessThan(2.2);
+    assertThat(ci.high()).isGreaterThan(1.8);
+    assertThat(Stats.separation(ci, slow.length, fast.length, 1.05)).isEqualTo(Separation.SEPARATED);
+  }
+
+  @Test
+  void aSmallGapBuriedInNoiseIsUncertainUntilThereAreEnoughRuns() {
+    // 10% apart, 30% noise: five runs each cannot tell; two hundred each can
+    double[] slow5 = runs(3, 5, 0.110, 0.30);
+    double[] fast5 = runs(4, 5, 0.100, 0.30);
+    assertThat(Stats.separation(Stats.ratioOfMedians(slow5, fast5), 5, 5, 1.05))
+        .isEqualTo(Separation.UNCERTAIN);
+    double[] slow = runs(5, 200, 0.110, 0.30);
+    double[] fast = runs(6, 200, 0.100, 0.30);
+    Interval ci = Stats.ratioOfMedians(slow, fast);
+    assertThat(Stats.separation(ci, 200, 200, 1.05)).isEqualTo(Separation.SEPARATED);
+    assertThat(ci.low()).isGreaterThan(1.0).isLessThan(1.10);
+  }
+
+  @Test
+  void equalToolsWithTightRunsAreATieAndWithLooseRunsUncertain() {
+    double[] a = runs(7, 15, 0.100, 0.01);
+    double[] b = runs(8, 15, 0.100, 0.01);
+    assertThat(Stats.separation(Stats.ratioOfMedians(a, b), 15, 15, 1.05)).isEqualTo(Separation.TIE);
+    double[] c = runs(9, 5, 0.100, 0.40);
+    double[] d = runs(10, 5, 0.100, 0.40);
+    assertThat(Stats.separation(Stats.ratioOfMedians(c, d), 5, 5, 1.05))
+        .isEqualTo(Separation.UNCERTAIN);
+  }
+
+  @Test
+  void fewerThanThreeRunsAreNeverSeparated() {
+    Interval ci = Stats.ratioOfMedians(new double[] {10, 10}, new double[] {1, 1});
+    assertThat(ci.low()).isEqualTo(10.0); // the bootstrap of two equal numbers only repeats them
+    assertThat(Stats.separation(ci, 2, 2, 1.05)).isEqualTo(Separation.UNCERTAIN);
+    assertThat(Stats.separation(ci, 3, 3, 1.05)).isEqualTo(Separation.SEPARATED);
+  }
+
+  @Test
+  void theSameRunsGiveTheSameIntervalAndTheSeedMatters() {
+    double[] slow = runs(11, 6, 0.15, 0.2);
+    double[] fast = runs(12, 6, 0.10, 0.2);
+    assertThat(Stats.ratioOfMedians(slow, fast)).isEqualTo(Stats.ratioOfMedians(slow, fast));
+    Interval other = Stats.ratioOfMedians(slow, fast, Stats.RESAMPLES, Stats.CONFIDENCE, 99);
+    assertThat(other.ratio()).isEqualTo(Stats.ratioOfMedians(slow, fast).ratio());
+  }
+
+  @Test
+  void aRatioNeedsRunsOnBothSides() {
+    assertThatThrownBy(() -> Stats.ratioOfMedians(new double[0], new double[] {1}))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("both sides");
+  }
+}
