@@ -239,7 +239,7 @@ final class Harness {
    *
    * @param minimum rounds every job runs
    * @param maximum rounds no job runs past
-   * @param budget wall time after which no new round starts (from the first measured round)
+   * @param budget wall time for the rounds past the minimum: none starts after it is spent
    * @param more the jobs a further round should run, given the results so far; empty to stop
    */
   record Rounds(int minimum, int maximum, Duration budget,
@@ -268,7 +268,7 @@ final class Harness {
         progress.starting(workload, job);
         child.start();
       }
-      long deadline = System.nanoTime() + rounds.budget().toNanos();
+      long deadline = 0;
       Set<Job> wanted = new LinkedHashSet<>(jobs);
       for (int round = 0; ; round++) {
         List<LiveChild> order = new ArrayList<>();
@@ -287,6 +287,9 @@ final class Harness {
         int done = round + 1;
         if (done < rounds.minimum()) {
           continue;
+        }
+        if (done == rounds.minimum()) {
+          deadline = System.nanoTime() + rounds.budget().toNanos();
         }
         if (done >= rounds.maximum() || System.nanoTime() - deadline >= 0) {
           break;

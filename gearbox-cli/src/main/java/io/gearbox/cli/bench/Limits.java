@@ -27,6 +27,9 @@ final class Limits {
   /** Measured or warm-up runs ({@code --runs}, {@code --warmup}). */
   static final int MAX_RUNS = 1_000;
 
+  /** Seconds of further rounds for uncertain speedups ({@code --budget}): one hour. */
+  static final int MAX_BUDGET_SECONDS = 3_600;
+
   /** Worker JVMs started one after another ({@code processes --spawns}). */
   static final int MAX_SPAWNS = 100;
 

@@ -146,7 +146,17 @@ final class MachineLoad {
     } catch (IOException | RuntimeException e) {
       busy = total = steal = -1;
     }
-    return new Snapshot(System.nanoTime(), busy, total, steal, ownTicks(), MatrixJudge.loadAverage());
+    return new Snapshot(System.nanoTime(), busy, total, steal, ownTicks(), loadAverage());
+  }
+
+  /** The machine's 1-minute load average, or -1 where {@code /proc/loadavg} cannot be read. */
+  static double loadAverage() {
+    String line = ProcStats.firstLine("/proc/loadavg");
+    try {
+      return line == null ? -1 : Double.parseDouble(line.strip().split("\\s+")[0]);
+    } catch (RuntimeException e) {
+      return -1;
+    }
   }
 
   /** utime + stime + cutime + cstime of this process (fields 14 to 17 of /proc/self/stat), or -1. */

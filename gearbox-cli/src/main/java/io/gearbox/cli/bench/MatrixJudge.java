@@ -31,20 +31,25 @@ final class MatrixJudge {
    * @param winner the fastest tool whose every task succeeded, when the runs support it (separated
    *     from the runner-up, or a tie); null when uncertain or when no tool finished
    * @param fastest the tool with the lowest median, whether or not the runs support it; or null
+   * @param leaders the fastest and every tool the runs do not separate from it (a tie or
+   *     uncertain), in rank order: the tools a user may pick among; empty if no tool finished
    * @param runnerUp the next fastest, or null
    * @param bestFixed the fastest tool other than auto: the one the seed's answer is judged against
    * @param vsSequential sequential's median over the fastest's, or null if sequential did not run
    * @param vsRunnerUp the runner-up's median over the fastest's, or null
    * @param interval the bootstrap interval of that ratio, or null
-   * @param separation what the interval says: separated, tie or uncertain
-   * @param tie whether the separation is a tie
+   * @param separation separated when the runs separate the fastest from every other tool,
+   *     tie when from every one but those within the tie factor of it (the runner-up among them),
+   *     uncertain when some tool is not told apart from it
+   * @param tie whether the runner-up (or another tool) ties with the fastest
    * @param agreement "agrees" when the seed's tool is the best fixed tool or ties with it,
    *     "differs" when the best fixed tool is faster than every seed tool by the runs' measure,
    *     "uncertain" when the runs cannot tell
    * @param why one sentence on the JVM's answer and why it differs from the seed's, if it does
    */
   record Verdict(
-      String winner, String fastest, String runnerUp, String bestFixed, Double vsSequential,
+      String winner, String fastest, List<String> leaders, String runnerUp, String bestFixed,
+      Double vsSequential,
       Double vsRunnerUp, Interval interval, Separation separation, boolean tie, String agreement,
       String why) {
 
@@ -73,33 +78,49 @@ final class MatrixJudge {
   static Verdict verdict(MatrixPlan.Row row, ArrayNode results, double load) {
     List<JsonNode> ranked = ranked(results);
     if (ranked.isEmpty()) {
-      return new Verdict(null, null, null, null, null, null, null, Separation.UNCERTAIN, false,
-          "differs", "no tool finished this row");
+      return new Verdict(null, null, List.of(), null, null, null, null, null, Separation.UNCERTAIN,
+          false, "differs", "no tool finished this row");
     }
     JsonNode first = ranked.getFirst();
     String fastest = tool(first);
     JsonNode second = ranked.size() > 1 ? ranked.get(1) : null;
     String runnerUp = second == null ? null : tool(second);
     Interval interval = second == null ? null : Stats.ratioOfMedians(runs(second), runs(first));
-    Separation separation = second == null ? Separation.SEPARATED
-        : Stats.separation(interval, runs(second).length, runs(first).length, TIE);
     Double vsRunnerUp = second == null ? null : median(second) / median(first);
     Double vsSequential = ranked.stream().filter(r -> tool(r).equals("sequential"))
         .map(r -> median(r) / median(first)).findFirst().orElse(null);
-    boolean tie = separation == Separation.TIE;
+    // The fastest wins only if the runs separate it from every other tool (a tool far down by its
+    // median may still have too few or too scattered runs to be told apart from it), or tie it.
+    List<String> leaders = new ArrayList<>(List.of(fastest));
+    JsonNode unresolved = null;
+    boolean anyTie = false;
+    for (JsonNode r : ranked.subList(1, ranked.size())) {
+      Separation s = compare(r, first);
+      if (s != Separation.SEPARATED) {
+        leaders.add(tool(r));
+      }
+      if (s == Separation.UNCERTAIN && unresolved == null) {
+        unresolved = r;
+      }
+      anyTie |= s == Separation.TIE;
+    }
+    Separation separation = unresolved != null ? Separation.UNCERTAIN
+        : second != null && compare(second, first) == Separation.TIE ? Separation.TIE
+        : Separation.SEPARATED;
+    boolean tie = separation == Separation.TIE || (separation == Separation.SEPARATED && anyTie);
     String winner = separation == Separation.UNCERTAIN ? null : fastest;
     // The seed names fixed tools only: it is judged against the fastest fixed tool (auto, which
     // routes each kind of task to one of them, is left out of this comparison).
     List<JsonNode> fixed = ranked.stream().filter(r -> !tool(r).equals("auto")).toList();
     if (fixed.isEmpty()) {
-      return new Verdict(winner, fastest, runnerUp, null, vsSequential, vsRunnerUp, interval,
-          separation, tie, "differs", "only auto finished this row");
+      return new Verdict(winner, fastest, leaders, runnerUp, null, vsSequential, vsRunnerUp,
+          interval, separation, tie, "differs", "only auto finished this row");
     }
     String best = tool(fixed.getFirst());
     String agreement = agreement(row, fixed);
     String why;
     if (separation == Separation.UNCERTAIN) {
-      why = uncertain(fastest, runnerUp, interval, first, second, load);
+      why = uncertain(first, unresolved, load, leaders, ranked.size());
     } else {
       String nextFixed = fixed.size() > 1 ? tool(fixed.get(1)) : null;
       boolean fixedTie = nextFixed != null && compare(fixed.get(1), fixed.getFirst()) == Separation.TIE;
@@ -109,8 +130,8 @@ final class MatrixJudge {
             + "fixed tools, " + best + " did best: " + why;
       }
     }
-    return new Verdict(winner, fastest, runnerUp, best, vsSequential, vsRunnerUp, interval,
-        separation, tie, agreement, why);
+    return new Verdict(winner, fastest, leaders, runnerUp, best, vsSequential, vsRunnerUp,
+        interval, separation, tie, agreement, why);
   }
 
   /**
@@ -143,15 +164,15 @@ final class MatrixJudge {
   }
 
   /**
-   * The tools another round should run: the two a verdict could not separate (the fastest and
-   * the runner-up; the best fixed tool and the seed's best), or none when every verdict stands.
+   * The tools another round should run: those a verdict could not separate (the fastest and every
+   * tool not told apart from it; the best fixed tool and the seed's best), or none when every
+   * verdict stands.
    */
   static Set<String> contenders(MatrixPlan.Row row, ArrayNode results) {
     Set<String> tools = new LinkedHashSet<>();
     Verdict v = verdict(row, results);
-    if (v.separation() == Separation.UNCERTAIN && v.runnerUp() != null) {
-      tools.add(v.fastest());
-      tools.add(v.runnerUp());
+    if (v.separation() == Separation.UNCERTAIN) {
+      tools.addAll(v.leaders());
     }
     if (v.agreement().equals("uncertain")) {
       tools.add(v.bestFixed());
@@ -172,13 +193,21 @@ final class MatrixJudge {
     return ranked;
   }
 
-  private static String uncertain(String fastest, String runnerUp, Interval interval,
-      JsonNode first, JsonNode second, double load) {
+  private static String uncertain(JsonNode first, JsonNode other, double load,
+      List<String> leaders, int finished) {
     int cores = Runtime.getRuntime().availableProcessors();
-    return String.format(Locale.ROOT, "uncertain: %s was fastest by the median, but after %d and "
+    String fastest = tool(first);
+    String runnerUp = tool(other);
+    JsonNode second = other;
+    Interval interval = Stats.ratioOfMedians(runs(other), runs(first));
+    String rest = leaders.size() < finished
+        ? "; " + String.join(" and ", leaders) + " are ahead of the rest, not told apart"
+            + " from each other"
+        : "";
+    return String.format(Locale.ROOT, "%s was fastest by the median, but after %d and "
             + "%d runs the runs do not separate it from %s (%s/%s = %.2f, 95%% interval %.2f to "
-            + "%.2f)%s", fastest, runs(first).length, runs(second).length, runnerUp, runnerUp,
-        fastest, interval.ratio(), interval.low(), interval.high(),
+            + "%.2f)%s%s", fastest, runs(first).length, runs(second).length, runnerUp, runnerUp,
+        fastest, interval.ratio(), interval.low(), interval.high(), rest,
         load > cores ? String.format(Locale.ROOT, "; the machine was busy (load %.1f on %d cores)",
             load, cores) : "");
   }
@@ -199,16 +228,6 @@ final class MatrixJudge {
       return values;
     }
     return new double[] {median(result)};
-  }
-
-  /** The machine's 1-minute load average, or -1 where {@code /proc/loadavg} cannot be read. */
-  static double loadAverage() {
-    String line = ProcStats.firstLine("/proc/loadavg");
-    try {
-      return line == null ? -1 : Double.parseDouble(line.strip().split("\\s+")[0]);
-    } catch (RuntimeException e) {
-      return -1;
-    }
   }
 
   private static double median(JsonNode result) {
@@ -285,10 +304,12 @@ final class MatrixJudge {
     json.put("runs", row.runs());
     ArrayNode rows = results.isEmpty() ? Report.JSON.createArrayNode()
         : Report.results(row.workload(), results);
-    double load = loadAverage();
+    double load = MachineLoad.loadAverage();
     Verdict v = verdict(row, rows, load);
     json.put("winner", v.winner());
     json.put("fastest", v.fastest());
+    ArrayNode leaders = json.putArray("leaders");
+    v.leaders().forEach(leaders::add);
     json.put("runner_up", v.runnerUp());
     putNumber(json, "speedup_vs_sequential", v.vsSequential());
     putNumber(json, "speedup_vs_runner_up", v.vsRunnerUp());

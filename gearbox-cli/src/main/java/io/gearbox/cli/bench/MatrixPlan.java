@@ -49,7 +49,7 @@ final class MatrixPlan {
       // 5,000, not 10,000: starting 10,000 platform threads took 20-30 s here on its own
       5_000,
       // at least 5 runs a tool (3 for high-scale, whose runs take seconds each), interleaved, then
-      // more rounds of the tools a verdict is unsure of: up to 25 runs or 20 s a row
+      // more rounds of the tools a verdict is unsure of: up to 25 runs or 20 s more a row
       1, 5, 0, 3,
       Duration.ofSeconds(10), 25, Duration.ofSeconds(20));
 
@@ -60,7 +60,9 @@ final class MatrixPlan {
       1_000, 20,
       4, 5_000, 1024, 256,
       200,
-      // 3 runs a tool: the fewest a verdict can be separated on; then up to 12 runs or 4 s a row
+      // 1 warm-up (a cold first run is several times slower), 3 runs a tool, then the tools a
+      // verdict is unsure of until they are separated (5 runs at least: Stats.MIN_RUNS) or have
+      // 12 runs or 4 s more have passed
       1, 3, 0, 3,
       Duration.ofSeconds(3), 12, Duration.ofSeconds(4));
 

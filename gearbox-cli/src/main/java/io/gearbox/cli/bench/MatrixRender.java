@@ -32,7 +32,7 @@ final class MatrixRender {
     out.println(style.dim(String.format(Locale.ROOT,
         "%d cores, Java %s; each tool in a JVM of its own (%s), %d warm-up + at least %d measured "
             + "runs, interleaved (high-scale: %d + %d), more while a verdict is unsure (up to %d "
-            + "or %d s a row); the median counts; fetches go to %s (no internet)%s",
+            + "runs, or %d s more a row); the median counts; fetches go to %s (no internet)%s",
         Runtime.getRuntime().availableProcessors(), Runtime.version(), MatrixPlan.JVM_ARGS,
         sizes.warmup(), sizes.runs(), sizes.scaleWarmup(), sizes.scaleRuns(), sizes.maxRuns(),
         sizes.rowBudget().toSeconds(), serverUri, quick ? "; --quick sizes" : "")));
@@ -88,12 +88,9 @@ final class MatrixRender {
       }
     }
     if (json.path("separation").asString().equals("uncertain") && json.path("fastest").isString()) {
-      out.println("  " + style.yellow(String.format(Locale.ROOT, "uncertain: %s was fastest by "
-              + "the median, %s %.2fx slower (95%% interval %.2f to %.2f): no winner named",
-          json.path("fastest").asString(), json.path("runner_up").asString(),
-          json.path("speedup_vs_runner_up").asDouble(),
-          json.path("runner_up_ratio_ci").path(0).asDouble(),
-          json.path("runner_up_ratio_ci").path(1).asDouble())));
+      out.println("  " + style.yellow("uncertain: the runs do not tell " + leaders(json)
+          + " apart (" + json.path("fastest").asString() + " was fastest by the median): no "
+          + "winner named"));
     }
     if (json.path("winner").isString()) {
       StringBuilder w = new StringBuilder("winner: " + json.path("winner").asString());
@@ -172,7 +169,7 @@ final class MatrixRender {
     for (JsonNode r : rows) {
       table.row(r.path("title").asString(), r.path("seed_says").asString(),
           !r.path("winner").isString()
-              ? (r.path("fastest").isString() ? "uncertain" : "-")
+              ? (r.path("fastest").isString() ? "uncertain: " + leaders(r) : "-")
               : r.path("winner").asString().equals("auto") && r.path("best_fixed").isString()
                   ? "auto (then " + r.path("best_fixed").asString() + ")"
                   : r.path("winner").asString(),
@@ -214,6 +211,15 @@ final class MatrixRender {
 
   private void note(String text) {
     Table.note(out, text, style::dim);
+  }
+
+  /** The leaders of a row, "virtual, auto". */
+  private static String leaders(JsonNode row) {
+    StringBuilder s = new StringBuilder();
+    for (JsonNode tool : row.path("leaders")) {
+      s.append(s.isEmpty() ? "" : ", ").append(tool.asString());
+    }
+    return s.toString();
   }
 
   static String secs(double s) {

@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
  * tool is faster, at that confidence), {@link Separation#TIE} when the whole interval is below the
  * tie factor (they are within it of each other, whichever is ahead), and otherwise
  * {@link Separation#UNCERTAIN}: the runs do not say. Fewer than {@link #MIN_RUNS} runs of either
- * tool are always uncertain: a bootstrap of one or two numbers only repeats them.
+ * tool are always uncertain: a bootstrap of a few numbers only repeats them.
  */
 final class Stats {
 
@@ -24,8 +24,12 @@ final class Stats {
   /** The share of resampled ratios an interval keeps. */
   static final double CONFIDENCE = 0.95;
 
-  /** Runs each side needs before a comparison can be anything but uncertain. */
-  static final int MIN_RUNS = 3;
+  /**
+   * Runs each side needs before a comparison can be anything but uncertain. With fewer, the
+   * resampled medians take only a few values and the interval comes out too narrow: on a loaded
+   * machine three runs each once separated two tools in the opposite order of another run.
+   */
+  static final int MIN_RUNS = 5;
 
   /** The seed of the resampling when the caller gives none. */
   static final long SEED = 0x5EEDL;

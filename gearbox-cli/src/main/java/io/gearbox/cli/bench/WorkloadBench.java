@@ -110,6 +110,8 @@ abstract class WorkloadBench implements Callable<Integer> {
     int runs = options.runs != null ? options.runs : defaultRuns();
     int warmup = options.warmup != null ? options.warmup : defaultWarmup();
     limit("--runs", runs, Limits.MAX_RUNS);
+    int budget = options.budget != null ? options.budget : 0;
+    Limits.check(spec.commandLine(), "--budget", budget, 0, Limits.MAX_BUDGET_SECONDS);
     Limits.check(spec.commandLine(), "--warmup", warmup, 0, Limits.MAX_RUNS);
     validate();
     List<String> chosen = chosenStrategies();
@@ -126,6 +128,7 @@ abstract class WorkloadBench implements Callable<Integer> {
     ObjectNode params = params();
     params.put("runs", runs);
     params.put("warmup", jobs.getFirst().forkPerRun() ? 0 : warmup);
+    params.put("budget_s", jobs.getFirst().forkPerRun() ? 0 : budget);
     ArrayNode flags = params.putArray("jvm_args");
     jvmArgs.forEach(flags::add);
     ObjectNode poolOptions = params.putObject("pool_options");
@@ -152,7 +155,9 @@ abstract class WorkloadBench implements Callable<Integer> {
         }
       } else {
         // one live JVM per strategy, their runs interleaved, so drift hits every strategy alike
-        results.addAll(harness.interleave(resolved, Harness.Rounds.exactly(runs)));
+        results.addAll(harness.interleave(resolved, budget == 0 ? Harness.Rounds.exactly(runs)
+            : new Harness.Rounds(runs, Limits.MAX_RUNS, java.time.Duration.ofSeconds(budget),
+                this::uncertain)));
       }
       progress.finish();
     } catch (Unavailable e) {
@@ -201,6 +206,25 @@ abstract class WorkloadBench implements Callable<Integer> {
     out.flush();
     err.flush();
     return code;
+  }
+
+  /** The jobs whose speedup the runs so far leave uncertain, with their variant's baseline. */
+  private Set<Job> uncertain(List<StrategyResult> results) {
+    ArrayNode rows = Report.results(workload(), results);
+    Set<Job> more = new LinkedHashSet<>();
+    for (int i = 0; i < rows.size(); i++) {
+      if (rows.get(i).path("speedup_separation").asString().equals("uncertain")) {
+        Job job = results.get(i).job();
+        String baseline = rows.get(i).path("baseline").asString();
+        more.add(job);
+        for (StrategyResult r : results) {
+          if (r.job().variant().equals(job.variant()) && r.job().strategy().equals(baseline)) {
+            more.add(r.job());
+          }
+        }
+      }
+    }
+    return more;
   }
 
   static void write(Path file, String text) throws IOException {

@@ -72,11 +72,11 @@ class StatsTest {
   }
 
   @Test
-  void fewerThanThreeRunsAreNeverSeparated() {
+  void fewerThanFiveRunsAreNeverSeparated() {
     Interval ci = Stats.ratioOfMedians(new double[] {10, 10}, new double[] {1, 1});
     assertThat(ci.low()).isEqualTo(10.0); // the bootstrap of two equal numbers only repeats them
-    assertThat(Stats.separation(ci, 2, 2, 1.05)).isEqualTo(Separation.UNCERTAIN);
-    assertThat(Stats.separation(ci, 3, 3, 1.05)).isEqualTo(Separation.SEPARATED);
+    assertThat(Stats.separation(ci, 4, 4, 1.05)).isEqualTo(Separation.UNCERTAIN);
+    assertThat(Stats.separation(ci, 5, 5, 1.05)).isEqualTo(Separation.SEPARATED);
   }
 
   @Test
