@@ -21,7 +21,7 @@ import tools.jackson.databind.node.ObjectNode;
 final class MatrixJudge {
 
   /** A runner-up within this factor of the winner is a tie. */
-  static final double TIE = 1.05;
+  static final double TIE = Stats.TIE;
 
   private MatrixJudge() {}
 
@@ -158,9 +158,7 @@ final class MatrixJudge {
 
   /** What the runs say about {@code slower} against {@code faster}. */
   private static Separation compare(JsonNode slower, JsonNode faster) {
-    double[] a = runs(slower);
-    double[] b = runs(faster);
-    return Stats.separation(Stats.ratioOfMedians(a, b), a.length, b.length, TIE);
+    return Stats.compare(runs(slower), runs(faster), TIE);
   }
 
   /**

@@ -115,8 +115,8 @@ final class Report {
         Stats.Interval ci = faster ? Stats.ratioOfMedians(baseWalls, walls)
             : Stats.ratioOfMedians(walls, baseWalls);
         Stats.Separation separation = faster
-            ? Stats.separation(ci, baseWalls.length, walls.length, 1.05)
-            : Stats.separation(ci, walls.length, baseWalls.length, 1.05);
+            ? Stats.compare(baseWalls, walls, Stats.TIE)
+            : Stats.compare(walls, baseWalls, Stats.TIE);
         ArrayNode range = row.putArray("speedup_ci");
         range.add(round(faster ? ci.low() : 1 / ci.high(), 3));
         range.add(round(faster ? ci.high() : 1 / ci.low(), 3));

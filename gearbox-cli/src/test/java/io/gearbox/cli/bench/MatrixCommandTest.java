@@ -324,13 +324,18 @@ class MatrixCommandTest {
   }
 
   @Test
-  void tooFewRunsAreUncertainHoweverFarApart() {
+  void oneRunEachIsUncertainHoweverFarApartAndThreeApartAreSeparated() {
     ArrayNode results = Report.JSON.createArrayNode();
     results.add(resultOfRuns("virtual", 0.10));
     results.add(resultOfRuns("threads", 0.50));
     MatrixJudge.Verdict v = MatrixJudge.verdict(row("many-io"), results);
     assertThat(v.separation()).isEqualTo(Stats.Separation.UNCERTAIN);
     assertThat(v.winner()).isNull();
+
+    ArrayNode three = Report.JSON.createArrayNode();
+    three.add(resultOfRuns("virtual", 0.10, 0.12, 0.11));
+    three.add(resultOfRuns("processes", 1.5, 2.9, 1.7)); // every run slower: 1 in 20 by luck
+    assertThat(MatrixJudge.verdict(row("many-io"), three).winner()).isEqualTo("virtual");
   }
 
   @Test

@@ -80,6 +80,26 @@ class StatsTest {
   }
 
   @Test
+  void withFewRunsOnlyRunsThatDoNotOverlapAtAllSeparate() {
+    // 3 against 3, every slow run slower than every fast one: 1 chance in 20 by luck
+    assertThat(Stats.compare(new double[] {3.0, 2.9, 3.1}, new double[] {0.1, 0.12, 0.11}, 1.05))
+        .isEqualTo(Separation.SEPARATED);
+    // one overlapping run: uncertain, however far apart the medians
+    assertThat(Stats.compare(new double[] {3.0, 0.1, 3.1}, new double[] {0.1, 0.12, 0.11}, 1.05))
+        .isEqualTo(Separation.UNCERTAIN);
+    // 2 against 2 apart is 1 chance in 6: not enough
+    assertThat(Stats.compare(new double[] {3.0, 3.1}, new double[] {0.1, 0.12}, 1.05))
+        .isEqualTo(Separation.UNCERTAIN);
+    assertThat(Stats.binomial(6, 3)).isEqualTo(20.0);
+    assertThat(Stats.binomial(8, 4)).isEqualTo(70.0);
+    // from five runs a side, the bootstrap decides
+    double[] slow = runs(13, 5, 0.2, 0.05);
+    double[] fast = runs(14, 5, 0.1, 0.05);
+    assertThat(Stats.compare(slow, fast, 1.05)).isEqualTo(
+        Stats.separation(Stats.ratioOfMedians(slow, fast), 5, 5, 1.05));
+  }
+
+  @Test
   void theSameRunsGiveTheSameIntervalAndTheSeedMatters() {
     double[] slow = runs(11, 6, 0.15, 0.2);
     double[] fast = runs(12, 6, 0.10, 0.2);
