@@ -169,7 +169,7 @@ final class MatrixRender {
     for (JsonNode r : rows) {
       table.row(r.path("title").asString(), r.path("seed_says").asString(),
           !r.path("winner").isString()
-              ? (r.path("fastest").isString() ? "uncertain: " + leaders(r) : "-")
+              ? (r.path("fastest").isString() ? "uncertain: " + leaders(r, 2) : "-")
               : r.path("winner").asString().equals("auto") && r.path("best_fixed").isString()
                   ? "auto (then " + r.path("best_fixed").asString() + ")"
                   : r.path("winner").asString(),
@@ -215,11 +215,19 @@ final class MatrixRender {
 
   /** The leaders of a row, "virtual, auto". */
   private static String leaders(JsonNode row) {
+    return leaders(row, Integer.MAX_VALUE);
+  }
+
+  /** The first {@code most} leaders of a row and how many more, "virtual, cpu +3". */
+  private static String leaders(JsonNode row, int most) {
     StringBuilder s = new StringBuilder();
+    int n = 0;
     for (JsonNode tool : row.path("leaders")) {
-      s.append(s.isEmpty() ? "" : ", ").append(tool.asString());
+      if (n++ < most) {
+        s.append(s.isEmpty() ? "" : ", ").append(tool.asString());
+      }
     }
-    return s.toString();
+    return n > most ? s + " +" + (n - most) : s.toString();
   }
 
   static String secs(double s) {
