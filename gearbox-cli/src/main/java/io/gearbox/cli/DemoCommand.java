@@ -304,18 +304,7 @@ public final class DemoCommand implements Callable<Integer> {
    * (a tenth of the work of 1..4).
    */
   static double calibrate(Duration target) {
-    double probe = 0.25;
-    long best = Long.MAX_VALUE;
-    long sink = 0;
-    for (int i = 0; i < 8; i++) {
-      long t0 = System.nanoTime();
-      sink += Workloads.computeHeavy(1, probe);
-      best = Math.min(best, System.nanoTime() - t0);
-    }
-    if (sink == 42) {
-      throw new AssertionError(); // keeps the JIT from dropping the warm-up
-    }
-    double raw = target.toNanos() / (10.0 * Math.max(1, best) / probe);
+    double raw = target.toNanos() / (10.0 * Calibration.nanosPerUnit());
     double rounded = raw >= 10 ? Math.round(raw) : Math.round(raw * 10) / 10.0;
     return Math.clamp(rounded, 0.1, 100_000);
   }

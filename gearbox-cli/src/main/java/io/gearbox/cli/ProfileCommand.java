@@ -36,8 +36,14 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>The class must have a public no-argument constructor and implement {@link Callable} (run as
  * {@code call()}) or {@link Function} (run as {@code apply(arg)} with the {@code --arg} string). It
- * is loaded by a class loader of its own over {@code --class-path}, whose parent is the platform
- * class loader: it sees the JDK and its own class path, not Gearbox's.
+ * is loaded by a class loader of its own over {@code --class-path}. That loader sees the JDK,
+ * Gearbox's library ({@code io.gearbox} and its subpackages, as this command loaded them, so a
+ * task may use the API) and its own class path; not the command's other libraries (picocli,
+ * Jackson) or its own classes, so a task's copy of those is the one it gets.
+ *
+ * <p>Exit codes: 0 when at least one run succeeded; 1 when every run failed (the verdict is
+ * "failed" and the first failure is printed), or the class cannot be loaded or built; 2 for bad
+ * arguments.
  */
 @Command(
     name = "profile",
@@ -105,8 +111,13 @@ public final class ProfileCommand implements Callable<Integer> {
     if (urls.isEmpty()) {
       throw usage("--class-path is empty");
     }
+    String unwritable = OutputFiles.check("--json", json);
+    if (unwritable != null) {
+      spec.commandLine().getErr().println("gearbox: " + unwritable);
+      return Main.EXIT_FAILURE;
+    }
     try (URLClassLoader loader = new URLClassLoader("gearbox-profile", urls.toArray(URL[]::new),
-        ClassLoader.getPlatformClassLoader())) {
+        new GearboxApiLoader())) {
       Object instance = instantiate(loader);
       Callable<?> task;
       String shape;
@@ -146,7 +157,50 @@ public final class ProfileCommand implements Callable<Integer> {
       if (json != null) {
         writeJson(profile, shape);
       }
-      return 0;
+      return allFailed(profile) ? Main.EXIT_FAILURE : 0;
+    }
+  }
+
+  /** Every run threw: there is nothing to judge the task by. */
+  static boolean allFailed(TaskProfile p) {
+    return p.runs() > 0 && p.failures() >= p.runs();
+  }
+
+  /** The verdict as printed and written: "failed" when every run did, else the pool kind. */
+  static String verdictLabel(TaskProfile p) {
+    return allFailed(p) ? "failed" : p.verdict().label();
+  }
+
+  /**
+   * The parent of a profiled task's class loader: the platform class loader (the JDK) and, from
+   * the loader that loaded this command, Gearbox's library: {@code io.gearbox} and its subpackages
+   * but not this command's ({@code io.gearbox.cli}). The task and this command then share one
+   * {@code Pool}, {@code TaskFailedException}, ... class, so what the task throws or returns
+   * means what it says here.
+   */
+  static final class GearboxApiLoader extends ClassLoader {
+    private static final ClassLoader GEARBOX = io.gearbox.Pool.class.getClassLoader();
+
+    GearboxApiLoader() {
+      super("gearbox-api", ClassLoader.getPlatformClassLoader());
+    }
+
+    static boolean isGearbox(String name) {
+      return name.startsWith("io.gearbox.") && !name.startsWith("io.gearbox.cli.");
+    }
+
+    @Override
+    protected Class<?> findClass(String name) throws ClassNotFoundException {
+      if (isGearbox(name)) {
+        return GEARBOX.loadClass(name);
+      }
+      throw new ClassNotFoundException(name);
+    }
+
+    @Override
+    protected URL findResource(String name) {
+      return name.startsWith("io/gearbox/") && !name.startsWith("io/gearbox/cli/")
+          ? GEARBOX.getResource(name) : null;
     }
   }
 
@@ -203,6 +257,13 @@ public final class ProfileCommand implements Callable<Integer> {
       out.println(style.yellow("  " + p.failures() + " of " + p.runs() + " runs failed; first: "
           + p.firstFailure()));
     }
+    if (allFailed(p)) {
+      out.println(style.bold("Verdict: failed") + "   every run failed, so its time says nothing "
+          + "about the pool it needs; first failure: " + p.firstFailure());
+      spec.commandLine().getErr().println("gearbox: profile: all " + p.runs() + " runs of "
+          + p.key() + " failed; first: " + p.firstFailure());
+      return;
+    }
     out.println(style.bold("Verdict: " + p.verdict().label()) + "   " + p.evidence());
     out.println(style.dim("  " + (p.verdict() == PoolKind.CPU
         ? "-> Gearbox.cpu(): it computes; more threads than cores would not help"
@@ -230,7 +291,7 @@ public final class ProfileCommand implements Callable<Integer> {
       doc.put("cpuShare", p.cpuShare());
       doc.put("waitShare", p.waitShare());
     }
-    doc.put("verdict", p.verdict().label());
+    doc.put("verdict", verdictLabel(p));
     doc.put("method", p.method());
     doc.put("evidence", p.evidence());
     try {
@@ -240,7 +301,7 @@ public final class ProfileCommand implements Callable<Integer> {
       }
       Files.writeString(json, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n");
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + json + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot write --json " + json + ": " + OutputFiles.reason(e), e);
     }
     spec.commandLine().getOut().println("JSON written to " + json);
   }

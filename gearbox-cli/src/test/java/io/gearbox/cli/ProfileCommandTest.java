@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.jar.JarEntry;
@@ -48,6 +49,21 @@ class ProfileCommandTest {
     @Override
     public Object call() {
       throw new IllegalStateException("no database here");
+    }
+  }
+
+  /**
+   * Uses the Gearbox API: runs its work on a pool of its own and throws Gearbox's exception type.
+   * Its class loader must see the library (issue 14: it saw only the JDK).
+   */
+  public static final class UsesGearbox implements Callable<String> {
+    @Override
+    public String call() {
+      try (io.gearbox.Pool pool = io.gearbox.Gearbox.virtual()) {
+        return pool.submit(() -> "inner").join();
+      } catch (io.gearbox.TaskFailedException e) {
+        return "failed: " + e.getMessage();
+      }
     }
   }
 
@@ -110,13 +126,56 @@ class ProfileCommandTest {
   }
 
   @Test
-  void failingTaskIsStillProfiledAndItsFailureShown() throws Exception {
+  void taskEveryRunOfWhichFailsHasAFailedVerdictAndExitsOne(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("failed.json");
     int code = run("profile", "--class-path", testClasses(), Failing.class.getName(),
-        "--runs", "3", "--warmup", "0");
+        "--runs", "3", "--warmup", "0", "--json", json.toString());
 
-    assertThat(code).isZero();
+    assertThat(code).isEqualTo(Main.EXIT_FAILURE);
     assertThat(out.toString())
-        .contains("3 of 3 runs failed; first: java.lang.IllegalStateException: no database here");
+        .contains("3 of 3 runs failed; first: java.lang.IllegalStateException: no database here")
+        .contains("Verdict: failed")
+        .doesNotContain("Verdict: virtual").doesNotContain("Verdict: cpu");
+    assertThat(err.toString().strip()).isEqualTo("gearbox: profile: all 3 runs of "
+        + Failing.class.getName() + " failed; first: java.lang.IllegalStateException: no database here");
+    assertThat(ProfileCommand.JSON.readTree(json.toFile()).path("verdict").asString())
+        .isEqualTo("failed");
+  }
+
+  @Test
+  void taskUsingTheGearboxApiLoadsAndRuns() throws Exception {
+    assertThat(testClasses()).doesNotContain("gearbox-core"); // the library is not on --class-path
+    int code = run("profile", "--class-path", testClasses(), UsesGearbox.class.getName(),
+        "--runs", "3", "--warmup", "1");
+
+    assertThat(err.toString()).isEmpty();
+    assertThat(code).isZero();
+    assertThat(out.toString()).contains("Profile of " + UsesGearbox.class.getName())
+        .doesNotContain("failed").containsPattern("Verdict: (virtual|cpu) ");
+  }
+
+  @Test
+  void theProfiledClassSeesGearboxButNotTheCommandsOwnLibraries() throws Exception {
+    ClassLoader api = new ProfileCommand.GearboxApiLoader();
+    assertThat(api.loadClass("io.gearbox.TaskFailedException"))
+        .isSameAs(io.gearbox.TaskFailedException.class);
+    assertThat(api.loadClass("java.util.List")).isSameAs(java.util.List.class);
+    for (String hidden : List.of("picocli.CommandLine", "io.gearbox.cli.Main",
+        "tools.jackson.databind.json.JsonMapper")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> api.loadClass(hidden))
+          .as(hidden).isInstanceOf(ClassNotFoundException.class);
+    }
+  }
+
+  @Test
+  void unwritableJsonIsRefusedBeforeProfiling() throws Exception {
+    int code = run("profile", "--class-path", testClasses(), Sleeper.class.getName(),
+        "--json", "/proc/nope/p.json");
+
+    assertThat(code).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(out.toString()).isEmpty();
+    assertThat(err.toString().strip()).isEqualTo(
+        "gearbox: cannot write --json /proc/nope/p.json: /proc/nope: No such file or directory");
   }
 
   @Test

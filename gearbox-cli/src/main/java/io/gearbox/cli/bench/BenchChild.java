@@ -31,6 +31,9 @@ import java.util.function.IntFunction;
  * {@code index}, {@code wall_ns}, {@code cpu_ns} (the whole process's CPU time during the run),
  * {@code ok}, {@code tasks}, {@code peak_rss_kb} (VmHWM so far), {@code error} (the first task
  * failure, if any) and workload extras. Anything else on stdout is not for the parent.
+ *
+ * <p>With {@code stepped=true} it runs its warm-ups, then one measured run per "run" line on
+ * stdin until stdin closes: the parent keeps one such JVM per strategy and interleaves their runs.
  */
 public final class BenchChild {
 
@@ -60,7 +63,9 @@ public final class BenchChild {
       }
       params.put(arg.substring(0, eq), arg.substring(eq + 1));
     }
-    exitWhenParentDies();
+    if (!"true".equals(params.get("stepped"))) {
+      exitWhenParentDies(); // stepped: the run loop reads stdin and ends when it closes
+    }
     int code;
     try {
       code = new BenchChild(params).runAll();
@@ -95,8 +100,31 @@ public final class BenchChild {
     for (int i = 0; i < warmup; i++) {
       emit("warmup", i);
     }
+    if ("true".equals(params.get("stepped"))) {
+      return runWhenAsked();
+    }
     for (int i = 0; i < runs; i++) {
       emit("run", i);
+    }
+    return 0;
+  }
+
+  /**
+   * Stepped mode (the parent interleaves strategies): one measured run per "run" line on stdin,
+   * until stdin closes, which is also how this JVM learns that the parent is gone.
+   */
+  private int runWhenAsked() {
+    java.io.BufferedReader in = new java.io.BufferedReader(
+        new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.US_ASCII));
+    int index = 0;
+    try {
+      for (String line; (line = in.readLine()) != null; ) {
+        if (line.strip().equals("run")) {
+          emit("run", index++);
+        }
+      }
+    } catch (java.io.IOException e) {
+      // the pipe broke: the parent is gone
     }
     return 0;
   }
@@ -324,65 +352,56 @@ public final class BenchChild {
   }
 
   private Outcome gearbox(int n, IntFunction<? extends Callable<?>> task, Hooks hooks) {
-    Failures failures = new Failures();
-    int ok = 0;
     try (Pool pool = newPool(n)) {
-      List<TaskHandle<?>> handles = new ArrayList<>(n);
-      try {
-        for (int i = 0; i < n; i++) {
-          handles.add(pool.submit(task.apply(i)));
-        }
-      } catch (RuntimeException | Error e) {
-        failures.add(e);
-        if (hooks != null) {
-          hooks.onSubmitFailure().run();
-        }
-      }
-      if (hooks != null) {
-        hooks.afterSubmit().run();
-      }
-      for (TaskHandle<?> handle : handles) {
-        try {
-          handle.join();
-          ok++;
-        } catch (RuntimeException e) {
-          failures.add(e);
-        }
-      }
+      return submitThenJoin(n, task, pool::submit, TaskHandle::join, hooks);
     }
-    return new Outcome(ok, n, failures.first);
   }
 
   private Outcome jdk(int n, IntFunction<? extends Callable<?>> task, String kind, Hooks hooks) {
-    Failures failures = new Failures();
-    int ok = 0;
     // "hybrid" is the routing a user writes by hand for mixed work, as the seed's FastAPI hybrid:
     // fetches on virtual threads, computation on one platform thread per core.
     boolean hybrid = kind.equals("hybrid");
     try (ExecutorService executor = jdkExecutor(hybrid ? "virtual" : kind);
         ExecutorService compute = hybrid ? jdkExecutor("cpu") : null) {
-      List<Future<?>> futures = new ArrayList<>(n);
-      try {
-        for (int i = 0; i < n; i++) {
-          Callable<?> c = task.apply(i);
-          futures.add(hybrid && !(c instanceof Tasks.Fetch) ? compute.submit(c) : executor.submit(c));
-        }
-      } catch (RuntimeException | Error e) {
-        failures.add(e);
-        if (hooks != null) {
-          hooks.onSubmitFailure().run();
-        }
+      return submitThenJoin(n, task,
+          c -> hybrid && !(c instanceof Tasks.Fetch) ? compute.submit(c) : executor.submit(c),
+          Future::get, hooks);
+    }
+  }
+
+  /** Waits for one submitted task; throws what the task threw, wrapped as its executor wraps it. */
+  private interface Join<H> {
+    void await(H handle) throws Exception;
+  }
+
+  /**
+   * What every pooled strategy does with its n tasks: submit all (a submit that throws stops the
+   * submitting, and its failure counts), call the hooks, then wait for each submitted task.
+   */
+  private static <H> Outcome submitThenJoin(int n, IntFunction<? extends Callable<?>> task,
+      java.util.function.Function<Callable<?>, H> submit, Join<? super H> join, Hooks hooks) {
+    Failures failures = new Failures();
+    List<H> handles = new ArrayList<>(n);
+    try {
+      for (int i = 0; i < n; i++) {
+        handles.add(submit.apply(task.apply(i)));
       }
+    } catch (RuntimeException | Error e) {
+      failures.add(e);
       if (hooks != null) {
-        hooks.afterSubmit().run();
+        hooks.onSubmitFailure().run();
       }
-      for (Future<?> future : futures) {
-        try {
-          future.get();
-          ok++;
-        } catch (Exception e) {
-          failures.add(e);
-        }
+    }
+    if (hooks != null) {
+      hooks.afterSubmit().run();
+    }
+    int ok = 0;
+    for (H handle : handles) {
+      try {
+        join.await(handle);
+        ok++;
+      } catch (Exception e) {
+        failures.add(e);
       }
     }
     return new Outcome(ok, n, failures.first);

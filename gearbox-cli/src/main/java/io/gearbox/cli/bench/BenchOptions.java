@@ -20,6 +20,12 @@ final class BenchOptions {
           + "1 for cpu; memory runs each run in a fresh JVM and has none).")
   Integer warmup;
 
+  @Option(names = "--budget", paramLabel = "S",
+      description = "After the --runs rounds, keep running the strategies whose speedup is still "
+          + "uncertain (and their baseline), interleaved, for up to S seconds more (default: 0, "
+          + "exactly --runs runs).")
+  Integer budget;
+
   @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON.")
   Path json;
 

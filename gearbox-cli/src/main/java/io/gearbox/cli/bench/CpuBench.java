@@ -67,12 +67,8 @@ final class CpuBench extends WorkloadBench {
     if (!order.equals("seed") && !order.equals("largest-first")) {
       throw usage("unknown --order '" + order + "'; choose seed or largest-first");
     }
-    if (balancedTasks < 1) {
-      throw usage("--balanced-tasks must be at least 1, was " + balancedTasks);
-    }
-    if (threads < 1) {
-      throw usage("--threads must be at least 1, was " + threads);
-    }
+    limit("--balanced-tasks", balancedTasks, Limits.MAX_TASKS);
+    limit("--threads", threads, Limits.MAX_THREADS);
   }
 
   @Override

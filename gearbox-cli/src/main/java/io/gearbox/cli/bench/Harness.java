@@ -6,11 +6,16 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.io.OutputStream;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -19,6 +24,11 @@ import tools.jackson.databind.json.JsonMapper;
  * one, with the same class path, the benchmark's JVM flags and {@link BenchChild} as main class;
  * it is killed if it outlives its time limit ({@link #CHILD_TIMEOUT_MINUTES} unless told otherwise)
  * or this JVM.
+ *
+ * <p>Two ways to run: {@link #run(Job)} runs one job to the end (all its runs in one child, or a
+ * fresh child per run), and {@link #interleave} keeps one live child per job and asks each for one
+ * run at a time, in rounds (A B C, B C A, C A B, ...), so a machine that gets busier or quieter
+ * during the benchmark slows every job alike instead of the ones that happened to run then.
  */
 final class Harness {
 
@@ -92,6 +102,11 @@ final class Harness {
   private record ChildResult(List<Sample> samples, long peak, int reported, String error) {}
 
   private ChildResult runChild(Job job, int warmup, int runs, int firstRunIndex) {
+    List<String> command = command(job, warmup, runs, false);
+    return runChild(job, command, warmup, runs, firstRunIndex);
+  }
+
+  private List<String> command(Job job, int warmup, int runs, boolean stepped) {
     List<String> command = new ArrayList<>();
     command.add(javaCommand());
     command.addAll(jvmArgs);
@@ -106,6 +121,14 @@ final class Harness {
     for (Map.Entry<String, String> e : job.params().entrySet()) {
       command.add(e.getKey() + "=" + e.getValue());
     }
+    if (stepped) {
+      command.add("stepped=true");
+    }
+    return command;
+  }
+
+  private ChildResult runChild(Job job, List<String> command, int warmup, int runs,
+      int firstRunIndex) {
     List<Sample> samples = new ArrayList<>();
     long peak = -1;
     Path errFile = null;
@@ -205,5 +228,243 @@ final class Harness {
       // nothing to add
     }
     return "";
+  }
+
+  // ------------------------------------------------------------------ interleaved rounds
+
+  /**
+   * How many rounds {@link #interleave} makes: at least {@code minimum}; then, while the measured
+   * results leave a question open ({@code more} names the jobs still needed) and neither
+   * {@code maximum} rounds nor the {@code budget} are spent, one more round of those jobs.
+   *
+   * @param minimum rounds every job runs
+   * @param maximum rounds no job runs past
+   * @param budget wall time for the rounds past the minimum: none starts after it is spent
+   * @param more the jobs a further round should run, given the results so far; empty to stop
+   */
+  record Rounds(int minimum, int maximum, Duration budget,
+      Function<List<StrategyResult>, Set<Job>> more) {
+
+    /** Exactly {@code runs} rounds: what {@code gearbox bench --runs R} asks for. */
+    static Rounds exactly(int runs) {
+      return new Rounds(runs, runs, Duration.ZERO, results -> Set.of());
+    }
+  }
+
+  /**
+   * Runs jobs side by side: one child JVM per job, started and warmed up one after another (so
+   * start-ups do not compete), then measured runs in rounds, each job once per round, each round
+   * starting one job later than the one before. A job whose child fails or stalls keeps the runs it
+   * finished, gets the error, and leaves the rounds; the others go on.
+   *
+   * @return one result per job, in the order of {@code jobs}
+   */
+  List<StrategyResult> interleave(List<Job> jobs, Rounds rounds) {
+    List<LiveChild> children = new ArrayList<>();
+    try {
+      for (Job job : jobs) {
+        LiveChild child = new LiveChild(job);
+        children.add(child);
+        progress.starting(workload, job);
+        child.start();
+      }
+      long deadline = 0;
+      Set<Job> wanted = new LinkedHashSet<>(jobs);
+      for (int round = 0; ; round++) {
+        List<LiveChild> order = new ArrayList<>();
+        for (LiveChild c : children) {
+          if (c.error == null && wanted.contains(c.job)) {
+            order.add(c);
+          }
+        }
+        if (order.isEmpty()) {
+          break;
+        }
+        java.util.Collections.rotate(order, -(round % order.size()));
+        for (LiveChild c : order) {
+          c.runOnce();
+        }
+        int done = round + 1;
+        if (done < rounds.minimum()) {
+          continue;
+        }
+        if (done == rounds.minimum()) {
+          deadline = System.nanoTime() + rounds.budget().toNanos();
+        }
+        if (done >= rounds.maximum() || System.nanoTime() - deadline >= 0) {
+          break;
+        }
+        Set<Job> more = rounds.more().apply(results(children));
+        if (more.isEmpty()) {
+          break;
+        }
+        wanted = more;
+        progress.extend(more.size());
+      }
+    } finally {
+      for (LiveChild c : children) {
+        c.close();
+      }
+    }
+    return results(children);
+  }
+
+  private static List<StrategyResult> results(List<LiveChild> children) {
+    List<StrategyResult> results = new ArrayList<>();
+    for (LiveChild c : children) {
+      results.add(new StrategyResult(c.job, List.copyOf(c.samples), c.peak, c.error));
+    }
+    return results;
+  }
+
+  /**
+   * One job's child JVM, kept alive between its runs: it warms up on start, then runs once per
+   * "run" line on its stdin and exits when stdin closes ({@link BenchChild}'s stepped mode). A
+   * reader thread moves its stdout lines to a queue, so every wait has a deadline.
+   */
+  private final class LiveChild {
+    private static final String END = "\u0000end";
+
+    final Job job;
+    final List<Sample> samples = new ArrayList<>();
+    long peak = -1;
+    String error;
+    private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private Process process;
+    private Path errFile;
+    private Thread reader;
+    private Thread killer;
+    private OutputStream stdin;
+
+    LiveChild(Job job) {
+      this.job = job;
+    }
+
+    void start() {
+      try {
+        errFile = Files.createTempFile("gearbox-bench-", ".err");
+        process = new ProcessBuilder(command(job, job.warmup(), 0, true))
+            .redirectInput(ProcessBuilder.Redirect.PIPE)
+            .redirectError(errFile.toFile())
+            .start();
+      } catch (IOException e) {
+        fail("could not run its JVM: " + e.getMessage());
+        return;
+      }
+      Process p = process;
+      killer = new Thread(p::destroyForcibly, "gearbox-bench-kill-child");
+      Runtime.getRuntime().addShutdownHook(killer);
+      stdin = p.getOutputStream();
+      reader = Thread.ofPlatform().daemon(true).name("gearbox-bench-child-out").start(() -> {
+        try (BufferedReader in = new BufferedReader(
+            new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+          for (String line; (line = in.readLine()) != null; ) {
+            lines.add(line);
+          }
+        } catch (IOException e) {
+          // the child is gone: END tells the waiting side
+        } finally {
+          lines.add(END);
+        }
+      });
+      for (int i = 0; i < job.warmup() && error == null; i++) {
+        Sample s = next();
+        if (s != null) {
+          progress.ran(workload, job, s, -1);
+        }
+      }
+    }
+
+    void runOnce() {
+      if (error != null) {
+        return;
+      }
+      try {
+        stdin.write("run\n".getBytes(StandardCharsets.US_ASCII));
+        stdin.flush();
+      } catch (IOException e) {
+        next(); // the child died: its exit code and last words say why
+        if (error == null) {
+          fail("its JVM stopped reading: " + e.getMessage());
+        }
+        return;
+      }
+      Sample s = next();
+      if (s != null) {
+        samples.add(s);
+        peak = Math.max(peak, s.peakRssKb());
+        progress.ran(workload, job, s, samples.size() - 1);
+      }
+    }
+
+    /** The child's next run line, or null with {@link #error} set. */
+    private Sample next() {
+      long deadline = System.nanoTime() + childTimeout.toNanos();
+      try {
+        while (true) {
+          String line = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+          if (line == null) {
+            process.destroyForcibly();
+            fail("its JVM did not finish a run within " + limit() + " and was killed");
+            return null;
+          }
+          if (line == END) {
+            int exit = process.waitFor();
+            fail("its JVM exited with code " + exit + " after " + samples.size() + " runs"
+                + lastLine(errFile));
+            return null;
+          }
+          if (line.startsWith(BenchChild.PREFIX)) {
+            try {
+              return Sample.of(JSON.readTree(line.substring(BenchChild.PREFIX.length())));
+            } catch (JacksonException e) {
+              // not a run line after all
+            }
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        process.destroyForcibly();
+        fail("interrupted");
+        return null;
+      }
+    }
+
+    private void fail(String why) {
+      error = why;
+      progress.failed(workload, job, 0, why);
+    }
+
+    /** Closes stdin (the child exits), waits for it, and leaves nothing behind. */
+    void close() {
+      if (process == null) {
+        return;
+      }
+      try {
+        stdin.close();
+      } catch (IOException e) {
+        // it is gone already
+      }
+      try {
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+          process.waitFor();
+        }
+        reader.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        process.destroyForcibly();
+      }
+      try {
+        Runtime.getRuntime().removeShutdownHook(killer);
+      } catch (IllegalStateException e) {
+        // shutting down: the hook runs anyway
+      }
+      try {
+        Files.deleteIfExists(errFile);
+      } catch (IOException e) {
+        // a temp file left behind
+      }
+    }
   }
 }

@@ -88,17 +88,15 @@ final class IoBench extends WorkloadBench {
 
   @Override
   void validate() {
-    if (tasks < 1) {
-      throw usage("--tasks must be at least 1, was " + tasks);
-    }
+    limit("--tasks", tasks, Limits.MAX_CONCURRENT_TASKS);
     if (latencyMs < 0 || latencyMs > MAX_LATENCY_MS) {
       throw usage("--latency-ms must be 0 to " + MAX_LATENCY_MS + ", was " + latencyMs);
     }
     if (bytes < 0 || bytes > MAX_BODY_BYTES) {
       throw usage("--bytes must be 0 to " + MAX_BODY_BYTES + " (64 MiB), was " + bytes);
     }
-    if (threads != null && threads < 1) {
-      throw usage("--threads must be at least 1, was " + threads);
+    if (threads != null) {
+      limit("--threads", threads, Limits.MAX_THREADS);
     }
     try {
       parsedClient = Tasks.Client.parse(client);

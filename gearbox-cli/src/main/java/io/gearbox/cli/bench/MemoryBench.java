@@ -53,9 +53,7 @@ final class MemoryBench extends WorkloadBench {
 
   @Override
   void validate() {
-    if (tasks < 1) {
-      throw usage("--tasks must be at least 1, was " + tasks);
-    }
+    limit("--tasks", tasks, Limits.MAX_CONCURRENT_TASKS);
   }
 
   @Override

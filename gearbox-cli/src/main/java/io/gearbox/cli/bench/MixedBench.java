@@ -63,17 +63,15 @@ final class MixedBench extends WorkloadBench {
 
   @Override
   void validate() {
-    if (tasks < 1) {
-      throw usage("--tasks must be at least 1, was " + tasks);
-    }
+    limit("--tasks", tasks, Limits.MAX_CONCURRENT_TASKS);
     if (!(cpuMs > 0) || cpuMs > 60_000) {
       throw usage("--cpu-ms must be above 0 and at most 60000, was " + cpuMs);
     }
     if (latencyMs < 0 || latencyMs > IoBench.MAX_LATENCY_MS) {
       throw usage("--latency-ms must be 0 to " + IoBench.MAX_LATENCY_MS + ", was " + latencyMs);
     }
-    if (threads != null && threads < 1) {
-      throw usage("--threads must be at least 1, was " + threads);
+    if (threads != null) {
+      limit("--threads", threads, Limits.MAX_THREADS);
     }
   }
 

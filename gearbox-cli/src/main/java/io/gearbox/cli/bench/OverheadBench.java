@@ -51,11 +51,9 @@ final class OverheadBench extends WorkloadBench {
 
   @Override
   void validate() {
-    if (tasks < 1) {
-      throw usage("--tasks must be at least 1, was " + tasks);
-    }
-    if (threads != null && threads < 1) {
-      throw usage("--threads must be at least 1, was " + threads);
+    limit("--tasks", tasks, Limits.MAX_TASKS);
+    if (threads != null) {
+      limit("--threads", threads, Limits.MAX_THREADS);
     }
   }
 

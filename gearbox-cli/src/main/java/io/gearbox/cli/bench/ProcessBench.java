@@ -75,6 +75,18 @@ final class ProcessBench implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--spawns, --round-trips, --items, --runs and --workers must be at least 1");
     }
+    Limits.check(spec.commandLine(), "--spawns", spawns, Limits.MAX_SPAWNS);
+    Limits.check(spec.commandLine(), "--round-trips", roundTrips, Limits.MAX_TASKS);
+    Limits.check(spec.commandLine(), "--items", items, Limits.MAX_TASKS);
+    Limits.check(spec.commandLine(), "--runs", runs, Limits.MAX_RUNS);
+    if (workers != null) {
+      Limits.check(spec.commandLine(), "--workers", workers, Limits.MAX_WORKERS);
+    }
+    String unwritable = io.gearbox.cli.OutputFiles.check("--json", json);
+    if (unwritable != null) {
+      spec.commandLine().getErr().println("gearbox: " + unwritable);
+      return 1;
+    }
     PrintWriter out = spec.commandLine().getOut();
     Style style = bench != null ? bench.style() : Style.PLAIN;
     int w = workers != null ? workers : Runtime.getRuntime().availableProcessors();
@@ -188,7 +200,8 @@ final class ProcessBench implements Callable<Integer> {
       try {
         Files.writeString(json, Report.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
       } catch (IOException e) {
-        spec.commandLine().getErr().println("gearbox: cannot write " + json + ": " + e.getMessage());
+        spec.commandLine().getErr().println("gearbox: cannot write --json " + json + ": "
+            + io.gearbox.cli.OutputFiles.reason(e));
         return 1;
       }
     }

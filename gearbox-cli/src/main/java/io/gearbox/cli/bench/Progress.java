@@ -14,7 +14,7 @@ final class Progress {
 
   private final PrintWriter err;
   private final boolean bar;
-  private final int total;
+  private int total;
   private int done;
   private int lastWidth;
 
@@ -44,7 +44,9 @@ final class Progress {
   /** One run of a job finished. */
   void ran(String workload, Job job, Sample sample, int runIndex) {
     done++;
-    String phase = sample.warmup() ? "warm-up" : "run " + (runIndex + 1) + "/" + job.runs();
+    String phase = sample.warmup() ? "warm-up"
+        : runIndex < job.runs() ? "run " + (runIndex + 1) + "/" + job.runs()
+        : "run " + (runIndex + 1) + " (more runs to separate the verdict)";
     String text = String.format(Locale.ROOT, "%s %s %s: %.3f s, %d/%d ok",
         workload, label(job), phase, sample.wallNanos() / 1e9, sample.ok(), sample.tasks());
     if (bar) {
@@ -53,6 +55,11 @@ final class Progress {
       err.printf(Locale.ROOT, "[%d/%d] %s%n", done, total, text);
       err.flush();
     }
+  }
+
+  /** More steps than planned: a round added to separate a verdict. */
+  void extend(int steps) {
+    total += steps;
   }
 
   /** A job failed; counts its remaining steps as done. */

@@ -49,24 +49,26 @@ final class Report {
   /** The rows of a result document: one per strategy and variant, with speedups. */
   static ArrayNode results(String workload, List<StrategyResult> results) {
     ArrayNode rows = JSON.createArrayNode();
-    Map<String, Double> baselineMedian = new LinkedHashMap<>();
+    Map<String, double[]> baselineWalls = new LinkedHashMap<>();
     Map<String, String> baselineName = new LinkedHashMap<>();
     for (String preferred : List.of("jdk", "sequential")) { // sequential wins when both ran
       for (StrategyResult r : results) {
         if (r.job().strategy().equals(preferred) && !r.samples().isEmpty()) {
-          baselineMedian.put(r.job().variant(), median(walls(r)));
+          baselineWalls.put(r.job().variant(), walls(r));
           baselineName.put(r.job().variant(), preferred);
         }
       }
     }
     for (StrategyResult r : results) {
       rows.add(row(workload, r, baselineName.get(r.job().variant()),
-          baselineMedian.get(r.job().variant())));
+          baselineWalls.get(r.job().variant())));
     }
     return rows;
   }
 
-  private static ObjectNode row(String workload, StrategyResult r, String baseline, Double baseMedian) {
+  private static ObjectNode row(String workload, StrategyResult r, String baseline,
+      double[] baseWalls) {
+    Double baseMedian = baseWalls == null ? null : median(baseWalls);
     ObjectNode row = JSON.createObjectNode();
     row.put("variant", r.job().variant());
     row.put("strategy", r.job().strategy());
@@ -104,9 +106,27 @@ final class Report {
     if (baseline != null && walls.length > 0 && baseMedian > 0) {
       row.put("speedup", round(baseMedian / median(walls), 3));
       row.put("baseline", baseline);
+      if (r.job().strategy().equals(baseline)) {
+        row.putNull("speedup_ci");
+        row.putNull("speedup_separation");
+      } else {
+        // the interval of baseline / this, in whichever order makes the ratio >= 1
+        boolean faster = median(walls) <= baseMedian;
+        Stats.Interval ci = faster ? Stats.ratioOfMedians(baseWalls, walls)
+            : Stats.ratioOfMedians(walls, baseWalls);
+        Stats.Separation separation = faster
+            ? Stats.compare(baseWalls, walls, Stats.TIE)
+            : Stats.compare(walls, baseWalls, Stats.TIE);
+        ArrayNode range = row.putArray("speedup_ci");
+        range.add(round(faster ? ci.low() : 1 / ci.high(), 3));
+        range.add(round(faster ? ci.high() : 1 / ci.low(), 3));
+        row.put("speedup_separation", separation.label());
+      }
     } else {
       row.putNull("speedup");
       row.putNull("baseline");
+      row.putNull("speedup_ci");
+      row.putNull("speedup_separation");
     }
     if ("overhead".equals(workload) && walls.length > 0 && tasks > 0) {
       row.put("per_task_us", round(median(walls) * 1e6 / tasks, 4));
@@ -251,6 +271,12 @@ final class Report {
     }
     out.println();
     out.println(style.dim(footnote(doc)));
+    JsonNode during = doc.path("machine_during");
+    if (during.path("busy").asBoolean()) {
+      out.println(style.yellow("warning: the machine was busy during the runs ("
+          + MatrixRender.busyText(during) + "): timings are pessimistic; a speedup marked "
+          + "uncertain is not told apart from 1x by its runs"));
+    }
     out.flush();
   }
 
@@ -296,7 +322,8 @@ final class Report {
     JsonNode m = doc.path("machine");
     return "wall time per run (pool start and close included); ok = fewest tasks that succeeded in "
         + "a run; peak RSS = the strategy's own JVM's VmHWM; CPU = that JVM's CPU time per run "
-        + "(median); speedup = baseline median / median. Each strategy ran in its own JVM ("
+        + "(median); speedup = baseline median / median (uncertain: its 95% bootstrap interval "
+        + "holds 1x). Each strategy ran in its own JVM, their runs interleaved ("
         + String.join(" ", textList(doc.path("params").path("jvm_args"))) + ") on "
         + m.path("cores").asInt() + " cores, Java " + m.path("java").asString() + ".";
   }
@@ -326,6 +353,9 @@ final class Report {
       return new Table.Styled("1.00x (base)", style::dim);
     }
     String text = String.format(Locale.ROOT, "%.2fx", x);
+    if (row.path("speedup_separation").asString().equals("uncertain")) {
+      return new Table.Styled(text + " (uncertain)", style::yellow);
+    }
     return new Table.Styled(text, x >= 1.5 ? style::green : t -> t);
   }
 

@@ -1,5 +1,6 @@
 package io.gearbox.cli.bench;
 
+import io.gearbox.cli.OutputFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -38,6 +39,11 @@ final class ReportBench implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    String unwritable = OutputFiles.check("--html", html);
+    if (unwritable != null) {
+      err.println("gearbox: " + unwritable);
+      return 1;
+    }
     List<JsonNode> docs = new ArrayList<>();
     for (Path file : files) {
       try {
@@ -62,7 +68,7 @@ final class ReportBench implements Callable<Integer> {
         WorkloadBench.write(html, HtmlReport.render(docs));
         out.println("HTML written to " + html);
       } catch (IOException e) {
-        err.println("gearbox: could not write " + html + ": " + e.getMessage());
+        err.println("gearbox: could not write --html " + html + ": " + OutputFiles.reason(e));
         return 1;
       }
     }

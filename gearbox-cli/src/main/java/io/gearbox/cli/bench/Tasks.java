@@ -112,18 +112,7 @@ final class Tasks {
    * (the parent calibrates once and hands the scale to each child) and about as long on any machine.
    */
   static double computeScaleFor(java.time.Duration target) {
-    double probe = 0.25;
-    long best = Long.MAX_VALUE;
-    long sink = 0;
-    for (int i = 0; i < 10; i++) {
-      long t0 = System.nanoTime();
-      sink += Workloads.computeHeavy(1, probe);
-      best = Math.min(best, System.nanoTime() - t0);
-    }
-    if (sink == 42) {
-      throw new AssertionError(); // keeps the JIT from dropping the loop
-    }
-    double scale = probe * target.toNanos() / Math.max(1, best);
+    double scale = target.toNanos() / io.gearbox.cli.Calibration.nanosPerUnit();
     return Math.clamp(Math.round(scale * 1000) / 1000.0, 0.001, 100_000);
   }
 

@@ -1,5 +1,6 @@
 package io.gearbox.cli.bench;
 
+import io.gearbox.cli.OutputFiles;
 import io.gearbox.cli.Style;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -108,12 +109,10 @@ abstract class WorkloadBench implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     int runs = options.runs != null ? options.runs : defaultRuns();
     int warmup = options.warmup != null ? options.warmup : defaultWarmup();
-    if (runs < 1) {
-      throw usage("--runs must be at least 1, was " + runs);
-    }
-    if (warmup < 0) {
-      throw usage("--warmup must be 0 or more, was " + warmup);
-    }
+    limit("--runs", runs, Limits.MAX_RUNS);
+    int budget = options.budget != null ? options.budget : 0;
+    Limits.check(spec.commandLine(), "--budget", budget, 0, Limits.MAX_BUDGET_SECONDS);
+    Limits.check(spec.commandLine(), "--warmup", warmup, 0, Limits.MAX_RUNS);
     validate();
     List<String> chosen = chosenStrategies();
     List<String> jvmArgs = jvmArgs();
@@ -121,9 +120,15 @@ abstract class WorkloadBench implements Callable<Integer> {
     if (jobs.isEmpty()) {
       throw usage("nothing to run: no strategy of " + chosen + " applies to " + workload());
     }
+    String unwritable = OutputFiles.check("--json", options.json, "--html", options.html);
+    if (unwritable != null) {
+      err.println("gearbox: " + unwritable);
+      return 1;
+    }
     ObjectNode params = params();
     params.put("runs", runs);
     params.put("warmup", jobs.getFirst().forkPerRun() ? 0 : warmup);
+    params.put("budget_s", jobs.getFirst().forkPerRun() ? 0 : budget);
     ArrayNode flags = params.putArray("jvm_args");
     jvmArgs.forEach(flags::add);
     ObjectNode poolOptions = params.putObject("pool_options");
@@ -134,6 +139,7 @@ abstract class WorkloadBench implements Callable<Integer> {
 
     Style style = bench != null ? bench.style() : Style.PLAIN;
     List<StrategyResult> results = new ArrayList<>();
+    MachineLoad load = MachineLoad.start();
     try (AutoCloseable ignored = prepare()) {
       prepared(params);
       for (String note : notes) {
@@ -142,8 +148,16 @@ abstract class WorkloadBench implements Callable<Integer> {
       err.flush();
       Progress progress = Progress.on(err, jobs.stream().mapToInt(Job::steps).sum());
       Harness harness = new Harness(workload(), jvmArgs, progress);
-      for (Job job : withPoolOptions(resolve(jobs))) {
-        results.add(harness.run(job));
+      List<Job> resolved = withPoolOptions(resolve(jobs));
+      if (resolved.getFirst().forkPerRun()) {
+        for (Job job : resolved) {
+          results.add(harness.run(job)); // a fresh JVM per run: nothing stays alive to interleave
+        }
+      } else {
+        // one live JVM per strategy, their runs interleaved, so drift hits every strategy alike
+        results.addAll(harness.interleave(resolved, budget == 0 ? Harness.Rounds.exactly(runs)
+            : new Harness.Rounds(runs, Limits.MAX_RUNS, java.time.Duration.ofSeconds(budget),
+                this::uncertain)));
       }
       progress.finish();
     } catch (Unavailable e) {
@@ -154,6 +168,7 @@ abstract class WorkloadBench implements Callable<Integer> {
       return 1;
     }
     ObjectNode doc = Report.document(workload(), params, results);
+    doc.set("machine_during", load.stop().toJson());
     Report.print(doc, out, style);
     int code = 0;
     try {
@@ -166,7 +181,7 @@ abstract class WorkloadBench implements Callable<Integer> {
         out.println("HTML written to " + options.html);
       }
     } catch (IOException e) {
-      err.println("gearbox: could not write " + e.getMessage());
+      err.println("gearbox: could not write " + OutputFiles.reason(e));
       code = 1;
     }
     for (StrategyResult r : results) {
@@ -191,6 +206,25 @@ abstract class WorkloadBench implements Callable<Integer> {
     out.flush();
     err.flush();
     return code;
+  }
+
+  /** The jobs whose speedup the runs so far leave uncertain, with their variant's baseline. */
+  private Set<Job> uncertain(List<StrategyResult> results) {
+    ArrayNode rows = Report.results(workload(), results);
+    Set<Job> more = new LinkedHashSet<>();
+    for (int i = 0; i < rows.size(); i++) {
+      if (rows.get(i).path("speedup_separation").asString().equals("uncertain")) {
+        Job job = results.get(i).job();
+        String baseline = rows.get(i).path("baseline").asString();
+        more.add(job);
+        for (StrategyResult r : results) {
+          if (r.job().variant().equals(job.variant()) && r.job().strategy().equals(baseline)) {
+            more.add(r.job());
+          }
+        }
+      }
+    }
+    return more;
   }
 
   static void write(Path file, String text) throws IOException {
@@ -234,6 +268,11 @@ abstract class WorkloadBench implements Callable<Integer> {
   private List<String> jvmArgs() {
     String text = options.jvmArgs != null ? options.jvmArgs : defaultJvmArgs();
     return Arrays.stream(text.strip().split("\\s+")).filter(s -> !s.isEmpty()).toList();
+  }
+
+  /** Throws a usage error unless {@code 1 <= value <= max} (see {@link Limits}). */
+  void limit(String flag, long value, long max) {
+    Limits.check(spec.commandLine(), flag, value, max);
   }
 
   ParameterException usage(String message) {

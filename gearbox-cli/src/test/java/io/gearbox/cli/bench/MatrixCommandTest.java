@@ -34,7 +34,7 @@ class MatrixCommandTest {
     assertThat(r.code()).as(r.err()).isZero();
 
     JsonNode doc = BenchCommandTest.read(json);
-    assertThat(doc.path("schema").asString()).isEqualTo("gearbox-matrix/1");
+    assertThat(doc.path("schema").asString()).isEqualTo("gearbox-matrix/2");
     assertThat(doc.path("params").path("quick").asBoolean()).isTrue();
     assertThat(doc.path("params").path("cpu_scale").asDouble()).isPositive();
     assertThat(doc.path("machine").path("cores").asInt()).isPositive();
@@ -48,7 +48,7 @@ class MatrixCommandTest {
       double fastest = Double.MAX_VALUE;
       for (JsonNode result : row.path("results")) {
         String tool = result.path("strategy").asString();
-        assertThat(tool).as(id).isIn(MatrixCommand.TOOLS);
+        assertThat(tool).as(id).isIn(MatrixPlan.TOOLS);
         assertThat(ran.add(tool)).as(id + " runs " + tool + " once").isTrue();
         assertThat(result.path("error").isNull()).as(result.toString()).isTrue();
         assertThat(result.path("tasks").asInt()).as(id).isPositive();
@@ -70,34 +70,55 @@ class MatrixCommandTest {
       assertThat(leftOut).as(id).doesNotContainAnyElementsOf(ran);
       Set<String> all = new HashSet<>(ran);
       all.addAll(leftOut);
-      assertThat(all).as(id).containsExactlyInAnyOrderElementsOf(MatrixCommand.TOOLS);
+      assertThat(all).as(id).containsExactlyInAnyOrderElementsOf(MatrixPlan.TOOLS);
 
-      // the winner is the fastest of the results, the runner-up another one, and the speedups
-      // are the ratios of their medians
-      String winner = row.path("winner").asString();
+      // the fastest has the lowest median, the runner-up is another one, and the speedups are
+      // the ratios of their medians; the winner is the fastest unless the runs cannot separate
+      // it from the runner-up (then there is none), and each tool ran at least the row's runs
+      String top = row.path("fastest").asString();
       String runnerUp = row.path("runner_up").asString();
-      assertThat(winner).as(id).isIn(ran);
-      assertThat(runnerUp).as(id).isIn(ran).isNotEqualTo(winner);
-      assertThat(median(row, winner)).as(id).isEqualTo(fastest);
+      assertThat(top).as(id).isIn(ran);
+      assertThat(runnerUp).as(id).isIn(ran).isNotEqualTo(top);
+      assertThat(median(row, top)).as(id).isEqualTo(fastest);
       double vsRunnerUp = row.path("speedup_vs_runner_up").asDouble();
       assertThat(vsRunnerUp).as(id).isGreaterThanOrEqualTo(1.0)
           .isCloseTo(median(row, runnerUp) / fastest, org.assertj.core.data.Offset.offset(0.01));
-      if (Math.abs(vsRunnerUp - MatrixCommand.TIE) > 0.01) { // the JSON's ratio is rounded
-        assertThat(row.path("tie").asBoolean()).as(id).isEqualTo(vsRunnerUp < MatrixCommand.TIE);
+      String separation = row.path("separation").asString();
+      assertThat(separation).as(id).isIn("separated", "tie", "uncertain");
+      assertThat(row.path("tie").asBoolean()).as(id).isEqualTo(separation.equals("tie"));
+      JsonNode ci = row.path("runner_up_ratio_ci");
+      assertThat(ci.path(0).asDouble()).as(id).isLessThanOrEqualTo(ci.path(1).asDouble());
+      List<String> leaders = new ArrayList<>();
+      row.path("leaders").forEach(t -> leaders.add(t.asString()));
+      assertThat(leaders).as(id).startsWith(top).isSubsetOf(ran);
+      if (separation.equals("uncertain")) {
+        assertThat(leaders).as(id).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(row.path("winner").isNull()).as(id).isTrue();
+      } else {
+        assertThat(row.path("winner").asString()).as(id).isEqualTo(top);
       }
+      String winner = top;
+      for (JsonNode result : row.path("results")) {
+        assertThat(result.path("runs_s").size()).as(id).isBetween(row.path("runs").asInt(),
+            doc.path("params").path("max_runs").asInt());
+      }
+      JsonNode during = row.path("machine_during");
+      assertThat(during.path("busy").isBoolean()).as(id).isTrue();
+      assertThat(during.path("seconds").asDouble()).as(id).isPositive();
       if (ran.contains("sequential")) {
         assertThat(row.path("speedup_vs_sequential").asDouble()).as(id)
             .isCloseTo(median(row, "sequential") / fastest, org.assertj.core.data.Offset.offset(0.01));
       } else {
         assertThat(row.path("speedup_vs_sequential").isNull()).as(id).isTrue();
       }
-      assertThat(row.path("jvm_says").asString()).isEqualTo(winner);
+      assertThat(row.path("jvm_says")).isEqualTo(row.path("winner"));
       assertThat(row.path("best_fixed").asString()).as(id).isIn(ran).isNotEqualTo("auto");
       assertThat(winner.equals("auto") || winner.equals(row.path("best_fixed").asString()))
           .as(id).isTrue();
       assertThat(row.path("seed_says").asString()).as(id).isNotBlank();
       assertThat(row.path("why").asString()).as(id).isNotBlank();
       assertThat(row.path("agrees").isBoolean()).as(id).isTrue();
+      assertThat(row.path("agreement").asString()).as(id).isIn("agrees", "differs", "uncertain");
       assertThat(row.path("seed_strategies").isArray()).as(id).isTrue();
     }
 
@@ -112,13 +133,13 @@ class MatrixCommandTest {
       }
     });
     List<String> expectedSkips = new ArrayList<>(List.of("sequential", "cpu"));
-    if (MatrixCommand.poolsInThisBuild().contains("processes")) {
+    if (MatrixPlan.poolsInThisBuild().contains("processes")) {
       expectedSkips.add("processes");
     }
     assertThat(skipped).containsExactlyInAnyOrderElementsOf(expectedSkips);
 
     JsonNode memory = doc.path("memory");
-    assertThat(memory.path("tasks").asInt()).isEqualTo(MatrixCommand.QUICK.memoryTasks());
+    assertThat(memory.path("tasks").asInt()).isEqualTo(MatrixPlan.QUICK.memoryTasks());
     assertThat(memory.path("platform_thread_bytes").asDouble()).isPositive();
     assertThat(memory.path("virtual_thread_bytes").asDouble()).isPositive();
 
@@ -164,18 +185,23 @@ class MatrixCommandTest {
 
   // ------------------------------------------------------------------ verdicts on made-up numbers
 
+  /** A result of five runs within 0.2% of {@code median}: tight enough to call 4% a tie. */
   private static ObjectNode result(String tool, double median, boolean ok) {
     ObjectNode r = Report.JSON.createObjectNode();
     r.put("strategy", tool);
     r.putObject("wall_s").put("median", median);
+    ArrayNode runs = r.putArray("runs_s");
+    for (double f : new double[] {0.998, 0.999, 1.0, 1.001, 1.002}) {
+      runs.add(median * f);
+    }
     r.put("ok", ok ? 10 : 9);
     r.put("tasks", 10);
     r.putNull("error");
     return r;
   }
 
-  private static MatrixCommand.Row row(String id) {
-    return MatrixCommand.rows(MatrixCommand.QUICK, 1.0, "http://127.0.0.1:1/").stream()
+  private static MatrixPlan.Row row(String id) {
+    return MatrixPlan.rows(MatrixPlan.QUICK, 1.0, "http://127.0.0.1:1/").stream()
         .filter(r -> r.id().equals(id)).findFirst().orElseThrow();
   }
 
@@ -187,7 +213,7 @@ class MatrixCommandTest {
     results.add(result("cpu", 0.50, true));
     results.add(result("virtual", 0.10, false)); // fastest, but a task failed: does not count
 
-    MatrixCommand.Verdict v = MatrixCommand.verdict(row("cpu-heavy"), results);
+    MatrixJudge.Verdict v = MatrixJudge.verdict(row("cpu-heavy"), results);
 
     assertThat(v.winner()).isEqualTo("cpu");
     assertThat(v.runnerUp()).isEqualTo("threads");
@@ -205,7 +231,7 @@ class MatrixCommandTest {
     results.add(result("threads", 0.102, true));
     results.add(result("sequential", 0.400, true));
 
-    MatrixCommand.Verdict v = MatrixCommand.verdict(row("simple-script"), results);
+    MatrixJudge.Verdict v = MatrixJudge.verdict(row("simple-script"), results);
 
     assertThat(v.winner()).isEqualTo("virtual");
     assertThat(v.tie()).isTrue();
@@ -220,7 +246,7 @@ class MatrixCommandTest {
     results.add(result("auto", 0.20, true));
     results.add(result("threads", 0.60, true));
 
-    MatrixCommand.Verdict v = MatrixCommand.verdict(row("many-io"), results);
+    MatrixJudge.Verdict v = MatrixJudge.verdict(row("many-io"), results);
 
     assertThat(v.winner()).isEqualTo("auto");
     assertThat(v.runnerUp()).isEqualTo("virtual");
@@ -230,11 +256,93 @@ class MatrixCommandTest {
     assertThat(v.why()).startsWith("auto won");
   }
 
+  private static ObjectNode resultOfRuns(String tool, double... runs) {
+    ObjectNode r = Report.JSON.createObjectNode();
+    r.put("strategy", tool);
+    r.putObject("wall_s").put("median", Stats.median(runs));
+    ArrayNode array = r.putArray("runs_s");
+    for (double run : runs) {
+      array.add(run);
+    }
+    r.put("ok", 10);
+    r.put("tasks", 10);
+    r.putNull("error");
+    return r;
+  }
+
+  @Test
+  void overlappingRunsNameNoWinnerAndAskForMoreRoundsOfBoth() {
+    // threads is ahead by the median, but the runs of the two overlap widely: a busy machine
+    ArrayNode results = Report.JSON.createArrayNode();
+    results.add(resultOfRuns("threads", 0.30, 0.55, 0.41, 0.62, 0.35));
+    results.add(resultOfRuns("virtual", 0.44, 0.33, 0.70, 0.39, 0.58));
+    results.add(resultOfRuns("sequential", 2.0, 2.1, 1.9, 2.05, 1.95));
+
+    MatrixJudge.Verdict v = MatrixJudge.verdict(row("many-io"), results);
+
+    assertThat(v.fastest()).isEqualTo("threads");
+    assertThat(v.separation()).isEqualTo(Stats.Separation.UNCERTAIN);
+    assertThat(v.winner()).isNull();
+    assertThat(v.interval().low()).isLessThan(1.0);
+    assertThat(v.why()).startsWith("threads was fastest by the median")
+        .contains("threads and virtual are ahead of the rest");
+    assertThat(v.leaders()).containsExactly("threads", "virtual"); // sequential is separated
+    assertThat(v.agreement()).isEqualTo("agrees"); // threads is a seed tool for many-io
+    assertThat(MatrixJudge.contenders(row("many-io"), results))
+        .containsExactlyInAnyOrder("threads", "virtual");
+  }
+
+  @Test
+  void aSeparatedVerdictNeedsNoMoreRounds() {
+    ArrayNode results = Report.JSON.createArrayNode();
+    results.add(result("virtual", 0.10, true));
+    results.add(result("threads", 0.20, true));
+    assertThat(MatrixJudge.verdict(row("many-io"), results).separation())
+        .isEqualTo(Stats.Separation.SEPARATED);
+    assertThat(MatrixJudge.contenders(row("many-io"), results)).isEmpty();
+  }
+
+  @Test
+  void aToolFarDownWithScatteredRunsStillKeepsTheWinnerUncertain() {
+    // threads is ahead of cpu, clearly; virtual's median is worse than cpu's, but its runs are
+    // so scattered that they do not separate it from threads (the row of a loaded machine)
+    ArrayNode results = Report.JSON.createArrayNode();
+    results.add(resultOfRuns("threads", 0.090, 0.088, 0.091, 0.089, 0.090));
+    results.add(resultOfRuns("cpu", 0.240, 0.250, 0.245, 0.235, 0.243));
+    results.add(resultOfRuns("virtual", 0.044, 0.262, 0.337, 0.050, 0.300));
+
+    MatrixJudge.Verdict v = MatrixJudge.verdict(row("many-io"), results);
+
+    assertThat(v.fastest()).isEqualTo("threads");
+    assertThat(v.runnerUp()).isEqualTo("cpu");
+    assertThat(v.separation()).isEqualTo(Stats.Separation.UNCERTAIN);
+    assertThat(v.winner()).isNull();
+    assertThat(v.leaders()).containsExactly("threads", "virtual");
+    assertThat(v.why()).contains("do not separate it from virtual");
+    assertThat(MatrixJudge.contenders(row("many-io"), results))
+        .containsExactlyInAnyOrder("threads", "virtual");
+  }
+
+  @Test
+  void oneRunEachIsUncertainHoweverFarApartAndThreeApartAreSeparated() {
+    ArrayNode results = Report.JSON.createArrayNode();
+    results.add(resultOfRuns("virtual", 0.10));
+    results.add(resultOfRuns("threads", 0.50));
+    MatrixJudge.Verdict v = MatrixJudge.verdict(row("many-io"), results);
+    assertThat(v.separation()).isEqualTo(Stats.Separation.UNCERTAIN);
+    assertThat(v.winner()).isNull();
+
+    ArrayNode three = Report.JSON.createArrayNode();
+    three.add(resultOfRuns("virtual", 0.10, 0.12, 0.11));
+    three.add(resultOfRuns("processes", 1.5, 2.9, 1.7)); // every run slower: 1 in 20 by luck
+    assertThat(MatrixJudge.verdict(row("many-io"), three).winner()).isEqualTo("virtual");
+  }
+
   @Test
   void noValidResultMeansNoWinner() {
     ArrayNode results = Report.JSON.createArrayNode();
     results.add(result("threads", 0.5, false));
-    MatrixCommand.Verdict v = MatrixCommand.verdict(row("many-io"), results);
+    MatrixJudge.Verdict v = MatrixJudge.verdict(row("many-io"), results);
     assertThat(v.winner()).isNull();
     assertThat(v.runnerUp()).isNull();
     assertThat(v.agrees()).isFalse();
@@ -242,16 +350,16 @@ class MatrixCommandTest {
 
   @Test
   void everyToolIsRunOrLeftOutWithAReason() {
-    for (MatrixCommand.Row row : MatrixCommand.rows(MatrixCommand.QUICK, 1.0, "http://127.0.0.1:1/")) {
+    for (MatrixPlan.Row row : MatrixPlan.rows(MatrixPlan.QUICK, 1.0, "http://127.0.0.1:1/")) {
       ArrayNode missing = Report.JSON.createArrayNode();
-      List<String> tools = MatrixCommand.available(row, missing);
+      List<String> tools = MatrixPlan.available(row, missing);
       List<String> all = new ArrayList<>(tools);
       missing.forEach(m -> all.add(m.path("strategy").asString()));
-      assertThat(all).as(row.id()).containsExactlyInAnyOrderElementsOf(MatrixCommand.TOOLS);
+      assertThat(all).as(row.id()).containsExactlyInAnyOrderElementsOf(MatrixPlan.TOOLS);
       assertThat(tools).as(row.id()).contains("sequential", "threads", "virtual", "cpu");
     }
-    assertThat(MatrixCommand.lowerBoundSeconds(row("high-scale"), "sequential"))
-        .isEqualTo(MatrixCommand.QUICK.scaleTasks() * MatrixCommand.QUICK.scaleLatencyMs() / 1000.0);
-    assertThat(MatrixCommand.lowerBoundSeconds(row("cpu-heavy"), "sequential")).isZero();
+    assertThat(MatrixPlan.lowerBoundSeconds(row("high-scale"), "sequential"))
+        .isEqualTo(MatrixPlan.QUICK.scaleTasks() * MatrixPlan.QUICK.scaleLatencyMs() / 1000.0);
+    assertThat(MatrixPlan.lowerBoundSeconds(row("cpu-heavy"), "sequential")).isZero();
   }
 }
