@@ -37,6 +37,7 @@ import picocli.CommandLine.Spec;
       io.gearbox.cli.bench.BenchCommand.class,
       io.gearbox.cli.bench.MatrixCommand.class,
       ProfileCommand.class,
+      ServeCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class Main implements Callable<Integer> {

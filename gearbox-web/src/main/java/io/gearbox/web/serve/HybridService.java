@@ -21,10 +21,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -90,6 +87,8 @@ public final class HybridService implements HttpService, AutoCloseable {
   public static final int DEFAULT_MAX_REQUESTS = 10_000;
   /** Platform threads of the {@link Handlers#THREADS} pool: a servlet container's default. */
   public static final int PLATFORM_THREADS = 200;
+  /** Connections to the upstream kept open between requests. */
+  static final int MAX_IDLE_UPSTREAM_CONNECTIONS = 4_096;
   /** Largest {@code ms} of a fetch: the upstream path takes three digits. */
   public static final int MAX_FETCH_MS = 999;
   /** Largest {@code ms} of a burn. */
@@ -100,7 +99,7 @@ public final class HybridService implements HttpService, AutoCloseable {
   private final Handlers handlers;
   private final URI upstream;
   private final Duration requestTimeout;
-  private final HttpClient client;
+  private final UpstreamClient client;
   private final Pool pool; // where the work goes: the CPU pool (HYBRID), else the whole-request pool
   private final AtomicLong cancelledWork = new AtomicLong();
 
@@ -119,10 +118,7 @@ public final class HybridService implements HttpService, AutoCloseable {
       case AUTO -> Gearbox.autoBuilder().name("auto").maxInFlight(b.maxRequests)
           .saturation(Saturation.REJECT).build();
     };
-    this.client = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5))
-        .build();
+    this.client = new UpstreamClient(upstream, MAX_IDLE_UPSTREAM_CONNECTIONS);
   }
 
   /**
@@ -282,23 +278,22 @@ public final class HybridService implements HttpService, AutoCloseable {
 
   /** Fetches {@code <upstream>/delay/<ms>}; the number of body bytes. */
   private int fetch(int ms, long deadline) throws InterruptedException {
-    URI uri = upstream.resolve("delay/" + String.format(Locale.ROOT, "%03d", ms));
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(remaining(deadline)).GET().build();
-    HttpResponse<byte[]> response;
+    String path = upstream.getRawPath() + "delay/" + String.format(Locale.ROOT, "%03d", ms);
+    UpstreamClient.Answer answer;
     try {
-      response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-    } catch (HttpTimeoutException e) {
+      answer = client.get(path, deadline);
+    } catch (SocketTimeoutException e) {
       throw timedOut();
     } catch (ConnectException e) {
-      throw new Problem(Status.BAD_GATEWAY_502, "upstream " + uri + " unreachable: " + describe(e));
+      throw new Problem(Status.BAD_GATEWAY_502, "upstream " + upstream.resolve(path) + " unreachable: " + describe(e));
     } catch (IOException e) {
-      throw new Problem(Status.BAD_GATEWAY_502, "upstream " + uri + " failed: " + describe(e));
+      throw new Problem(Status.BAD_GATEWAY_502, "upstream " + upstream.resolve(path) + " failed: " + describe(e));
     }
-    if (response.statusCode() != 200) {
+    if (answer.status() != 200) {
       throw new Problem(Status.BAD_GATEWAY_502,
-          "upstream " + uri + " answered " + response.statusCode() + " instead of 200");
+          "upstream " + upstream.resolve(path) + " answered " + answer.status() + " instead of 200");
     }
-    return response.body().length;
+    return (int) answer.bytes();
   }
 
   private long deadline() {
@@ -427,7 +422,7 @@ public final class HybridService implements HttpService, AutoCloseable {
     try {
       return pool.close(grace);
     } finally {
-      client.shutdownNow();
+      client.close();
     }
   }
 

@@ -235,7 +235,7 @@ class HybridServiceTest {
     var res = get("/short/io?ms=900");
     assertThat(res.status()).isEqualTo(Status.GATEWAY_TIMEOUT_504);
     assertThat(res.entity()).contains("300 ms deadline");
-    assertThat(get("/short/io?ms=0").status()).isEqualTo(Status.OK_200);
+    assertThat(get("/hybrid/io?ms=0").status()).as("the server serves on").isEqualTo(Status.OK_200);
   }
 
   @Test
