@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
       MemoryBench.class,
       ReportBench.class,
       ProcessBench.class,
+      ServeBench.class,
     })
 public final class BenchCommand implements Callable<Integer> {
 
