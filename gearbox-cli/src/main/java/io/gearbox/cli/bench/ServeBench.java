@@ -99,8 +99,12 @@ final class ServeBench implements Callable<Integer> {
       description = "CPU time of one /burn (default: ${DEFAULT-VALUE}).")
   int burnMs;
 
-  @Option(names = "--jvm-args", paramLabel = "FLAGS", defaultValue = "",
-      description = "Flags of each server JVM, space-separated (default: none, the JVM's own).")
+  /** Flags of each server JVM unless --jvm-args says otherwise: a heap sized for a server. */
+  static final String DEFAULT_JVM_ARGS = "-XX:+UseSerialGC -Xmx256m";
+
+  @Option(names = "--jvm-args", paramLabel = "FLAGS", defaultValue = DEFAULT_JVM_ARGS,
+      description = "Flags of each server JVM, space-separated (default: ${DEFAULT-VALUE}; \"\" "
+          + "for the JVM's own, whose heap may grow to a quarter of the machine's memory).")
   String jvmArgs;
 
   @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON.")
