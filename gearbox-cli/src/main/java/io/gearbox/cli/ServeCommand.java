@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -71,8 +72,14 @@ public final class ServeCommand implements Callable<Integer> {
       description = "On SIGTERM, how long requests in flight may take to finish (default: ${DEFAULT-VALUE}).")
   private Duration grace;
 
-  /** Helidon's start and stop lines go to the log at INFO; the command prints its own. */
+  /**
+   * Helidon's start and stop lines go to the log at INFO, a failed bind at SEVERE with a stack
+   * trace; the command prints its own lines, and a failed start as one line.
+   */
   private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
+  private static final List<java.util.logging.Logger> HELIDON_START_LOGS = List.of(
+      java.util.logging.Logger.getLogger("io.helidon.webserver.LoomServer"),
+      java.util.logging.Logger.getLogger("io.helidon.webserver.ServerListener"));
 
   @Override
   public Integer call() throws InterruptedException {
@@ -85,7 +92,13 @@ public final class ServeCommand implements Callable<Integer> {
       URI target = embedded != null ? embedded.uri() : upstreamUri;
       HybridService service = HybridService.builder(target).handlers(kind)
           .requestTimeout(requestTimeout).queue(queue).build();
-      HybridServer server = HybridServer.start(service, host, port, grace);
+      HybridServer server;
+      HELIDON_START_LOGS.forEach(log -> log.setLevel(java.util.logging.Level.OFF));
+      try {
+        server = HybridServer.start(service, host, port, grace);
+      } finally {
+        HELIDON_START_LOGS.forEach(log -> log.setLevel(null));
+      }
       onSignals(server);
       out.printf("gearbox serve: %s handlers on http://%s:%d/ (the dashboard is at /)%n",
           kind.label(), host, server.port());

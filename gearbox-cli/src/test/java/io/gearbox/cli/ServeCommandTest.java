@@ -64,6 +64,20 @@ class ServeCommandTest {
   }
 
   @Test
+  void aPortInUseIsOneLineAndExit1() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true),
+          "serve", "--port", String.valueOf(taken.getLocalPort()));
+      assertThat(code).as(err.toString()).isEqualTo(1);
+      assertThat(err.toString().lines().toList()).as(err.toString()).containsExactly(
+          "gearbox: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": Address already in use");
+      assertThat(out.toString()).isEmpty();
+    }
+  }
+
+  @Test
   void sigtermLetsRequestsInFlightFinishRefusesNewOnesAndExits0() throws Exception {
     Path errFile = Files.createTempFile("serve", ".err");
     Path outFile = Files.createTempFile("serve", ".out");

@@ -35,7 +35,11 @@ public final class DelayServer implements AutoCloseable {
     this.server = server;
   }
 
-  /** Starts a server on 127.0.0.1 on a free port. */
+  /**
+   * Starts a server on 127.0.0.1 on a free port.
+   *
+   * @throws IllegalStateException if it cannot listen
+   */
   public static DelayServer start() {
     WebServer server = WebServer.builder()
         .host("127.0.0.1")
@@ -62,6 +66,9 @@ public final class DelayServer implements AutoCloseable {
         }))
         .build()
         .start();
+    if (!server.isRunning()) { // Helidon logs why and returns a stopped server
+      throw new IllegalStateException("the embedded upstream could not listen on 127.0.0.1");
+    }
     return new DelayServer(server);
   }
 

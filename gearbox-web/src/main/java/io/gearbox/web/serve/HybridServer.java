@@ -48,7 +48,8 @@ public final class HybridServer implements AutoCloseable {
    * @param grace how long requests in flight may take to finish when the server stops
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if port is out of range or grace is negative
-   * @throws java.io.UncheckedIOException if the port cannot be bound (Helidon's exception)
+   * @throws IllegalStateException naming the reason if the server cannot listen there (for
+   *     example the address is in use); the service is closed then
    */
   public static HybridServer start(HybridService service, String host, int port, Duration grace) {
     Objects.requireNonNull(service, "service");
@@ -75,7 +76,21 @@ public final class HybridServer implements AutoCloseable {
       service.close(Duration.ZERO);
       throw e;
     }
+    if (!server.isRunning()) { // Helidon logs why (SEVERE) and returns a stopped server
+      service.close(Duration.ZERO);
+      throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + bindProblem(host, port));
+    }
     return new HybridServer(service, server, grace);
+  }
+
+  /** Why host:port cannot be bound, found by trying: the message of the bind's exception. */
+  private static String bindProblem(String host, int port) {
+    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+      probe.bind(new java.net.InetSocketAddress(java.net.InetAddress.getByName(host), port));
+      return "the web server did not start (see its log)";
+    } catch (java.io.IOException e) {
+      return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
   }
 
   /** The port the server listens on. */
