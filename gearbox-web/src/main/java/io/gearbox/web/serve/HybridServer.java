@@ -93,7 +93,7 @@ public final class HybridServer implements AutoCloseable {
     }
   }
 
-  /** The port the server listens on. */
+  /** The port the server listens on (-1 once it has stopped). */
   public int port() {
     return server.port();
   }
