@@ -38,6 +38,7 @@ import picocli.CommandLine.Spec;
       io.gearbox.cli.bench.MatrixCommand.class,
       ProfileCommand.class,
       WorkerCommand.class,
+      ServeCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class Main implements Callable<Integer> {

@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * repeatably. Each request is handled on its own virtual thread, so 10,000 concurrent requests
  * cost the server little more than 10.
  *
- * <p>{@code GET /?ms=250&bytes=2048} overrides the default latency and body size per request.
+ * <p>{@code GET /?ms=250&bytes=2048} overrides the default latency and body size per request;
+ * {@code GET /delay/250} (the path {@code gearbox serve} fetches) asks for 250 ms too.
  *
  * <pre>{@code
  * try (LatencyServer server = LatencyServer.start(Duration.ofMillis(100))) {
@@ -61,7 +62,7 @@ public final class LatencyServer implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       String query = exchange.getRequestURI().getRawQuery();
-      long ms = param(query, "ms", latencyMillis);
+      long ms = param(query, "ms", delayOfPath(exchange.getRequestURI().getRawPath(), latencyMillis));
       int bytes = (int) param(query, "bytes", DEFAULT_BODY_BYTES);
       if (ms > 0) {
         try {
@@ -79,6 +80,19 @@ public final class LatencyServer implements AutoCloseable {
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
       }
+    }
+  }
+
+  /** The {@code <ms>} of a path {@code /delay/<ms>}, or the fallback for any other path. */
+  static long delayOfPath(String path, long fallback) {
+    String prefix = "/delay/";
+    if (path == null || !path.startsWith(prefix)) {
+      return fallback;
+    }
+    try {
+      return Long.parseLong(path.substring(prefix.length()));
+    } catch (NumberFormatException e) {
+      return fallback;
     }
   }
 

@@ -81,7 +81,10 @@ class ExamplesTest {
       assertThat(Workloads.fetch(server.uri())).isEqualTo(LatencyServer.DEFAULT_BODY_BYTES);
       assertThat(Workloads.fetch(server.uri().resolve("?ms=0&bytes=10"))).isEqualTo(10);
       assertThat(Workloads.fetch(server.uri().resolve("?bytes=0"))).isZero();
-      assertThat(server.served()).isEqualTo(3);
+      long start = System.nanoTime();
+      assertThat(Workloads.fetch(server.uri().resolve("delay/150"))).isEqualTo(LatencyServer.DEFAULT_BODY_BYTES);
+      assertThat(System.nanoTime() - start).as("/delay/150 waits at least 150 ms").isGreaterThanOrEqualTo(150_000_000L);
+      assertThat(server.served()).isEqualTo(4);
       assertThat(server.uri().getHost()).isEqualTo("127.0.0.1");
     }
   }

@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
       ReportBench.class,
       ProcessBench.class,
       ClusterBench.class,
+      ServeBench.class,
     })
 public final class BenchCommand implements Callable<Integer> {
 
