@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import gearboxtest.hostile.Gadget;
 import gearboxtest.narrow.NarrowTasks;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -402,14 +400,7 @@ class ProcessFaultsTest {
       command.addAll(List.of(args));
       Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
       LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-      h.startThread("child-output", () -> {
-        try (BufferedReader r = new BufferedReader(
-            new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-          for (String line = r.readLine(); line != null; line = r.readLine()) {
-            lines.add(line);
-          }
-        }
-      });
+      ProcessTests.collectLines(h, "child-output", p, lines);
       return new Child(p, lines, new ArrayList<>());
     }
 

@@ -2,9 +2,6 @@ package io.gearbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,14 +37,7 @@ class ProcessOrphanTest {
     List<String> seen = new ArrayList<>();
     try {
       LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-      h.startThread("parent-output", () -> {
-        try (BufferedReader r = new BufferedReader(
-            new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8))) {
-          for (String line = r.readLine(); line != null; line = r.readLine()) {
-            lines.add(line);
-          }
-        }
-      });
+      ProcessTests.collectLines(h, "parent-output", parent, lines);
       long deadline = System.nanoTime() + ProcessTests.STARTUP.toNanos();
       while (pids.isEmpty()) {
         String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);

@@ -3,7 +3,10 @@ package io.gearbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
@@ -19,6 +24,27 @@ import java.util.function.UnaryOperator;
  * paths as strings because {@link Path} is not serializable.
  */
 final class ProcessTests {
+
+  /**
+   * Starts a harness thread that adds each line a child process prints to {@code lines}, until its
+   * output ends. When a process exits, the JDK moves what is left in its pipe into a buffer and
+   * closes the pipe: a read caught in between fails with "Stream closed". For a child that is gone
+   * (tests SIGKILL some) that is the end of its output; for a live one it is a failure.
+   */
+  static Thread collectLines(Harness h, String name, Process p, Queue<String> lines) {
+    return h.startThread(name, () -> {
+      try (BufferedReader r = new BufferedReader(
+          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = r.readLine(); line != null; line = r.readLine()) {
+          lines.add(line);
+        }
+      } catch (IOException e) {
+        if (!p.waitFor(Delays.LONG.toMillis(), TimeUnit.MILLISECONDS)) {
+          throw e;
+        }
+      }
+    });
+  }
 
   /** How long a pool's workers may take to come up on a crowded machine. */
   static final Duration STARTUP = Delays.LONG.multipliedBy(3);
