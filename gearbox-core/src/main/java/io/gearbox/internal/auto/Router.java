@@ -7,6 +7,8 @@ import io.gearbox.PoolKind;
 import io.gearbox.Route;
 import io.gearbox.TaskHandle;
 import io.gearbox.TaskOptions;
+import io.gearbox.TaskTimings;
+import io.gearbox.internal.CpuClock;
 import io.gearbox.internal.RoutedRun;
 import io.gearbox.internal.Routing;
 import java.time.Duration;
@@ -39,8 +41,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>{@code cpu}: a {@link ThreadPoolExecutor} of platform threads over an unbounded queue
  *       (the pool's semaphore bounds it), sized from measurements. Its {@code afterExecute} feeds
- *       each run's measured CPU time (TaskRun measures it, sampled for tiny tasks) to the key's
- *       route and to the sizing average.
+ *       each run's measured CPU and run-queue time (the run measures itself through the one
+ *       {@link CpuClock} sampler of every pool, sampled for tiny tasks) to the key's route and to
+ *       the sizing average.
  *   <li>{@code virtual}: a thread-per-task executor of virtual threads. Each run is registered in
  *       {@code running} while its code runs, for the carrier-hog detector.
  *   <li>{@code probe}: a few platform threads, as many as {@code probeSlots} permits. A run
@@ -71,15 +74,41 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Router extends AbstractExecutorService implements Routing {
 
+  // ---------------------------------------------------------------- constants
+
+  /** Carrier-hog reports kept for {@link #carrierHogs()}; older ones are dropped. */
   private static final int MAX_HOG_REPORTS = 64;
+  /** Frames of a hog's stack kept in its report. */
   private static final int STACK_FRAMES = 16;
+  /** Looks in a row that must see a task running its own code before it counts as a hog. */
+  private static final int HOG_LOOKS = 3;
+  /** The detector looks this many times per hog threshold. */
+  private static final int LOOKS_PER_THRESHOLD = 4;
+  /** The detector's shortest interval between looks, 1 ms. */
+  private static final long MIN_LOOK_INTERVAL_NANOS = 1_000_000;
+  /** On an overloaded machine the threshold grows with load / cores, at most this many times. */
+  private static final double MAX_LOAD_SCALING = 10.0;
+  /** Frames that the detector reads to tell a parked (unmounted) virtual thread. */
+  private static final int PARK_FRAMES = 8;
+  /** CPU-side sizing is recomputed every this many measured runs... */
   private static final int SIZING_EVERY = 16;
+  /** ...from a moving average of their waiting share with this weight per run. */
   private static final double SIZING_ALPHA = 0.05;
+  /** The CPU side grows to at most this many threads per core (Goetz's formula, capped). */
+  private static final int MAX_CPU_THREADS_PER_CORE = 4;
+  /** The waiting share used in sizing is capped so that cores / (1 - w) stays finite. */
+  private static final double MIN_COMPUTE_SHARE = 0.25;
+  /** Probe threads, at least this many (or one per core). */
+  private static final int MIN_PROBE_THREADS = 2;
+  /** Idle probe threads end after this long. */
+  private static final long PROBE_KEEP_ALIVE_SECONDS = 2;
+  private static final java.lang.management.OperatingSystemMXBean OS =
+      java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
   private final AutoConfig config;
   private final String name;
   private final int cores = Runtime.getRuntime().availableProcessors();
-  private final int maxCpuThreads = 4 * cores;
+  private final int maxCpuThreads = MAX_CPU_THREADS_PER_CORE * cores;
   private final Map<String, RouteState> routes = new ConcurrentHashMap<>();
   private final AtomicLong routeSeq = new AtomicLong();
   private final CpuSide cpu;
@@ -90,10 +119,6 @@ public final class Router extends AbstractExecutorService implements Routing {
   private final ArrayDeque<CarrierHog> hogs = new ArrayDeque<>(); // guarded by itself
   private final Thread watcher;
   private final long thresholdNanos;
-  /** Looks in a row that must see a task running its own code before it counts as a hog. */
-  private static final int HOG_LOOKS = 3;
-  private static final java.lang.management.OperatingSystemMXBean OS =
-      java.lang.management.ManagementFactory.getOperatingSystemMXBean();
   private final Object isolationLock = new Object();
   private Pool isolationPool; // guarded by isolationLock
   private boolean isolationClosed; // guarded by isolationLock
@@ -108,12 +133,13 @@ public final class Router extends AbstractExecutorService implements Routing {
     this.name = config.name();
     String prefix = "gearbox-" + name + "-";
     int threads = config.cpuThreads() > 0 ? config.cpuThreads() : cores;
-    this.cpu = new CpuSide(threads, releasing(Thread.ofPlatform().name(prefix + "cpu-", 1).factory()));
-    int probeThreads = Math.max(2, cores);
+    this.cpu = new CpuSide(threads,
+        CpuClock.poolThreads(Thread.ofPlatform().name(prefix + "cpu-", 1).factory()));
+    int probeThreads = Math.max(MIN_PROBE_THREADS, cores);
     this.probeSlots = new Semaphore(probeThreads);
-    this.probe = new ThreadPoolExecutor(probeThreads, probeThreads, 2, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(),
-        releasing(Thread.ofPlatform().name(prefix + "probe-", 1).factory()));
+    this.probe = new ThreadPoolExecutor(probeThreads, probeThreads,
+        PROBE_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        CpuClock.poolThreads(Thread.ofPlatform().name(prefix + "probe-", 1).factory()));
     probe.allowCoreThreadTimeOut(true);
     this.virtual = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name(prefix + "virtual-", 1).factory());
@@ -206,17 +232,6 @@ public final class Router extends AbstractExecutorService implements Routing {
     cpu.remove(queued);
   }
 
-  /** Threads that close their schedstat file when they end (probe threads time out). */
-  private static ThreadFactory releasing(ThreadFactory factory) {
-    return r -> factory.newThread(() -> {
-      try {
-        r.run();
-      } finally {
-        Measure.release();
-      }
-    });
-  }
-
   // ---------------------------------------------------------------- dispatch
 
   @Override
@@ -245,22 +260,22 @@ public final class Router extends AbstractExecutorService implements Routing {
     }
   }
 
+  /**
+   * Runs one probe: the run measures its own CPU and run-queue time (the thread's sampler is told
+   * to measure it, tiny or not); the probe adds its allocation.
+   */
   private void probeRun(RoutedRun run, RouteState route) {
-    long[] before = new long[2];
-    long[] after = new long[2];
-    boolean measured = Measure.sample(before);
+    CpuClock.sampler().measureNextRun();
     long alloc0 = Measure.allocatedBytes();
-    long t0 = System.nanoTime();
     try {
       run.run();
     } finally {
-      long wall = System.nanoTime() - t0;
-      measured &= Measure.sample(after);
       long alloc1 = Measure.allocatedBytes();
       try {
         route.runs.increment();
-        if (run.timings().wallNanos() > 0 && measured) { // it ran
-          route.record(after[0] - before[0], wall, after[1] - before[1],
+        TaskTimings t = run.timings();
+        if (t.wallNanos() > 0 && t.cpuMeasured()) { // it ran, and was measured
+          route.record(t.cpuNanos(), t.wallNanos(), run.runQueueNanos(),
               alloc0 >= 0 && alloc1 >= 0 ? alloc1 - alloc0 : -1, RouteState.methodProbe());
         }
       } finally {
@@ -308,13 +323,19 @@ public final class Router extends AbstractExecutorService implements Routing {
     }
   }
 
-  /** A run on the CPU side finished (called on its thread, measured by {@link CpuSide}). */
-  private void cpuRan(RoutedRun run, long cpuNanos, long wallNanos, long runQueueNanos) {
+  /**
+   * A run on the CPU side finished (called on its thread): its measurement, when its thread's
+   * sampler measured it (every run, or one in 64 while runs are tiny), feeds the key's route and
+   * the sizing average.
+   */
+  private void cpuRan(RoutedRun run) {
     RouteState route = (RouteState) run.routeTag();
     route.runs.increment();
-    if (cpuNanos >= 0 && run.timings().wallNanos() > 0) {
-      route.record(cpuNanos, wallNanos, runQueueNanos, -1, RouteState.methodCpuSide());
-      sizingSample(cpuNanos, Math.max(cpuNanos, wallNanos - runQueueNanos));
+    TaskTimings t = run.timings();
+    if (t.cpuMeasured() && t.wallNanos() > 0) {
+      long runQueue = run.runQueueNanos();
+      route.record(t.cpuNanos(), t.wallNanos(), runQueue, -1, RouteState.methodCpuSide());
+      sizingSample(t.cpuNanos(), Math.max(t.cpuNanos(), t.wallNanos() - runQueue));
     }
   }
 
@@ -335,7 +356,7 @@ public final class Router extends AbstractExecutorService implements Routing {
       if (++sizingSamples % SIZING_EVERY != 0 || cpu.isShutdown()) {
         return;
       }
-      int wanted = (int) Math.round(cores / Math.max(0.25, 1.0 - waitShare));
+      int wanted = (int) Math.round(cores / Math.max(MIN_COMPUTE_SHARE, 1.0 - waitShare));
       wanted = Math.max(cores, Math.min(maxCpuThreads, wanted));
       int now = cpu.getMaximumPoolSize();
       if (wanted > now) {
@@ -444,7 +465,7 @@ public final class Router extends AbstractExecutorService implements Routing {
   }
 
   private void watch() {
-    long interval = Math.max(1_000_000, thresholdNanos / 4);
+    long interval = Math.max(MIN_LOOK_INTERVAL_NANOS, thresholdNanos / LOOKS_PER_THRESHOLD);
     try {
       while (!virtual.awaitTermination(interval, TimeUnit.NANOSECONDS)) {
         scan();
@@ -482,7 +503,7 @@ public final class Router extends AbstractExecutorService implements Routing {
       if (threshold < 0) {
         double load = OS.getSystemLoadAverage();
         threshold = load > cores
-            ? (long) (thresholdNanos * Math.min(10.0, load / cores)) : thresholdNanos;
+            ? (long) (thresholdNanos * Math.min(MAX_LOAD_SCALING, load / cores)) : thresholdNanos;
       }
       if (now - r.started < threshold) {
         continue;
@@ -533,7 +554,7 @@ public final class Router extends AbstractExecutorService implements Routing {
   }
 
   private static boolean parking(StackTraceElement[] stack) {
-    for (int i = 0; i < Math.min(stack.length, 8); i++) {
+    for (int i = 0; i < Math.min(stack.length, PARK_FRAMES); i++) {
       String c = stack[i].getClassName();
       String m = stack[i].getMethodName();
       if (c.equals("jdk.internal.vm.Continuation") && m.startsWith("yield")
@@ -622,42 +643,24 @@ public final class Router extends AbstractExecutorService implements Routing {
   }
 
   /**
-   * The CPU side: a pool whose runs feed the router's measurements. Each thread measures its
-   * runs itself (CPU and run-queue time, see {@link Measure}); while its runs are tiny (under
-   * 50 us) it measures one in 64, as the pools' CPU clock does, since a clock read costs as much
-   * as a tiny task.
+   * The CPU side: a pool whose runs feed the router's measurements. Each run measures itself
+   * (CPU and run-queue time, through its thread's {@link CpuClock.Sampler}, the one sampler of
+   * every pool: every run while runs are long, one in 64 while they are tiny); this side only
+   * passes the measurement on.
    */
   private final class CpuSide extends ThreadPoolExecutor {
-    private final ThreadLocal<Clock> clocks = ThreadLocal.withInitial(Clock::new);
 
     CpuSide(int threads, ThreadFactory factory) {
       super(threads, threads, 0L, TimeUnit.MILLISECONDS, Router.this.new CpuQueue(), factory);
     }
 
     @Override
-    protected void beforeExecute(Thread t, Runnable r) {
-      Clock c = clocks.get();
-      c.measuring = c.measureNext() && Measure.sample(c.before);
-      c.start = System.nanoTime();
-    }
-
-    @Override
     protected void afterExecute(Runnable r, Throwable t) {
-      Clock c = clocks.get();
-      long wall = System.nanoTime() - c.start;
-      c.lastWasTiny = wall < TINY_TASK_NANOS;
-      if (!(r instanceof RoutedRun run)) {
-        return;
-      }
-      if (c.measuring && Measure.sample(c.after)) {
-        cpuRan(run, c.after[0] - c.before[0], wall, c.after[1] - c.before[1]);
-      } else {
-        cpuRan(run, -1, wall, 0);
+      if (r instanceof RoutedRun run) {
+        cpuRan(run);
       }
     }
   }
-
-  private static final long TINY_TASK_NANOS = 50_000;
 
   /**
    * The CPU side's queue, with late binding the other way: a queued run whose key has moved back
@@ -697,28 +700,6 @@ public final class Router extends AbstractExecutorService implements Routing {
         } catch (RejectedExecutionException shutDown) {
           return false; // run it here
         }
-      }
-      return false;
-    }
-  }
-  private static final int TINY_TASK_SAMPLING = 64;
-
-  /** One CPU-side thread's measuring state; used by that thread only. */
-  private static final class Clock {
-    final long[] before = new long[2];
-    final long[] after = new long[2];
-    long start;
-    boolean measuring;
-    boolean lastWasTiny;
-    int skipped;
-
-    boolean measureNext() {
-      if (!lastWasTiny) {
-        return true;
-      }
-      if (++skipped >= TINY_TASK_SAMPLING) {
-        skipped = 0;
-        return true;
       }
       return false;
     }
