@@ -5,6 +5,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadFactory;
@@ -123,6 +124,52 @@ public final class CpuClock {
     return SAMPLERS.get();
   }
 
+  /**
+   * The kernel's id of the current platform thread (Linux: from {@code /proc/thread-self}), or -1
+   * where the OS does not tell. Read once per thread.
+   */
+  public static long osThreadId() {
+    if (Thread.currentThread().isVirtual()) {
+      return -1;
+    }
+    Sampler s = SAMPLERS.get();
+    if (s.osThreadId == 0) {
+      long tid = -1;
+      try {
+        String link = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
+        tid = Long.parseLong(link.substring(link.lastIndexOf('/') + 1));
+      } catch (IOException | RuntimeException unavailable) {
+        // not Linux, or no procfs: -1
+      }
+      s.osThreadId = tid;
+    }
+    return s.osThreadId;
+  }
+
+  /**
+   * Whether the kernel sees the thread of this id (one of this process's) waiting now: sleeping
+   * or in uninterruptible I/O, not running or runnable. A thread descheduled on a crowded machine
+   * is runnable, not waiting. Returns null where the OS does not tell.
+   */
+  public static Boolean osThreadWaiting(long osThreadId) {
+    if (osThreadId <= 0) {
+      return null;
+    }
+    try {
+      // "tid (comm) S ...": the name may hold spaces and parentheses, the state follows the last ')'
+      byte[] stat = Files.readAllBytes(Path.of("/proc/self/task/" + osThreadId + "/stat"));
+      for (int i = stat.length - 1; i > 0; i--) {
+        if (stat[i] == ')' && i + 2 < stat.length) {
+          char state = (char) stat[i + 2];
+          return state == 'S' || state == 'D';
+        }
+      }
+      return null;
+    } catch (IOException | RuntimeException unavailable) {
+      return null;
+    }
+  }
+
   private static boolean schedstatReadable() {
     int known = schedstat;
     if (known == 0) {
@@ -143,6 +190,7 @@ public final class CpuClock {
     private int skipped;
     private boolean forced;
     private boolean poolThread;
+    private long osThreadId; // 0 unknown yet, -1 unavailable
     private Sched sched;
 
     /** Whether to measure the task about to run on this thread. */

@@ -98,8 +98,14 @@ public final class Router extends AbstractExecutorService implements Routing {
   private static final int MAX_CPU_THREADS_PER_CORE = 4;
   /** The waiting share used in sizing is capped so that cores / (1 - w) stays finite. */
   private static final double MIN_COMPUTE_SHARE = 0.25;
-  /** Probe threads, at least this many (or one per core). */
-  private static final int MIN_PROBE_THREADS = 2;
+  /** First probes of one key that may run at once: at least this many (or one per core). */
+  private static final int MIN_PROBE_WIDTH = 2;
+  /** Probe threads in all, in probe widths: new keys met at once each get their probes. */
+  private static final int PROBE_WIDTHS = 4;
+  /** How often the probes of a key whose runs wait are looked at, 1 ms. */
+  private static final long WAIT_LOOK_NANOS = 1_000_000;
+  /** A probe seen waiting in the kernel for this long, 2 ms, is evidence that its key waits. */
+  private static final long WAIT_EVIDENCE_NANOS = 2_000_000;
   /** Idle probe threads end after this long. */
   private static final long PROBE_KEEP_ALIVE_SECONDS = 2;
   private static final java.lang.management.OperatingSystemMXBean OS =
@@ -114,6 +120,9 @@ public final class Router extends AbstractExecutorService implements Routing {
   private final CpuSide cpu;
   private final ThreadPoolExecutor probe;
   private final Semaphore probeSlots;
+  private final int probeWidth;
+  /** Set by shutdown: runs no longer wait for evidence. */
+  private volatile boolean closing;
   private final ExecutorService virtual;
   private final Map<Thread, Running> running = new ConcurrentHashMap<>();
   private final ArrayDeque<CarrierHog> hogs = new ArrayDeque<>(); // guarded by itself
@@ -135,7 +144,8 @@ public final class Router extends AbstractExecutorService implements Routing {
     int threads = config.cpuThreads() > 0 ? config.cpuThreads() : cores;
     this.cpu = new CpuSide(threads,
         CpuClock.poolThreads(Thread.ofPlatform().name(prefix + "cpu-", 1).factory()));
-    int probeThreads = Math.max(MIN_PROBE_THREADS, cores);
+    this.probeWidth = Math.max(MIN_PROBE_WIDTH, cores);
+    int probeThreads = PROBE_WIDTHS * probeWidth;
     this.probeSlots = new Semaphore(probeThreads);
     this.probe = new ThreadPoolExecutor(probeThreads, probeThreads,
         PROBE_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -164,7 +174,7 @@ public final class Router extends AbstractExecutorService implements Routing {
   public Object tag(Object keySource, TaskOptions options) {
     boolean isolated = options.isolated();
     String named = options.name().orElse(null);
-    String classKey = keySource.getClass().getName();
+    String classKey = RouteKeys.of(keySource); // the class, readable for lambdas
     // Names are capped (a name per URL would grow without bound); classes are bounded by the
     // code, so a task whose name finds the table full is grouped with its class.
     RouteState route = named != null ? lookupOrCreate(named, isolated, false) : null;
@@ -238,7 +248,7 @@ public final class Router extends AbstractExecutorService implements Routing {
   public void execute(Runnable command) {
     RoutedRun run = (RoutedRun) command;
     RouteState route = (RouteState) run.routeTag();
-    RouteState.Side side = route.choose(config.probeRuns(), config.reprobeEvery());
+    RouteState.Side side = route.choose(config.probeRuns(), probeWidth, config.reprobeEvery());
     if (side == RouteState.Side.PROBE) {
       if (probeSlots.tryAcquire()) {
         try {
@@ -246,17 +256,128 @@ public final class Router extends AbstractExecutorService implements Routing {
           return;
         } catch (RejectedExecutionException shutDown) {
           probeSlots.release();
-          route.probesInFlight.decrementAndGet();
+          probeEnded(route);
           throw shutDown;
         }
       }
-      route.probesInFlight.decrementAndGet(); // every probe thread is busy: run it on its route
-      side = route.target() == PoolKind.CPU ? RouteState.Side.CPU : RouteState.Side.VIRTUAL;
+      probeEnded(route); // every probe thread is busy: wait with the others, or go to the route
+      side = route.hasEvidence() ? route.side() : RouteState.Side.WAIT;
     }
+    if (side == RouteState.Side.WAIT && holdForEvidence(run, route)) {
+      return;
+    }
+    dispatch(run, route, side == RouteState.Side.WAIT ? route.side() : side);
+  }
+
+  private void dispatch(RoutedRun run, RouteState route, RouteState.Side side) {
     if (side == RouteState.Side.CPU) {
       cpu.execute(run);
     } else {
       virtual.execute(() -> virtualRun(run, route));
+    }
+  }
+
+  // ---------------------------------------------------------------- the first evidence
+
+  /**
+   * Holds a run of a key without evidence while probes of the key run: it will go where their
+   * first evidence points. False if it cannot wait (no probe runs, evidence came meanwhile, the
+   * router is closing): the caller dispatches it.
+   */
+  private boolean holdForEvidence(RoutedRun run, RouteState route) {
+    boolean startWatch;
+    synchronized (route.waitLock) {
+      if (closing || route.hasEvidence() || route.probesInFlight.get() == 0) {
+        return false;
+      }
+      route.waiters.addLast(run);
+      startWatch = !route.watching;
+      route.watching |= startWatch;
+    }
+    if (startWatch) {
+      try {
+        virtual.execute(() -> watchProbes(route));
+      } catch (RejectedExecutionException shutDown) {
+        synchronized (route.waitLock) {
+          route.watching = false; // closing: shutdown releases the waiters
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Sends the key's waiting runs on, if they may go: evidence came, no probe of the key runs any
+   * more (a probe that failed to start or was cancelled brings none), or the router is closing
+   * (to virtual threads, so that shutdown runs them). Under the key's wait lock, so a shutdown
+   * that has released them cannot shut the sides down under a dispatch.
+   */
+  private void releaseWaiters(RouteState route) {
+    synchronized (route.waitLock) {
+      if (route.waiters.isEmpty()
+          || !(closing || route.hasEvidence() || route.probesInFlight.get() == 0)) {
+        return;
+      }
+      RouteState.Side side = closing ? RouteState.Side.VIRTUAL : route.side();
+      for (RoutedRun r; (r = route.waiters.pollFirst()) != null; ) {
+        try {
+          dispatch(r, route, side);
+        } catch (RejectedExecutionException shutDown) {
+          r.run(); // not reached (shutdown releases waiters first); run rather than lose it
+        }
+      }
+    }
+  }
+
+  /** A first probe of the key ended (or never started): its waiting runs may go on. */
+  private void probeEnded(RouteState route) {
+    route.probesInFlight.decrementAndGet();
+    releaseWaiters(route);
+  }
+
+  /**
+   * Watches the running probes of a key whose runs wait, on a virtual thread of the pool, until
+   * none waits: a probe the kernel sees sleeping (not running, not runnable: blocked in I/O, a
+   * sleep, a lock) on looks spanning {@link #WAIT_EVIDENCE_NANOS} is evidence that the key waits,
+   * and its runs go to virtual threads at once rather than after the probe's whole run (a burst of
+   * fetches is not held up for one fetch). A probe that computes, even descheduled on a crowded
+   * machine, is runnable, and its key's runs wait for the probe's measurement.
+   */
+  private void watchProbes(RouteState route) {
+    Map<Thread, Long> sleepingSince = new java.util.HashMap<>();
+    try {
+      while (true) {
+        synchronized (route.waitLock) {
+          if (route.waiters.isEmpty() || closing) {
+            route.watching = false;
+            return;
+          }
+        }
+        long now = System.nanoTime();
+        for (Map.Entry<Thread, Long> probeThread : route.probing.entrySet()) {
+          Boolean waiting = CpuClock.osThreadWaiting(probeThread.getValue());
+          if (waiting == null) { // no kernel view: the JVM's (sleep, park, lock; not socket I/O)
+            Thread.State state = probeThread.getKey().getState();
+            waiting = state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING
+                || state == Thread.State.BLOCKED;
+          }
+          if (!waiting) {
+            sleepingSince.remove(probeThread.getKey());
+            continue;
+          }
+          long since = sleepingSince.computeIfAbsent(probeThread.getKey(), t -> now);
+          if (now - since >= WAIT_EVIDENCE_NANOS) {
+            route.seenWaiting();
+            releaseWaiters(route);
+            break;
+          }
+        }
+        Thread.sleep(Duration.ofNanos(WAIT_LOOK_NANOS));
+      }
+    } catch (InterruptedException e) {
+      synchronized (route.waitLock) {
+        route.watching = false; // shutdownNow: the waiters are drained
+      }
     }
   }
 
@@ -266,11 +387,14 @@ public final class Router extends AbstractExecutorService implements Routing {
    */
   private void probeRun(RoutedRun run, RouteState route) {
     CpuClock.sampler().measureNextRun();
+    Thread me = Thread.currentThread();
+    route.probing.put(me, CpuClock.osThreadId());
     long alloc0 = Measure.allocatedBytes();
     try {
       run.run();
     } finally {
       long alloc1 = Measure.allocatedBytes();
+      route.probing.remove(me);
       try {
         route.runs.increment();
         TaskTimings t = run.timings();
@@ -279,14 +403,14 @@ public final class Router extends AbstractExecutorService implements Routing {
               alloc0 >= 0 && alloc1 >= 0 ? alloc1 - alloc0 : -1, RouteState.methodProbe());
         }
       } finally {
-        route.probesInFlight.decrementAndGet();
         probeSlots.release();
+        probeEnded(route);
       }
     }
   }
 
   private void virtualRun(RoutedRun run, RouteState route) {
-    if (route.takeFirstProbe(config.probeRuns())) {
+    if (route.takeFirstProbe(config.probeRuns(), probeWidth)) {
       // Late binding too: still no verdict and a probe is missing (a burst found every probe
       // thread busy and came here): be that probe if a probe thread is free now.
       if (probeSlots.tryAcquire()) {
@@ -297,7 +421,7 @@ public final class Router extends AbstractExecutorService implements Routing {
           probeSlots.release();
         }
       }
-      route.probesInFlight.decrementAndGet();
+      probeEnded(route);
     }
     if (route.fixed == null && route.target() == PoolKind.CPU) {
       // Late binding: the key was judged CPU-bound while this thread waited for a carrier (a
@@ -590,6 +714,10 @@ public final class Router extends AbstractExecutorService implements Routing {
 
   @Override
   public void shutdown() {
+    closing = true;
+    for (RouteState route : routes.values()) {
+      releaseWaiters(route); // to virtual threads, before the sides stop taking runs
+    }
     cpu.shutdown();
     probe.shutdown();
     virtual.shutdown();
@@ -597,7 +725,15 @@ public final class Router extends AbstractExecutorService implements Routing {
 
   @Override
   public List<Runnable> shutdownNow() {
-    List<Runnable> drained = new ArrayList<>(cpu.shutdownNow());
+    closing = true;
+    List<Runnable> drained = new ArrayList<>();
+    for (RouteState route : routes.values()) {
+      synchronized (route.waitLock) {
+        drained.addAll(route.waiters);
+        route.waiters.clear();
+      }
+    }
+    drained.addAll(cpu.shutdownNow());
     probe.shutdownNow();
     virtual.shutdownNow();
     Pool p = isolationIfAny();
