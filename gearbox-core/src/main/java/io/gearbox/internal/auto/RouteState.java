@@ -215,6 +215,19 @@ final class RouteState {
     reason = probingReason();
   }
 
+  /**
+   * A probe of this key was seen running, never waiting, for the hog threshold: evidence that the
+   * key computes, before any probe has ended. Runs go to the CPU side until the verdict.
+   */
+  synchronized void seenComputing() {
+    if (decided || evidence || fixed != null) {
+      return;
+    }
+    target = PoolKind.CPU;
+    evidence = true;
+    reason = probingReason();
+  }
+
   /** The carrier-hog detector saw a run of this key hold its carrier. */
   synchronized void hog(Duration held) {
     if (fixed != null || target == PoolKind.CPU) {
@@ -243,7 +256,8 @@ final class RouteState {
 
   private String probingReason() {
     String meanwhile = !evidence ? "runs wait for the first evidence"
-        : measured == 0 ? "a probe was seen waiting -> virtual meanwhile"
+        : measured == 0 ? "a probe was seen " + (target == PoolKind.CPU ? "computing" : "waiting")
+            + " -> " + target.label() + " meanwhile"
         : "-> " + target.label() + " meanwhile";
     return "probing: " + measured + " of " + router.probeRuns() + " runs measured, " + meanwhile;
   }

@@ -341,10 +341,13 @@ public final class Router extends AbstractExecutorService implements Routing {
    * sleep, a lock) on looks spanning {@link #WAIT_EVIDENCE_NANOS} is evidence that the key waits,
    * and its runs go to virtual threads at once rather than after the probe's whole run (a burst of
    * fetches is not held up for one fetch). A probe that computes, even descheduled on a crowded
-   * machine, is runnable, and its key's runs wait for the probe's measurement.
+   * machine, is runnable; its key's runs wait for the probe's measurement, or go to the CPU side
+   * once a probe has been seen running for the hog threshold, as long as a virtual thread may
+   * compute before it is called a carrier hog.
    */
   private void watchProbes(RouteState route) {
     Map<Thread, Long> sleepingSince = new java.util.HashMap<>();
+    Map<Thread, Long> runningSince = new java.util.HashMap<>();
     try {
       while (true) {
         synchronized (route.waitLock) {
@@ -361,13 +364,18 @@ public final class Router extends AbstractExecutorService implements Routing {
             waiting = state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING
                 || state == Thread.State.BLOCKED;
           }
-          if (!waiting) {
-            sleepingSince.remove(probeThread.getKey());
-            continue;
-          }
-          long since = sleepingSince.computeIfAbsent(probeThread.getKey(), t -> now);
-          if (now - since >= WAIT_EVIDENCE_NANOS) {
+          Map<Thread, Long> streak = waiting ? sleepingSince : runningSince;
+          (waiting ? runningSince : sleepingSince).remove(probeThread.getKey());
+          long since = streak.computeIfAbsent(probeThread.getKey(), t -> now);
+          if (waiting && now - since >= WAIT_EVIDENCE_NANOS) {
             route.seenWaiting();
+            releaseWaiters(route);
+            break;
+          }
+          if (!waiting && now - since >= thresholdNanos) {
+            // computing without a wait as long as a carrier hog would: the runs need not wait
+            // for the end of a long probe (nor for one that spins on what they would provide)
+            route.seenComputing();
             releaseWaiters(route);
             break;
           }
