@@ -102,6 +102,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   private Throwable error;
   private boolean endedWhileRunning;
   private boolean codeStarted; // guarded by runnerLock; published to waiters by done
+  /** When cancel or the deadline ended the task while it ran (stuck-task reports); else 0. */
   private volatile long terminalNanos;
   private volatile TaskTimings timings = TaskTimings.NONE;
   /** Run-queue time of a measured run (see {@link CpuClock}); published by {@code timings}. */
@@ -302,6 +303,9 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
       if (STATE.compareAndSet(this, s, to.ordinal())) {
         boolean wasRunning = s == RUNNING;
         endedWhileRunning = wasRunning;
+        if (wasRunning) {
+          terminalNanos = System.nanoTime(); // how long a stuck task has outlived its handle
+        }
         error = to == TaskState.CANCELLED ? cancellation(wasRunning) : timeoutException(wasRunning);
         if (wasRunning) {
           // Interrupt before completing, as FutureTask does: completion runs waiters' callbacks
@@ -327,7 +331,6 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   }
 
   private void complete(TaskState from, TaskState to) {
-    terminalNanos = System.nanoTime();
     ScheduledFuture<?> d = deadline;
     if (d != null && to != TaskState.TIMED_OUT) {
       d.cancel(false);
