@@ -46,18 +46,31 @@ import java.util.concurrent.atomic.AtomicLong;
  *       the sizing average.
  *   <li>{@code virtual}: a thread-per-task executor of virtual threads. Each run is registered in
  *       {@code running} while its code runs, for the carrier-hog detector.
- *   <li>{@code probe}: a few platform threads, as many as {@code probeSlots} permits. A run
- *       becomes a probe only if it gets a permit at once, so a probe never waits behind another
- *       (it would hold up the key's other runs); without one the run just goes to its route.
- *       (A {@code SynchronousQueue} did the same by rejecting, but a rejection builds an
- *       exception and a message: thousands per second in a burst of submits.) A probe reads the
- *       thread's CPU clock and allocation counter around the run.
+ *   <li>{@code probe}: platform threads, as many as {@code probeSlots} permits ({@code
+ *       PROBE_WIDTHS} probe widths), of which one key uses at most {@code probeWidth} (one per
+ *       core) for its first probes at once. A run becomes a probe only if it gets a permit at
+ *       once, so a probe never waits behind another. (A {@code SynchronousQueue} did the same by
+ *       rejecting, but a rejection builds an exception and a message: thousands per second in a
+ *       burst of submits.) The run measures its CPU and run-queue time itself (the probe asks
+ *       its thread's sampler to measure it); the probe adds the allocation counter.
  * </ul>
- * A run sent to a virtual thread checks its key's route again when the thread first gets a
- * carrier, and moves to the CPU side if the key was judged CPU-bound meanwhile: in a burst
- * submitted before the first verdict, the virtual threads act as the queue; likewise, while a
- * key still lacks probes, such a run becomes a probe if a probe thread is free, so a burst that
- * found every probe thread busy still reaches its verdict.
+ *
+ * <p><b>The first evidence.</b> A run of a key with no verdict and no evidence yet, while probes
+ * of the key run, is held in the key's {@code waiters} (under its {@code waitLock}), not
+ * dispatched: it goes where the first evidence points, so that a burst's runs queued behind its
+ * probes follow it. Evidence is a measured probe (its share), or a probe that a watch (a
+ * virtual thread of the pool, looking every {@code WAIT_LOOK_NANOS} while runs wait) sees
+ * sleeping in the kernel for {@code WAIT_EVIDENCE_NANOS} (the key waits: virtual threads) or
+ * running for the hog threshold (the key computes: the CPU side). When no probe of the key runs
+ * any more, the runs go on too. Dispatching them happens under the key's wait lock, and shutdown
+ * releases every key's waiters (to virtual threads) under that lock before it stops the sides,
+ * so no accepted run is stranded; shutdownNow returns them.
+ *
+ * <p><b>Late binding.</b> A run sent to a virtual thread checks its key's route again when the
+ * thread first gets a carrier, and moves to the CPU side if the key was judged CPU-bound
+ * meanwhile; while a key still lacks probes, such a run becomes a probe if a probe thread is
+ * free. A run queued on the CPU side whose key moved back goes to a virtual thread when a CPU
+ * thread takes it ({@link CpuQueue}).
  *
  * <p>Tasks asking for isolation (or keys routed to PROCESSES) run, adapted, as a virtual thread that
  * submits them to the isolation pool and waits; a cancel interrupts the waiter, which cancels the
@@ -102,10 +115,13 @@ public final class Router extends AbstractExecutorService implements Routing {
   private static final int MIN_PROBE_WIDTH = 2;
   /** Probe threads in all, in probe widths: new keys met at once each get their probes. */
   private static final int PROBE_WIDTHS = 4;
-  /** How often the probes of a key whose runs wait are looked at, 1 ms. */
-  private static final long WAIT_LOOK_NANOS = 1_000_000;
-  /** A probe seen waiting in the kernel for this long, 2 ms, is evidence that its key waits. */
-  private static final long WAIT_EVIDENCE_NANOS = 2_000_000;
+  /** How often the probes of a key whose runs wait are looked at, 0.5 ms. */
+  private static final long WAIT_LOOK_NANOS = 500_000;
+  /**
+   * A probe seen waiting in the kernel on looks spanning this long, 1 ms (three looks at least),
+   * is evidence that its key waits.
+   */
+  private static final long WAIT_EVIDENCE_NANOS = 1_000_000;
   /** Idle probe threads end after this long. */
   private static final long PROBE_KEEP_ALIVE_SECONDS = 2;
   private static final java.lang.management.OperatingSystemMXBean OS =
