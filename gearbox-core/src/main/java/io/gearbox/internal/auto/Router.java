@@ -364,7 +364,7 @@ public final class Router extends AbstractExecutorService implements Routing {
   private void watchProbes(RouteState route) {
     Map<Thread, Long> sleepingSince = new java.util.HashMap<>();
     Map<Thread, Long> runningSince = new java.util.HashMap<>();
-    try {
+    try (CpuClock.ThreadStates states = new CpuClock.ThreadStates()) {
       while (true) {
         synchronized (route.waitLock) {
           if (route.waiters.isEmpty() || closing) {
@@ -374,7 +374,7 @@ public final class Router extends AbstractExecutorService implements Routing {
         }
         long now = System.nanoTime();
         for (Map.Entry<Thread, Long> probeThread : route.probing.entrySet()) {
-          Boolean waiting = CpuClock.osThreadWaiting(probeThread.getValue());
+          Boolean waiting = states.waiting(probeThread.getValue());
           if (waiting == null) { // no kernel view: the JVM's (sleep, park, lock; not socket I/O)
             Thread.State state = probeThread.getKey().getState();
             waiting = state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING
