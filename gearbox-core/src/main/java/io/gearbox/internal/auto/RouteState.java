@@ -134,7 +134,10 @@ final class RouteState {
     if (fixed != null || decided) {
       return false;
     }
-    long needed = Math.min(probeRuns - measured, probeWidth);
+    // Before any evidence, at most probeWidth at once (more computing probes than cores would
+    // only share them); once the key is seen waiting, a released run may still become a missing
+    // probe, so that the burst reaches its verdict.
+    long needed = evidence ? probeRuns - measured : Math.min(probeRuns - measured, probeWidth);
     if (probesInFlight.get() < needed) {
       if (probesInFlight.incrementAndGet() <= needed) {
         return true;
