@@ -11,7 +11,7 @@ import java.util.List;
  *
  * <pre>{@code
  * try (AutoPool pool = Gearbox.auto()) {
- *   pool.submit(() -> render(page));                      // keyed by the lambda's class
+ *   pool.submit(() -> render(page));                      // keyed by the lambda (where it is written)
  *   pool.submit(() -> fetch(url), TaskOptions.named("fetch"));   // keyed by the name
  *   pool.routes().forEach(r -> System.out.println(r.key() + ": " + r.reason()));
  * }
@@ -19,7 +19,10 @@ import java.util.List;
  *
  * <p><b>Keys.</b> Tasks are grouped by key: the {@link TaskOptions#name() name} given in their
  * options, else the class of what was submitted (for {@link #map}, the function's class; each
- * lambda in the source is its own class). Name tasks of one kind alike ({@code "fetch"}, not
+ * lambda in the source is its own class, given a readable key: a serializable lambda or method
+ * reference by the method that implements it, {@code com.example.Report.render lambda$2} or
+ * {@code com.example.Images::resize}, any other by the frame of its declaring class that first
+ * submitted it, {@code com.example.Report.render(Report.java:42) lambda}). Name tasks of one kind alike ({@code "fetch"}, not
  * {@code "fetch " + url}); at most {@link #MAX_ROUTES} names are tracked, and tasks with further
  * names share their class's route (classes are not capped: the code bounds them).
  *

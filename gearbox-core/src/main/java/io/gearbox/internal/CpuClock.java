@@ -1,20 +1,41 @@
 package io.gearbox.internal;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadFactory;
 
 /**
- * The current thread's CPU time, where the JVM can tell it, and the sampling that keeps reading it
- * cheap. Loaded lazily: pools that never measure CPU time never pay for {@code java.management}.
+ * The current thread's CPU time and run-queue time, where the JVM and the OS can tell them, and the
+ * one sampler that decides which tasks every pool measures (the fixed pools, the auto pool's CPU
+ * side and its probes). Loaded lazily: pools that never measure CPU time never pay for {@code
+ * java.management}.
  *
- * <p>On JDK 25 {@code ThreadMXBean.getCurrentThreadCpuTime()} returns -1 on a virtual thread, so
- * this answers -1 there without asking.
+ * <p><b>CPU and run-queue time.</b> Wall time minus CPU time is not all waiting: on a crowded
+ * machine a busy loop also spends time <em>runnable but descheduled</em>, in the kernel's run
+ * queue. On Linux, {@code /proc/thread-self/schedstat} gives both the thread's CPU time and its
+ * run-queue time in one read. The auto pool's threads, made by {@link #poolThreads}, keep their own
+ * file open (the path resolves to the opening thread), re-read it with one positional read (about
+ * as cheap as a {@code ThreadMXBean} call) and close it when they end. Other threads (the fixed
+ * pools', whose stats report CPU time alone), and systems without the file, read
+ * {@code ThreadMXBean} and count run-queue time as 0. The kernel adds a running thread's current
+ * slice to its schedstat time only at the next tick or switch, so a schedstat reading is
+ * tick-grained (a few ms): right for the auto pool's shares of long runs, too coarse for the
+ * per-task CPU time of the fixed pools' stats. On JDK 25 {@code
+ * ThreadMXBean.getCurrentThreadCpuTime()} returns -1 on a virtual thread (and its carrier's clocks
+ * mix other threads' work), so this answers "unknown" there without asking.
  *
  * <p><b>Sampling.</b> A thread's CPU clock is a system call (about 1.5 us on our VMs), as long as
  * a tiny task itself. So each pool thread measures every task while its tasks are long, and when
  * its last task ran under {@link #TINY_TASK_NANOS} it measures only one task in
  * {@link #TINY_TASK_SAMPLING}: a stream of tiny tasks is still sampled, at a 64th of the cost, and
  * the first longer task puts the thread back to measuring every task. Unmeasured tasks report -1.
+ * The auto pool's probes {@linkplain Sampler#measureNextRun() ask} for their run to be measured.
  */
 public final class CpuClock {
 
@@ -24,10 +45,17 @@ public final class CpuClock {
   /** While tasks are tiny, one in this many, 64, is measured. */
   static final int TINY_TASK_SAMPLING = 64;
 
+  private static final String SCHEDSTAT = "/proc/thread-self/schedstat";
   private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
   private static final boolean SUPPORTED =
       MX.isCurrentThreadCpuTimeSupported() && MX.isThreadCpuTimeEnabled();
   private static final ThreadLocal<Sampler> SAMPLERS = ThreadLocal.withInitial(Sampler::new);
+  /**
+   * Whether schedstat can be read: 0 unknown, 1 yes, 2 no. Found out on first use rather than in
+   * the class initializer: a class initializer must not do I/O, since a virtual thread blocked
+   * in one pins its carrier.
+   */
+  private static volatile int schedstat;
 
   private CpuClock() {}
 
@@ -39,19 +67,165 @@ public final class CpuClock {
     return MX.getCurrentThreadCpuTime();
   }
 
+  /**
+   * Reads the current platform thread's CPU time into {@code out[0]} and its run-queue time into
+   * {@code out[1]} (0 where the OS does not tell), in nanoseconds. Opens the thread's schedstat
+   * file on first use; call {@link #release()} before the thread ends.
+   *
+   * @return false if CPU time is unknown (virtual thread, unsupported); out is then untouched
+   */
+  public static boolean sample(long[] out) {
+    if (Thread.currentThread().isVirtual()) {
+      return false;
+    }
+    if (schedstatReadable() && SAMPLERS.get().readSchedstat(out)) {
+      return true;
+    }
+    long cpu = currentThreadCpuNanos();
+    if (cpu < 0) {
+      return false;
+    }
+    out[0] = cpu;
+    out[1] = 0;
+    return true;
+  }
+
+  /** Closes the current thread's schedstat file, if it opened one (threads that end soon). */
+  public static void release() {
+    Sampler s = SAMPLERS.get();
+    s.close();
+    SAMPLERS.remove();
+  }
+
+  /** Names the method behind platform-thread measurements, as profiles and routes show it. */
+  public static String method() {
+    return schedstatReadable()
+        ? "platform thread CPU clock and run-queue time (" + SCHEDSTAT + ")"
+        : "platform thread CPU clock (ThreadMXBean)";
+  }
+
+  /**
+   * A factory whose threads read their run-queue time too (they keep a schedstat file open) and
+   * close it when they end: the auto pool's CPU side and probes.
+   */
+  public static ThreadFactory poolThreads(ThreadFactory factory) {
+    return r -> factory.newThread(() -> {
+      SAMPLERS.get().poolThread = true;
+      try {
+        r.run();
+      } finally {
+        release();
+      }
+    });
+  }
+
   /** The current thread's sampler. */
-  static Sampler sampler() {
+  public static Sampler sampler() {
     return SAMPLERS.get();
   }
 
-  /** Per-thread sampling state; used by its own thread only. */
-  static final class Sampler {
+  /**
+   * The kernel's id of the current platform thread (Linux: from {@code /proc/thread-self}), or -1
+   * where the OS does not tell. Read once per thread.
+   */
+  public static long osThreadId() {
+    if (Thread.currentThread().isVirtual()) {
+      return -1;
+    }
+    Sampler s = SAMPLERS.get();
+    if (s.osThreadId == 0) {
+      long tid = -1;
+      try {
+        String link = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
+        tid = Long.parseLong(link.substring(link.lastIndexOf('/') + 1));
+      } catch (IOException | RuntimeException unavailable) {
+        // not Linux, or no procfs: -1
+      }
+      s.osThreadId = tid;
+    }
+    return s.osThreadId;
+  }
+
+  /**
+   * Reads whether the kernel sees threads of this process waiting now: sleeping or in
+   * uninterruptible I/O, not running or runnable (a thread descheduled on a crowded machine is
+   * runnable, not waiting). Keeps each thread's {@code /proc/self/task/<tid>/stat} open and
+   * re-reads it with one positional read (opening it for every look cost ~150 us). Used by one
+   * thread at a time; close it when done.
+   */
+  public static final class ThreadStates implements AutoCloseable {
+    private final java.util.Map<Long, FileChannel> files = new java.util.HashMap<>();
+    private final ByteBuffer buffer = ByteBuffer.allocate(512);
+
+    /** Whether the thread of this kernel id is waiting, or null where the OS does not tell. */
+    public Boolean waiting(long osThreadId) {
+      if (osThreadId <= 0) {
+        return null;
+      }
+      try {
+        FileChannel file = files.get(osThreadId);
+        if (file == null) {
+          file = FileChannel.open(Path.of("/proc/self/task/" + osThreadId + "/stat"),
+              StandardOpenOption.READ);
+          files.put(osThreadId, file);
+        }
+        buffer.clear();
+        int n = file.read(buffer, 0);
+        // "tid (comm) S ...": the name may hold spaces and parentheses; the state follows the
+        // last ')'
+        for (int i = n - 1; i > 0; i--) {
+          if (buffer.get(i) == ')' && i + 2 < n) {
+            char state = (char) buffer.get(i + 2);
+            return state == 'S' || state == 'D';
+          }
+        }
+        return null;
+      } catch (IOException | RuntimeException unavailable) {
+        return null; // the thread has ended, or no procfs
+      }
+    }
+
+    /** Closes every file it opened. */
+    @Override
+    public void close() {
+      for (FileChannel file : files.values()) {
+        try {
+          file.close();
+        } catch (IOException ignored) {
+          // nothing to do
+        }
+      }
+      files.clear();
+    }
+  }
+
+  private static boolean schedstatReadable() {
+    int known = schedstat;
+    if (known == 0) {
+      Sched probe = Sched.open();
+      boolean readable = probe != null && probe.read(new long[2]);
+      if (probe != null) {
+        probe.close();
+      }
+      known = readable ? 1 : 2;
+      schedstat = known;
+    }
+    return known == 1;
+  }
+
+  /** Per-thread sampling state and clock file; used by its own thread only. */
+  public static final class Sampler {
     private boolean lastWasTiny;
     private int skipped;
+    private boolean forced;
+    private boolean poolThread;
+    private long osThreadId; // 0 unknown yet, -1 unavailable
+    private Sched sched;
 
     /** Whether to measure the task about to run on this thread. */
     boolean measureNext() {
-      if (!lastWasTiny) {
+      if (forced || !lastWasTiny) {
+        forced = false;
         return true;
       }
       if (++skipped >= TINY_TASK_SAMPLING) {
@@ -61,9 +235,107 @@ public final class CpuClock {
       return false;
     }
 
+    /** Asks for the next task run on this thread to be measured, tiny or not (a probe). */
+    public void measureNextRun() {
+      forced = true;
+    }
+
     /** Records the wall time of the task that just ran on this thread. */
     void ran(long wallNanos) {
       lastWasTiny = wallNanos < TINY_TASK_NANOS;
+    }
+
+    /**
+     * CPU and run-queue time of this (platform) thread into out[0] and out[1]: from schedstat on a
+     * pool's own thread, else CPU time alone.
+     */
+    boolean read(long[] out) {
+      if (poolThread) {
+        return sample(out);
+      }
+      long cpu = currentThreadCpuNanos();
+      if (cpu < 0) {
+        return false;
+      }
+      out[0] = cpu;
+      out[1] = 0;
+      return true;
+    }
+
+    private boolean readSchedstat(long[] out) {
+      if (sched == null) {
+        sched = Sched.open();
+      }
+      return sched != null && sched.read(out);
+    }
+
+    private void close() {
+      if (sched != null) {
+        sched.close();
+        sched = null;
+      }
+    }
+  }
+
+  /** One thread's open schedstat file: "cpu-ns run-queue-ns timeslices\n". */
+  private static final class Sched {
+    private final FileChannel channel;
+    private final ByteBuffer buffer = ByteBuffer.allocate(96);
+
+    private Sched(FileChannel channel) {
+      this.channel = channel;
+    }
+
+    static Sched open() {
+      try {
+        return new Sched(FileChannel.open(Path.of(SCHEDSTAT), StandardOpenOption.READ));
+      } catch (IOException | RuntimeException unavailable) {
+        return null;
+      }
+    }
+
+    boolean read(long[] out) {
+      try {
+        buffer.clear();
+        int n = channel.read(buffer, 0);
+        if (n <= 0) {
+          return false;
+        }
+        long first = 0;
+        long second = 0;
+        int field = 0;
+        boolean inNumber = false;
+        for (int i = 0; i < n && field < 2; i++) {
+          byte b = buffer.get(i);
+          if (b >= '0' && b <= '9') {
+            if (field == 0) {
+              first = first * 10 + (b - '0');
+            } else {
+              second = second * 10 + (b - '0');
+            }
+            inNumber = true;
+          } else if (inNumber) {
+            field++;
+            inNumber = false;
+          }
+        }
+        if (field < 2 && !inNumber) {
+          return false;
+        }
+        out[0] = first;
+        out[1] = second;
+        return true;
+      } catch (IOException | RuntimeException e) {
+        return false;
+      }
+    }
+
+    void close() {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // nothing to do
+      }
     }
   }
 }

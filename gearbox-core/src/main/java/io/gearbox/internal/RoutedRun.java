@@ -13,4 +13,10 @@ public interface RoutedRun extends Runnable {
 
   /** The task's timings; {@link TaskTimings#NONE} until its code has run. */
   TaskTimings timings();
+
+  /**
+   * Time the run spent runnable but descheduled, when its CPU time was measured
+   * ({@link TaskTimings#cpuMeasured()}) on a pool's own thread; else 0.
+   */
+  long runQueueNanos();
 }

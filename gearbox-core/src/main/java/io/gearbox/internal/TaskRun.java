@@ -56,7 +56,9 @@ import java.util.concurrent.TimeoutException;
  * immediately rather than when a worker would have dequeued it.
  *
  * <p><b>Timings.</b> Written by the runner just before it completes the handle (or at exit, for a
- * task cancelled while running), published through a volatile field.
+ * task cancelled while running), published through a volatile field. CPU and run-queue time are
+ * read through the thread's {@link CpuClock.Sampler}, the one sampler of every pool: the auto
+ * pool's router reads them from here rather than measuring again.
  */
 final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
 
@@ -100,8 +102,11 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   private Throwable error;
   private boolean endedWhileRunning;
   private boolean codeStarted; // guarded by runnerLock; published to waiters by done
+  /** When cancel or the deadline ended the task while it ran (stuck-task reports); else 0. */
   private volatile long terminalNanos;
   private volatile TaskTimings timings = TaskTimings.NONE;
+  /** Run-queue time of a measured run (see {@link CpuClock}); published by {@code timings}. */
+  private long runQueueNanos;
   private volatile ScheduledFuture<?> deadline;
   private volatile boolean exitRecorded;
   final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -160,11 +165,14 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
       exit(null);
       return;
     }
-    long start = System.nanoTime();
     // never on a virtual thread (the auto pool runs some there): it would read -1 anyway, after
     // creating a thread-local sampler for a thread that runs one task
     CpuClock.Sampler sampler = pool.measuresCpu() && !me.isVirtual() ? CpuClock.sampler() : null;
-    long cpuStart = sampler != null && sampler.measureNext() ? CpuClock.currentThreadCpuNanos() : -1;
+    long[] clock = sampler != null && sampler.measureNext() ? new long[4] : null;
+    if (clock != null && !sampler.read(clock)) {
+      clock = null;
+    }
+    long start = System.nanoTime();
     T result = null;
     Throwable failure = null;
     try {
@@ -176,7 +184,15 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
       failure = t;
     }
     long end = System.nanoTime();
-    long cpu = cpuStart >= 0 ? CpuClock.currentThreadCpuNanos() - cpuStart : -1;
+    long cpu = -1;
+    if (clock != null) {
+      long cpuStart = clock[0];
+      long queueStart = clock[1];
+      if (sampler.read(clock)) {
+        cpu = clock[0] - cpuStart;
+        runQueueNanos = clock[1] - queueStart;
+      }
+    }
     if (sampler != null) {
       sampler.ran(end - start);
     }
@@ -287,6 +303,9 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
       if (STATE.compareAndSet(this, s, to.ordinal())) {
         boolean wasRunning = s == RUNNING;
         endedWhileRunning = wasRunning;
+        if (wasRunning) {
+          terminalNanos = System.nanoTime(); // how long a stuck task has outlived its handle
+        }
         error = to == TaskState.CANCELLED ? cancellation(wasRunning) : timeoutException(wasRunning);
         if (wasRunning) {
           // Interrupt before completing, as FutureTask does: completion runs waiters' callbacks
@@ -312,7 +331,6 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   }
 
   private void complete(TaskState from, TaskState to) {
-    terminalNanos = System.nanoTime();
     ScheduledFuture<?> d = deadline;
     if (d != null && to != TaskState.TIMED_OUT) {
       d.cancel(false);
@@ -449,6 +467,11 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   @Override
   public TaskTimings timings() {
     return timings;
+  }
+
+  @Override
+  public long runQueueNanos() {
+    return timings.cpuMeasured() ? runQueueNanos : 0;
   }
 
   @Override

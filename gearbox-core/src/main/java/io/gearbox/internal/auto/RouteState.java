@@ -2,8 +2,12 @@ package io.gearbox.internal.auto;
 
 import io.gearbox.PoolKind;
 import io.gearbox.Route;
+import io.gearbox.internal.RoutedRun;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -15,8 +19,11 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class RouteState {
 
-  /** Where one run goes. */
-  enum Side { CPU, VIRTUAL, PROBE }
+  /**
+   * Where one run goes. WAIT: the key has no evidence yet and probes of it are running; the run
+   * waits for their first evidence (see {@link Router}).
+   */
+  enum Side { CPU, VIRTUAL, PROBE, WAIT }
 
   static final String METHOD_HOG = "carrier-hog detector (virtual thread runnable without parking)";
 
@@ -28,9 +35,22 @@ final class RouteState {
   final LongAdder runs = new LongAdder();
   final AtomicInteger probesInFlight = new AtomicInteger();
   final AtomicLong sinceProbe = new AtomicLong();
+  /** The platform threads running this key's first probes now, with their kernel thread ids. */
+  final Map<Thread, Long> probing = new ConcurrentHashMap<>();
+  /** Guards {@link #waiters} and {@link #watching}. */
+  final Object waitLock = new Object();
+  /** Runs waiting for this key's first evidence; guarded by waitLock. */
+  final ArrayDeque<RoutedRun> waiters = new ArrayDeque<>();
+  /** Whether a watch of this key's probes is running; guarded by waitLock. */
+  boolean watching;
 
   private volatile PoolKind target;
   private volatile boolean decided;
+  /**
+   * Whether evidence came before the verdict: a first probe measured, or seen waiting while it
+   * runs. From then on {@code target} holds the side it points to, and runs go there meanwhile.
+   */
+  private volatile boolean evidence;
   private volatile long measured; // written under this
   private double share = Double.NaN; // guarded by this
   /** The probes' shares before the first verdict, which takes their median. */
@@ -71,15 +91,32 @@ final class RouteState {
     return target;
   }
 
-  /** Where the next run goes. */
-  Side choose(int probeRuns, int reprobeEvery) {
+  /** Whether runs have a side to go to: a verdict, or evidence before it (or a fixed route). */
+  boolean hasEvidence() {
+    return decided || evidence;
+  }
+
+  /** The side runs go to now, when they do not probe or wait. */
+  Side side() {
+    return target == PoolKind.CPU ? Side.CPU : Side.VIRTUAL;
+  }
+
+  /**
+   * Where the next run goes.
+   *
+   * @param probeWidth how many first probes of one key may run at once
+   */
+  Side choose(int probeRuns, int probeWidth, int reprobeEvery) {
     if (fixed != null) {
       return fixed == PoolKind.CPU ? Side.CPU : Side.VIRTUAL; // PROCESSES: the waiter is virtual
     }
     PoolKind t = target;
     if (!decided) {
-      if (takeFirstProbe(probeRuns)) {
+      if (takeFirstProbe(probeRuns, probeWidth)) {
         return Side.PROBE;
+      }
+      if (!evidence) {
+        return Side.WAIT;
       }
     } else if (t == PoolKind.VIRTUAL && sinceProbe.incrementAndGet() >= reprobeEvery
         && probesInFlight.compareAndSet(0, 1)) {
@@ -93,11 +130,14 @@ final class RouteState {
    * Whether a run may become one of the probes still needed before the first verdict; if so, the
    * caller holds one {@code probesInFlight} and must give it back.
    */
-  boolean takeFirstProbe(int probeRuns) {
+  boolean takeFirstProbe(int probeRuns, int probeWidth) {
     if (fixed != null || decided) {
       return false;
     }
-    long needed = probeRuns - measured;
+    // Before any evidence, at most probeWidth at once (more computing probes than cores would
+    // only share them); once the key is seen waiting, a released run may still become a missing
+    // probe, so that the burst reaches its verdict.
+    long needed = evidence ? probeRuns - measured : Math.min(probeRuns - measured, probeWidth);
     if (probesInFlight.get() < needed) {
       if (probesInFlight.incrementAndGet() <= needed) {
         return true;
@@ -142,7 +182,12 @@ final class RouteState {
         decided = true;
         decide(Policy.verdict(share), null, true);
       } else {
-        share = n == 1 ? s : share + (s - share) / n; // the mean so far, for routes()
+        share = n == 1 ? s : share + (s - share) / n; // the mean so far
+        // First evidence: until the verdict, runs go where the runs measured so far point, so
+        // that a burst's runs queued behind its probes follow it (the cold first run can only
+        // err towards the CPU side, and the verdict corrects it; late binding moves runs back)
+        target = Policy.verdict(share);
+        evidence = true;
         reason = probingReason();
       }
       return;
@@ -158,6 +203,32 @@ final class RouteState {
     } else {
       reason = Policy.evidence(share, n, target);
     }
+  }
+
+  /**
+   * A probe of this key was seen waiting (sleeping in the kernel) while it runs: evidence that the
+   * key waits, before any probe has ended. Runs go to virtual threads until the verdict.
+   */
+  synchronized void seenWaiting() {
+    if (decided || evidence || fixed != null) {
+      return;
+    }
+    target = PoolKind.VIRTUAL;
+    evidence = true;
+    reason = probingReason();
+  }
+
+  /**
+   * A probe of this key was seen running, never waiting, for the hog threshold: evidence that the
+   * key computes, before any probe has ended. Runs go to the CPU side until the verdict.
+   */
+  synchronized void seenComputing() {
+    if (decided || evidence || fixed != null) {
+      return;
+    }
+    target = PoolKind.CPU;
+    evidence = true;
+    reason = probingReason();
   }
 
   /** The carrier-hog detector saw a run of this key hold its carrier. */
@@ -187,7 +258,11 @@ final class RouteState {
   }
 
   private String probingReason() {
-    return "probing: " + measured + " of " + router.probeRuns() + " runs measured -> virtual meanwhile";
+    String meanwhile = !evidence ? "runs wait for the first evidence"
+        : measured == 0 ? "a probe was seen " + (target == PoolKind.CPU ? "computing" : "waiting")
+            + " -> " + target.label() + " meanwhile"
+        : "-> " + target.label() + " meanwhile";
+    return "probing: " + measured + " of " + router.probeRuns() + " runs measured, " + meanwhile;
   }
 
   synchronized Route snapshot() {

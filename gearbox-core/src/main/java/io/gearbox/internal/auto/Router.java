@@ -7,6 +7,8 @@ import io.gearbox.PoolKind;
 import io.gearbox.Route;
 import io.gearbox.TaskHandle;
 import io.gearbox.TaskOptions;
+import io.gearbox.TaskTimings;
+import io.gearbox.internal.CpuClock;
 import io.gearbox.internal.RoutedRun;
 import io.gearbox.internal.Routing;
 import java.time.Duration;
@@ -39,22 +41,36 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>{@code cpu}: a {@link ThreadPoolExecutor} of platform threads over an unbounded queue
  *       (the pool's semaphore bounds it), sized from measurements. Its {@code afterExecute} feeds
- *       each run's measured CPU time (TaskRun measures it, sampled for tiny tasks) to the key's
- *       route and to the sizing average.
+ *       each run's measured CPU and run-queue time (the run measures itself through the one
+ *       {@link CpuClock} sampler of every pool, sampled for tiny tasks) to the key's route and to
+ *       the sizing average.
  *   <li>{@code virtual}: a thread-per-task executor of virtual threads. Each run is registered in
  *       {@code running} while its code runs, for the carrier-hog detector.
- *   <li>{@code probe}: a few platform threads, as many as {@code probeSlots} permits. A run
- *       becomes a probe only if it gets a permit at once, so a probe never waits behind another
- *       (it would hold up the key's other runs); without one the run just goes to its route.
- *       (A {@code SynchronousQueue} did the same by rejecting, but a rejection builds an
- *       exception and a message: thousands per second in a burst of submits.) A probe reads the
- *       thread's CPU clock and allocation counter around the run.
+ *   <li>{@code probe}: platform threads, as many as {@code probeSlots} permits ({@code
+ *       PROBE_WIDTHS} probe widths), of which one key uses at most {@code probeWidth} (one per
+ *       core) for its first probes at once. A run becomes a probe only if it gets a permit at
+ *       once, so a probe never waits behind another. (A {@code SynchronousQueue} did the same by
+ *       rejecting, but a rejection builds an exception and a message: thousands per second in a
+ *       burst of submits.) The run measures its CPU and run-queue time itself (the probe asks
+ *       its thread's sampler to measure it); the probe adds the allocation counter.
  * </ul>
- * A run sent to a virtual thread checks its key's route again when the thread first gets a
- * carrier, and moves to the CPU side if the key was judged CPU-bound meanwhile: in a burst
- * submitted before the first verdict, the virtual threads act as the queue; likewise, while a
- * key still lacks probes, such a run becomes a probe if a probe thread is free, so a burst that
- * found every probe thread busy still reaches its verdict.
+ *
+ * <p><b>The first evidence.</b> A run of a key with no verdict and no evidence yet, while probes
+ * of the key run, is held in the key's {@code waiters} (under its {@code waitLock}), not
+ * dispatched: it goes where the first evidence points, so that a burst's runs queued behind its
+ * probes follow it. Evidence is a measured probe (its share), or a probe that a watch (a
+ * virtual thread of the pool, looking every {@code WAIT_LOOK_NANOS} while runs wait) sees
+ * sleeping in the kernel for {@code WAIT_EVIDENCE_NANOS} (the key waits: virtual threads) or
+ * running for the hog threshold (the key computes: the CPU side). When no probe of the key runs
+ * any more, the runs go on too. Dispatching them happens under the key's wait lock, and shutdown
+ * releases every key's waiters (to virtual threads) under that lock before it stops the sides,
+ * so no accepted run is stranded; shutdownNow returns them.
+ *
+ * <p><b>Late binding.</b> A run sent to a virtual thread checks its key's route again when the
+ * thread first gets a carrier, and moves to the CPU side if the key was judged CPU-bound
+ * meanwhile; while a key still lacks probes, such a run becomes a probe if a probe thread is
+ * free. A run queued on the CPU side whose key moved back goes to a virtual thread when a CPU
+ * thread takes it ({@link CpuQueue}).
  *
  * <p>Tasks asking for isolation (or keys routed to PROCESSES) run, adapted, as a virtual thread that
  * submits them to the isolation pool and waits; a cancel interrupts the waiter, which cancels the
@@ -71,29 +87,63 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Router extends AbstractExecutorService implements Routing {
 
+  // ---------------------------------------------------------------- constants
+
+  /** Carrier-hog reports kept for {@link #carrierHogs()}; older ones are dropped. */
   private static final int MAX_HOG_REPORTS = 64;
+  /** Frames of a hog's stack kept in its report. */
   private static final int STACK_FRAMES = 16;
+  /** Looks in a row that must see a task running its own code before it counts as a hog. */
+  private static final int HOG_LOOKS = 3;
+  /** The detector looks this many times per hog threshold. */
+  private static final int LOOKS_PER_THRESHOLD = 4;
+  /** The detector's shortest interval between looks, 1 ms. */
+  private static final long MIN_LOOK_INTERVAL_NANOS = 1_000_000;
+  /** On an overloaded machine the threshold grows with load / cores, at most this many times. */
+  private static final double MAX_LOAD_SCALING = 10.0;
+  /** Frames that the detector reads to tell a parked (unmounted) virtual thread. */
+  private static final int PARK_FRAMES = 8;
+  /** CPU-side sizing is recomputed every this many measured runs... */
   private static final int SIZING_EVERY = 16;
+  /** ...from a moving average of their waiting share with this weight per run. */
   private static final double SIZING_ALPHA = 0.05;
+  /** The CPU side grows to at most this many threads per core (Goetz's formula, capped). */
+  private static final int MAX_CPU_THREADS_PER_CORE = 4;
+  /** The waiting share used in sizing is capped so that cores / (1 - w) stays finite. */
+  private static final double MIN_COMPUTE_SHARE = 0.25;
+  /** First probes of one key that may run at once: at least this many (or one per core). */
+  private static final int MIN_PROBE_WIDTH = 2;
+  /** Probe threads in all, in probe widths: new keys met at once each get their probes. */
+  private static final int PROBE_WIDTHS = 4;
+  /** How often the probes of a key whose runs wait are looked at, 0.5 ms. */
+  private static final long WAIT_LOOK_NANOS = 500_000;
+  /**
+   * A probe seen waiting in the kernel on looks spanning this long, 1 ms (three looks at least),
+   * is evidence that its key waits.
+   */
+  private static final long WAIT_EVIDENCE_NANOS = 1_000_000;
+  /** Idle probe threads end after this long. */
+  private static final long PROBE_KEEP_ALIVE_SECONDS = 2;
+  private static final java.lang.management.OperatingSystemMXBean OS =
+      java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
   private final AutoConfig config;
   private final String name;
   private final int cores = Runtime.getRuntime().availableProcessors();
-  private final int maxCpuThreads = 4 * cores;
+  private final int maxCpuThreads = MAX_CPU_THREADS_PER_CORE * cores;
   private final Map<String, RouteState> routes = new ConcurrentHashMap<>();
   private final AtomicLong routeSeq = new AtomicLong();
   private final CpuSide cpu;
   private final ThreadPoolExecutor probe;
   private final Semaphore probeSlots;
+  private final int probeWidth;
+  /** Set by shutdown: runs no longer wait for evidence. */
+  private volatile boolean closing;
   private final ExecutorService virtual;
   private final Map<Thread, Running> running = new ConcurrentHashMap<>();
   private final ArrayDeque<CarrierHog> hogs = new ArrayDeque<>(); // guarded by itself
   private final Thread watcher;
   private final long thresholdNanos;
-  /** Looks in a row that must see a task running its own code before it counts as a hog. */
-  private static final int HOG_LOOKS = 3;
-  private static final java.lang.management.OperatingSystemMXBean OS =
-      java.lang.management.ManagementFactory.getOperatingSystemMXBean();
   private final Object isolationLock = new Object();
   private Pool isolationPool; // guarded by isolationLock
   private boolean isolationClosed; // guarded by isolationLock
@@ -108,12 +158,14 @@ public final class Router extends AbstractExecutorService implements Routing {
     this.name = config.name();
     String prefix = "gearbox-" + name + "-";
     int threads = config.cpuThreads() > 0 ? config.cpuThreads() : cores;
-    this.cpu = new CpuSide(threads, releasing(Thread.ofPlatform().name(prefix + "cpu-", 1).factory()));
-    int probeThreads = Math.max(2, cores);
+    this.cpu = new CpuSide(threads,
+        CpuClock.poolThreads(Thread.ofPlatform().name(prefix + "cpu-", 1).factory()));
+    this.probeWidth = Math.max(MIN_PROBE_WIDTH, cores);
+    int probeThreads = PROBE_WIDTHS * probeWidth;
     this.probeSlots = new Semaphore(probeThreads);
-    this.probe = new ThreadPoolExecutor(probeThreads, probeThreads, 2, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(),
-        releasing(Thread.ofPlatform().name(prefix + "probe-", 1).factory()));
+    this.probe = new ThreadPoolExecutor(probeThreads, probeThreads,
+        PROBE_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        CpuClock.poolThreads(Thread.ofPlatform().name(prefix + "probe-", 1).factory()));
     probe.allowCoreThreadTimeOut(true);
     this.virtual = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name(prefix + "virtual-", 1).factory());
@@ -138,7 +190,7 @@ public final class Router extends AbstractExecutorService implements Routing {
   public Object tag(Object keySource, TaskOptions options) {
     boolean isolated = options.isolated();
     String named = options.name().orElse(null);
-    String classKey = keySource.getClass().getName();
+    String classKey = RouteKeys.of(keySource); // the class, readable for lambdas
     // Names are capped (a name per URL would grow without bound); classes are bounded by the
     // code, so a task whose name finds the table full is grouped with its class.
     RouteState route = named != null ? lookupOrCreate(named, isolated, false) : null;
@@ -206,24 +258,13 @@ public final class Router extends AbstractExecutorService implements Routing {
     cpu.remove(queued);
   }
 
-  /** Threads that close their schedstat file when they end (probe threads time out). */
-  private static ThreadFactory releasing(ThreadFactory factory) {
-    return r -> factory.newThread(() -> {
-      try {
-        r.run();
-      } finally {
-        Measure.release();
-      }
-    });
-  }
-
   // ---------------------------------------------------------------- dispatch
 
   @Override
   public void execute(Runnable command) {
     RoutedRun run = (RoutedRun) command;
     RouteState route = (RouteState) run.routeTag();
-    RouteState.Side side = route.choose(config.probeRuns(), config.reprobeEvery());
+    RouteState.Side side = route.choose(config.probeRuns(), probeWidth, config.reprobeEvery());
     if (side == RouteState.Side.PROBE) {
       if (probeSlots.tryAcquire()) {
         try {
@@ -231,13 +272,20 @@ public final class Router extends AbstractExecutorService implements Routing {
           return;
         } catch (RejectedExecutionException shutDown) {
           probeSlots.release();
-          route.probesInFlight.decrementAndGet();
+          probeEnded(route);
           throw shutDown;
         }
       }
-      route.probesInFlight.decrementAndGet(); // every probe thread is busy: run it on its route
-      side = route.target() == PoolKind.CPU ? RouteState.Side.CPU : RouteState.Side.VIRTUAL;
+      probeEnded(route); // every probe thread is busy: wait with the others, or go to the route
+      side = route.hasEvidence() ? route.side() : RouteState.Side.WAIT;
     }
+    if (side == RouteState.Side.WAIT && holdForEvidence(run, route)) {
+      return;
+    }
+    dispatch(run, route, side == RouteState.Side.WAIT ? route.side() : side);
+  }
+
+  private void dispatch(RoutedRun run, RouteState route, RouteState.Side side) {
     if (side == RouteState.Side.CPU) {
       cpu.execute(run);
     } else {
@@ -245,33 +293,148 @@ public final class Router extends AbstractExecutorService implements Routing {
     }
   }
 
+  // ---------------------------------------------------------------- the first evidence
+
+  /**
+   * Holds a run of a key without evidence while probes of the key run: it will go where their
+   * first evidence points. False if it cannot wait (no probe runs, evidence came meanwhile, the
+   * router is closing): the caller dispatches it.
+   */
+  private boolean holdForEvidence(RoutedRun run, RouteState route) {
+    boolean startWatch;
+    synchronized (route.waitLock) {
+      if (closing || route.hasEvidence() || route.probesInFlight.get() == 0) {
+        return false;
+      }
+      route.waiters.addLast(run);
+      startWatch = !route.watching;
+      route.watching |= startWatch;
+    }
+    if (startWatch) {
+      try {
+        virtual.execute(() -> watchProbes(route));
+      } catch (RejectedExecutionException shutDown) {
+        synchronized (route.waitLock) {
+          route.watching = false; // closing: shutdown releases the waiters
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Sends the key's waiting runs on, if they may go: evidence came, no probe of the key runs any
+   * more (a probe that failed to start or was cancelled brings none), or the router is closing
+   * (to virtual threads, so that shutdown runs them). Under the key's wait lock, so a shutdown
+   * that has released them cannot shut the sides down under a dispatch.
+   */
+  private void releaseWaiters(RouteState route) {
+    synchronized (route.waitLock) {
+      if (route.waiters.isEmpty()
+          || !(closing || route.hasEvidence() || route.probesInFlight.get() == 0)) {
+        return;
+      }
+      RouteState.Side side = closing ? RouteState.Side.VIRTUAL : route.side();
+      for (RoutedRun r; (r = route.waiters.pollFirst()) != null; ) {
+        try {
+          dispatch(r, route, side);
+        } catch (RejectedExecutionException shutDown) {
+          r.run(); // not reached (shutdown releases waiters first); run rather than lose it
+        }
+      }
+    }
+  }
+
+  /** A first probe of the key ended (or never started): its waiting runs may go on. */
+  private void probeEnded(RouteState route) {
+    route.probesInFlight.decrementAndGet();
+    releaseWaiters(route);
+  }
+
+  /**
+   * Watches the running probes of a key whose runs wait, on a virtual thread of the pool, until
+   * none waits: a probe the kernel sees sleeping (not running, not runnable: blocked in I/O, a
+   * sleep, a lock) on looks spanning {@link #WAIT_EVIDENCE_NANOS} is evidence that the key waits,
+   * and its runs go to virtual threads at once rather than after the probe's whole run (a burst of
+   * fetches is not held up for one fetch). A probe that computes, even descheduled on a crowded
+   * machine, is runnable; its key's runs wait for the probe's measurement, or go to the CPU side
+   * once a probe has been seen running for the hog threshold, as long as a virtual thread may
+   * compute before it is called a carrier hog.
+   */
+  private void watchProbes(RouteState route) {
+    Map<Thread, Long> sleepingSince = new java.util.HashMap<>();
+    Map<Thread, Long> runningSince = new java.util.HashMap<>();
+    try (CpuClock.ThreadStates states = new CpuClock.ThreadStates()) {
+      while (true) {
+        synchronized (route.waitLock) {
+          if (route.waiters.isEmpty() || closing) {
+            route.watching = false;
+            return;
+          }
+        }
+        long now = System.nanoTime();
+        for (Map.Entry<Thread, Long> probeThread : route.probing.entrySet()) {
+          Boolean waiting = states.waiting(probeThread.getValue());
+          if (waiting == null) { // no kernel view: the JVM's (sleep, park, lock; not socket I/O)
+            Thread.State state = probeThread.getKey().getState();
+            waiting = state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING
+                || state == Thread.State.BLOCKED;
+          }
+          Map<Thread, Long> streak = waiting ? sleepingSince : runningSince;
+          (waiting ? runningSince : sleepingSince).remove(probeThread.getKey());
+          long since = streak.computeIfAbsent(probeThread.getKey(), t -> now);
+          if (waiting && now - since >= WAIT_EVIDENCE_NANOS) {
+            route.seenWaiting();
+            releaseWaiters(route);
+            break;
+          }
+          if (!waiting && now - since >= thresholdNanos) {
+            // computing without a wait as long as a carrier hog would: the runs need not wait
+            // for the end of a long probe (nor for one that spins on what they would provide)
+            route.seenComputing();
+            releaseWaiters(route);
+            break;
+          }
+        }
+        Thread.sleep(Duration.ofNanos(WAIT_LOOK_NANOS));
+      }
+    } catch (InterruptedException e) {
+      synchronized (route.waitLock) {
+        route.watching = false; // shutdownNow: the waiters are drained
+      }
+    }
+  }
+
+  /**
+   * Runs one probe: the run measures its own CPU and run-queue time (the thread's sampler is told
+   * to measure it, tiny or not); the probe adds its allocation.
+   */
   private void probeRun(RoutedRun run, RouteState route) {
-    long[] before = new long[2];
-    long[] after = new long[2];
-    boolean measured = Measure.sample(before);
+    CpuClock.sampler().measureNextRun();
+    Thread me = Thread.currentThread();
+    route.probing.put(me, CpuClock.osThreadId());
     long alloc0 = Measure.allocatedBytes();
-    long t0 = System.nanoTime();
     try {
       run.run();
     } finally {
-      long wall = System.nanoTime() - t0;
-      measured &= Measure.sample(after);
       long alloc1 = Measure.allocatedBytes();
+      route.probing.remove(me);
       try {
         route.runs.increment();
-        if (run.timings().wallNanos() > 0 && measured) { // it ran
-          route.record(after[0] - before[0], wall, after[1] - before[1],
+        TaskTimings t = run.timings();
+        if (t.wallNanos() > 0 && t.cpuMeasured()) { // it ran, and was measured
+          route.record(t.cpuNanos(), t.wallNanos(), run.runQueueNanos(),
               alloc0 >= 0 && alloc1 >= 0 ? alloc1 - alloc0 : -1, RouteState.methodProbe());
         }
       } finally {
-        route.probesInFlight.decrementAndGet();
         probeSlots.release();
+        probeEnded(route);
       }
     }
   }
 
   private void virtualRun(RoutedRun run, RouteState route) {
-    if (route.takeFirstProbe(config.probeRuns())) {
+    if (route.takeFirstProbe(config.probeRuns(), probeWidth)) {
       // Late binding too: still no verdict and a probe is missing (a burst found every probe
       // thread busy and came here): be that probe if a probe thread is free now.
       if (probeSlots.tryAcquire()) {
@@ -282,7 +445,7 @@ public final class Router extends AbstractExecutorService implements Routing {
           probeSlots.release();
         }
       }
-      route.probesInFlight.decrementAndGet();
+      probeEnded(route);
     }
     if (route.fixed == null && route.target() == PoolKind.CPU) {
       // Late binding: the key was judged CPU-bound while this thread waited for a carrier (a
@@ -308,13 +471,19 @@ public final class Router extends AbstractExecutorService implements Routing {
     }
   }
 
-  /** A run on the CPU side finished (called on its thread, measured by {@link CpuSide}). */
-  private void cpuRan(RoutedRun run, long cpuNanos, long wallNanos, long runQueueNanos) {
+  /**
+   * A run on the CPU side finished (called on its thread): its measurement, when its thread's
+   * sampler measured it (every run, or one in 64 while runs are tiny), feeds the key's route and
+   * the sizing average.
+   */
+  private void cpuRan(RoutedRun run) {
     RouteState route = (RouteState) run.routeTag();
     route.runs.increment();
-    if (cpuNanos >= 0 && run.timings().wallNanos() > 0) {
-      route.record(cpuNanos, wallNanos, runQueueNanos, -1, RouteState.methodCpuSide());
-      sizingSample(cpuNanos, Math.max(cpuNanos, wallNanos - runQueueNanos));
+    TaskTimings t = run.timings();
+    if (t.cpuMeasured() && t.wallNanos() > 0) {
+      long runQueue = run.runQueueNanos();
+      route.record(t.cpuNanos(), t.wallNanos(), runQueue, -1, RouteState.methodCpuSide());
+      sizingSample(t.cpuNanos(), Math.max(t.cpuNanos(), t.wallNanos() - runQueue));
     }
   }
 
@@ -335,7 +504,7 @@ public final class Router extends AbstractExecutorService implements Routing {
       if (++sizingSamples % SIZING_EVERY != 0 || cpu.isShutdown()) {
         return;
       }
-      int wanted = (int) Math.round(cores / Math.max(0.25, 1.0 - waitShare));
+      int wanted = (int) Math.round(cores / Math.max(MIN_COMPUTE_SHARE, 1.0 - waitShare));
       wanted = Math.max(cores, Math.min(maxCpuThreads, wanted));
       int now = cpu.getMaximumPoolSize();
       if (wanted > now) {
@@ -444,7 +613,7 @@ public final class Router extends AbstractExecutorService implements Routing {
   }
 
   private void watch() {
-    long interval = Math.max(1_000_000, thresholdNanos / 4);
+    long interval = Math.max(MIN_LOOK_INTERVAL_NANOS, thresholdNanos / LOOKS_PER_THRESHOLD);
     try {
       while (!virtual.awaitTermination(interval, TimeUnit.NANOSECONDS)) {
         scan();
@@ -482,7 +651,7 @@ public final class Router extends AbstractExecutorService implements Routing {
       if (threshold < 0) {
         double load = OS.getSystemLoadAverage();
         threshold = load > cores
-            ? (long) (thresholdNanos * Math.min(10.0, load / cores)) : thresholdNanos;
+            ? (long) (thresholdNanos * Math.min(MAX_LOAD_SCALING, load / cores)) : thresholdNanos;
       }
       if (now - r.started < threshold) {
         continue;
@@ -533,7 +702,7 @@ public final class Router extends AbstractExecutorService implements Routing {
   }
 
   private static boolean parking(StackTraceElement[] stack) {
-    for (int i = 0; i < Math.min(stack.length, 8); i++) {
+    for (int i = 0; i < Math.min(stack.length, PARK_FRAMES); i++) {
       String c = stack[i].getClassName();
       String m = stack[i].getMethodName();
       if (c.equals("jdk.internal.vm.Continuation") && m.startsWith("yield")
@@ -569,6 +738,10 @@ public final class Router extends AbstractExecutorService implements Routing {
 
   @Override
   public void shutdown() {
+    closing = true;
+    for (RouteState route : routes.values()) {
+      releaseWaiters(route); // to virtual threads, before the sides stop taking runs
+    }
     cpu.shutdown();
     probe.shutdown();
     virtual.shutdown();
@@ -576,7 +749,15 @@ public final class Router extends AbstractExecutorService implements Routing {
 
   @Override
   public List<Runnable> shutdownNow() {
-    List<Runnable> drained = new ArrayList<>(cpu.shutdownNow());
+    closing = true;
+    List<Runnable> drained = new ArrayList<>();
+    for (RouteState route : routes.values()) {
+      synchronized (route.waitLock) {
+        drained.addAll(route.waiters);
+        route.waiters.clear();
+      }
+    }
+    drained.addAll(cpu.shutdownNow());
     probe.shutdownNow();
     virtual.shutdownNow();
     Pool p = isolationIfAny();
@@ -622,42 +803,24 @@ public final class Router extends AbstractExecutorService implements Routing {
   }
 
   /**
-   * The CPU side: a pool whose runs feed the router's measurements. Each thread measures its
-   * runs itself (CPU and run-queue time, see {@link Measure}); while its runs are tiny (under
-   * 50 us) it measures one in 64, as the pools' CPU clock does, since a clock read costs as much
-   * as a tiny task.
+   * The CPU side: a pool whose runs feed the router's measurements. Each run measures itself
+   * (CPU and run-queue time, through its thread's {@link CpuClock.Sampler}, the one sampler of
+   * every pool: every run while runs are long, one in 64 while they are tiny); this side only
+   * passes the measurement on.
    */
   private final class CpuSide extends ThreadPoolExecutor {
-    private final ThreadLocal<Clock> clocks = ThreadLocal.withInitial(Clock::new);
 
     CpuSide(int threads, ThreadFactory factory) {
       super(threads, threads, 0L, TimeUnit.MILLISECONDS, Router.this.new CpuQueue(), factory);
     }
 
     @Override
-    protected void beforeExecute(Thread t, Runnable r) {
-      Clock c = clocks.get();
-      c.measuring = c.measureNext() && Measure.sample(c.before);
-      c.start = System.nanoTime();
-    }
-
-    @Override
     protected void afterExecute(Runnable r, Throwable t) {
-      Clock c = clocks.get();
-      long wall = System.nanoTime() - c.start;
-      c.lastWasTiny = wall < TINY_TASK_NANOS;
-      if (!(r instanceof RoutedRun run)) {
-        return;
-      }
-      if (c.measuring && Measure.sample(c.after)) {
-        cpuRan(run, c.after[0] - c.before[0], wall, c.after[1] - c.before[1]);
-      } else {
-        cpuRan(run, -1, wall, 0);
+      if (r instanceof RoutedRun run) {
+        cpuRan(run);
       }
     }
   }
-
-  private static final long TINY_TASK_NANOS = 50_000;
 
   /**
    * The CPU side's queue, with late binding the other way: a queued run whose key has moved back
@@ -697,28 +860,6 @@ public final class Router extends AbstractExecutorService implements Routing {
         } catch (RejectedExecutionException shutDown) {
           return false; // run it here
         }
-      }
-      return false;
-    }
-  }
-  private static final int TINY_TASK_SAMPLING = 64;
-
-  /** One CPU-side thread's measuring state; used by that thread only. */
-  private static final class Clock {
-    final long[] before = new long[2];
-    final long[] after = new long[2];
-    long start;
-    boolean measuring;
-    boolean lastWasTiny;
-    int skipped;
-
-    boolean measureNext() {
-      if (!lastWasTiny) {
-        return true;
-      }
-      if (++skipped >= TINY_TASK_SAMPLING) {
-        skipped = 0;
-        return true;
       }
       return false;
     }
