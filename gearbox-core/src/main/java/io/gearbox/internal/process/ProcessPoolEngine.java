@@ -120,15 +120,8 @@ public final class ProcessPoolEngine implements ProcessPool {
       this.jdkCodec = null;
       this.codec = instantiate(config.codecClass());
     }
-    byte[] welcome = Frames.payload(d -> {
-      d.writeInt(config.maxFrameBytes());
-      d.writeBoolean(true);
-      Frames.writeString(d, config.codecClass() == null ? "" : config.codecClass());
-      d.writeInt(config.allowPackages().size());
-      for (String p : config.allowPackages()) {
-        Frames.writeString(d, p);
-      }
-    });
+    byte[] welcome = Handshake.encodeWelcomeSettings(config.maxFrameBytes(), true,
+        config.codecClass() == null ? "" : config.codecClass(), config.allowPackages());
     this.launch = WorkerLaunch.detect(config.classPath());
     this.workers = new WorkerSet(config, drivers.name(), command(config, launch), welcome, this::onRequest);
     if (launch.problem() == null) {

@@ -118,39 +118,16 @@ public final class WorkerMain {
     ch.connect(UnixDomainSocketAddress.of(Path.of(args[0])));
     Frames frames = new Frames(ch);
 
-    Frames.Frame challenge = frames.read();
-    if (challenge.type() != Frames.CHALLENGE || challenge.payload().length != Auth.NONCE_BYTES) {
-      fail("unexpected first frame");
+    Handshake.Welcome welcome = null;
+    try {
+      welcome = Handshake.asWorker(frames, secret, pid, workerId);
+    } catch (Handshake.Refused e) {
+      fail(e.getMessage());
     }
-    byte[] myNonce = Auth.nonce();
-    byte[] hello = java.nio.ByteBuffer.allocate(4 + 4 + 8 + 4 + Auth.NONCE_BYTES + 32)
-        .putInt(Frames.MAGIC)
-        .putInt(Frames.VERSION)
-        .putLong(pid)
-        .putInt(workerId)
-        .put(myNonce)
-        .put(Auth.mac(secret, "worker", challenge.payload(), workerId, pid))
-        .array();
-    frames.write(Frames.HELLO, 0, hello);
-    frames.maxFrame(1 << 20); // WELCOME carries the allow-list, which may be long; still bounded
-    Frames.Frame welcome = frames.read();
-    if (welcome.type() != Frames.WELCOME) {
-      fail("handshake refused by the pool");
-    }
-    DataInputStream w = new DataInputStream(new ByteArrayInputStream(welcome.payload()));
-    byte[] parentMac = w.readNBytes(32);
-    if (!Auth.same(parentMac, Auth.mac(secret, "parent", myNonce, workerId, pid))) {
-      fail("the pool failed to authenticate itself");
-    }
-    int maxFrame = w.readInt();
-    boolean capture = w.readBoolean();
-    String codecClass = Frames.readString(w);
-    int n = w.readInt();
-    List<String> packages = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      packages.add(Frames.readString(w));
-    }
-    frames.maxFrame(maxFrame);
+    int maxFrame = welcome.maxFrame;
+    String codecClass = welcome.codecClass;
+    List<String> packages = welcome.allowPackages;
+    boolean capture = welcome.capture;
     JdkCodec jdk = codecClass.isEmpty() ? new JdkCodec(packages, maxFrame, true) : null;
     TaskCodec codec = jdk != null ? jdk
         : (TaskCodec) Class.forName(codecClass).getConstructor().newInstance();
