@@ -523,23 +523,19 @@ public final class ProcessPoolEngine implements ProcessPool {
   /** Reads a RESULT's report (timings, output); returns the body. */
   private byte[] recordReport(RemoteCall<?> call, Frames.Frame f) {
     try {
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload()));
-      in.readByte();
-      call.workerWallNanos = in.readLong();
-      call.workerCpuNanos = in.readLong();
+      Result r = Result.decode(f.payload());
+      call.workerWallNanos = r.wallNanos();
+      call.workerCpuNanos = r.cpuNanos();
       if (call.workerCpuNanos >= 0) {
         workerCpuNanos.add(call.workerCpuNanos);
         cpuMeasuredCalls.increment();
         cpuMeasuredWallNanos.add(Math.max(0, call.workerWallNanos));
       }
-      String out = Frames.readString(in);
-      String err = Frames.readString(in);
-      long truncated = in.readLong();
-      call.output = new TaskOutput(out, err, truncated);
+      call.output = r.output();
       if (config.replayOutput() && !call.output.isEmpty()) {
         replay(call.name, call.output);
       }
-      return in.readAllBytes();
+      return r.body();
     } catch (IOException e) {
       throw new IllegalStateException("malformed result frame: " + e.getMessage(), e);
     }

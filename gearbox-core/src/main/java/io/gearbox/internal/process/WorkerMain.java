@@ -265,17 +265,9 @@ public final class WorkerMain {
     return result(Frames.THREW, 0, 0, TaskOutput.EMPTY, encodeThrowable(t));
   }
 
-  /** A RESULT payload: status, the worker's wall and CPU time, the task's output, the value. */
+  /** A RESULT payload: see {@link Result}. */
   private static byte[] result(byte status, long wall, long cpu, TaskOutput output, byte[] body) {
-    return Frames.payload(d -> {
-      d.writeByte(status);
-      d.writeLong(wall);
-      d.writeLong(cpu);
-      Frames.writeString(d, output.stdout());
-      Frames.writeString(d, output.stderr());
-      d.writeLong(output.truncatedBytes());
-      d.write(body);
-    });
+    return Result.encode(status, wall, cpu, output, body);
   }
 
   /** Runs one RUN frame and returns the RESULT payload. */

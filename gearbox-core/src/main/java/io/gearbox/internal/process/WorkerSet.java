@@ -4,8 +4,6 @@ import io.gearbox.PoolBrokenException;
 import io.gearbox.PoolClosedException;
 import io.gearbox.WorkerCrashedException;
 import io.gearbox.WorkerStartException;
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
