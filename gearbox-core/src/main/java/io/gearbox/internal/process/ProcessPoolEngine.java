@@ -86,7 +86,6 @@ import java.util.stream.Stream;
 public final class ProcessPoolEngine implements ProcessPool {
 
   private static final Object REPLAY_LOCK = new Object();
-  private static final byte[] NO_BYTES = new byte[0];
 
   private final ProcessConfig config;
   private final ExecutorPool drivers;
@@ -397,20 +396,14 @@ public final class ProcessPoolEngine implements ProcessPool {
   private Frames.Frame send(RemoteCall<?> call, Worker w) throws InterruptedException, NotDelivered {
     long callId = callIds.incrementAndGet();
     Worker.Pending p = w.register(callId, call.taskId, call.attempts);
-    byte[] pkg = call.pkg.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    byte[] header = java.nio.ByteBuffer.allocate(4 + 1 + 4 + pkg.length + 4)
-        .putInt(call.attempts).put(call.kind).putInt(pkg.length).put(pkg).putInt(call.task.length)
-        .array();
-    byte[] itemsHeader = call.items == null ? NO_BYTES
-        : java.nio.ByteBuffer.allocate(4).putInt(call.items.length).array();
-    byte[] items = call.items == null ? NO_BYTES : call.items;
+    byte[][] run = Run.encode(call.attempts, call.kind, call.pkg, call.task, call.items);
     if (Thread.interrupted()) { // cancelled before the task was sent: it never reached the worker
       w.unregister(callId);
       call.rung = CancelRung.NOT_STARTED;
       throw new InterruptedException();
     }
     try {
-      w.frames().write(Frames.RUN, callId, header, call.task, itemsHeader, items);
+      w.frames().write(Frames.RUN, callId, run);
     } catch (ProtocolException e) {
       w.unregister(callId);
       throw new IllegalArgumentException("task too large to send: " + e.getMessage(), e);

@@ -290,19 +290,14 @@ public final class WorkerMain {
       if (cancelledEarly) {
         throw new CancellationException("cancelled before it started");
       }
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload()));
-      in.readInt(); // attempt, for the record
-      kind = in.readByte();
-      String pkg = Frames.readString(in);
+      Run run = Run.decode(f.payload());
+      kind = run.kind();
       if (jdkCodec != null) {
-        jdkCodec.allowTaskPackage(pkg);
+        jdkCodec.allowTaskPackage(run.pkg());
       }
-      byte[] task = Frames.readBytes(in);
-      value = switch (kind) {
-        case Frames.CALL -> ((Callable<?>) codec.decode(task)).call();
-        case Frames.APPLY_BATCH, Frames.OUTCOME_BATCH -> runBatch(kind, task, Frames.readBytes(in));
-        default -> throw new IOException("unknown task kind " + kind);
-      };
+      value = kind == Frames.CALL
+          ? ((Callable<?>) codec.decode(run.task())).call()
+          : runBatch(kind, run.task(), run.items());
     } catch (Throwable t) {
       error = t;
     } finally {
