@@ -86,7 +86,6 @@ import java.util.stream.Stream;
 public final class ProcessPoolEngine implements ProcessPool {
 
   private static final Object REPLAY_LOCK = new Object();
-  private static final byte[] NO_BYTES = new byte[0];
 
   private final ProcessConfig config;
   private final ExecutorPool drivers;
@@ -120,15 +119,8 @@ public final class ProcessPoolEngine implements ProcessPool {
       this.jdkCodec = null;
       this.codec = instantiate(config.codecClass());
     }
-    byte[] welcome = Frames.payload(d -> {
-      d.writeInt(config.maxFrameBytes());
-      d.writeBoolean(true);
-      Frames.writeString(d, config.codecClass() == null ? "" : config.codecClass());
-      d.writeInt(config.allowPackages().size());
-      for (String p : config.allowPackages()) {
-        Frames.writeString(d, p);
-      }
-    });
+    byte[] welcome = Handshake.encodeWelcomeSettings(config.maxFrameBytes(), true,
+        config.codecClass() == null ? "" : config.codecClass(), config.allowPackages());
     this.launch = WorkerLaunch.detect(config.classPath());
     this.workers = new WorkerSet(config, drivers.name(), command(config, launch), welcome, this::onRequest);
     if (launch.problem() == null) {
@@ -404,20 +396,14 @@ public final class ProcessPoolEngine implements ProcessPool {
   private Frames.Frame send(RemoteCall<?> call, Worker w) throws InterruptedException, NotDelivered {
     long callId = callIds.incrementAndGet();
     Worker.Pending p = w.register(callId, call.taskId, call.attempts);
-    byte[] pkg = call.pkg.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    byte[] header = java.nio.ByteBuffer.allocate(4 + 1 + 4 + pkg.length + 4)
-        .putInt(call.attempts).put(call.kind).putInt(pkg.length).put(pkg).putInt(call.task.length)
-        .array();
-    byte[] itemsHeader = call.items == null ? NO_BYTES
-        : java.nio.ByteBuffer.allocate(4).putInt(call.items.length).array();
-    byte[] items = call.items == null ? NO_BYTES : call.items;
+    byte[][] run = Run.encode(call.attempts, call.kind, call.pkg, call.task, call.items);
     if (Thread.interrupted()) { // cancelled before the task was sent: it never reached the worker
       w.unregister(callId);
       call.rung = CancelRung.NOT_STARTED;
       throw new InterruptedException();
     }
     try {
-      w.frames().write(Frames.RUN, callId, header, call.task, itemsHeader, items);
+      w.frames().write(Frames.RUN, callId, run);
     } catch (ProtocolException e) {
       w.unregister(callId);
       throw new IllegalArgumentException("task too large to send: " + e.getMessage(), e);
@@ -530,23 +516,19 @@ public final class ProcessPoolEngine implements ProcessPool {
   /** Reads a RESULT's report (timings, output); returns the body. */
   private byte[] recordReport(RemoteCall<?> call, Frames.Frame f) {
     try {
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload()));
-      in.readByte();
-      call.workerWallNanos = in.readLong();
-      call.workerCpuNanos = in.readLong();
+      Result r = Result.decode(f.payload());
+      call.workerWallNanos = r.wallNanos();
+      call.workerCpuNanos = r.cpuNanos();
       if (call.workerCpuNanos >= 0) {
         workerCpuNanos.add(call.workerCpuNanos);
         cpuMeasuredCalls.increment();
         cpuMeasuredWallNanos.add(Math.max(0, call.workerWallNanos));
       }
-      String out = Frames.readString(in);
-      String err = Frames.readString(in);
-      long truncated = in.readLong();
-      call.output = new TaskOutput(out, err, truncated);
+      call.output = r.output();
       if (config.replayOutput() && !call.output.isEmpty()) {
         replay(call.name, call.output);
       }
-      return in.readAllBytes();
+      return r.body();
     } catch (IOException e) {
       throw new IllegalStateException("malformed result frame: " + e.getMessage(), e);
     }

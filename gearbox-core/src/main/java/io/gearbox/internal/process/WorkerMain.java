@@ -118,39 +118,16 @@ public final class WorkerMain {
     ch.connect(UnixDomainSocketAddress.of(Path.of(args[0])));
     Frames frames = new Frames(ch);
 
-    Frames.Frame challenge = frames.read();
-    if (challenge.type() != Frames.CHALLENGE || challenge.payload().length != Auth.NONCE_BYTES) {
-      fail("unexpected first frame");
+    Handshake.Welcome welcome = null;
+    try {
+      welcome = Handshake.asWorker(frames, secret, pid, workerId);
+    } catch (Handshake.Refused e) {
+      fail(e.getMessage());
     }
-    byte[] myNonce = Auth.nonce();
-    byte[] hello = java.nio.ByteBuffer.allocate(4 + 4 + 8 + 4 + Auth.NONCE_BYTES + 32)
-        .putInt(Frames.MAGIC)
-        .putInt(Frames.VERSION)
-        .putLong(pid)
-        .putInt(workerId)
-        .put(myNonce)
-        .put(Auth.mac(secret, "worker", challenge.payload(), workerId, pid))
-        .array();
-    frames.write(Frames.HELLO, 0, hello);
-    frames.maxFrame(1 << 20); // WELCOME carries the allow-list, which may be long; still bounded
-    Frames.Frame welcome = frames.read();
-    if (welcome.type() != Frames.WELCOME) {
-      fail("handshake refused by the pool");
-    }
-    DataInputStream w = new DataInputStream(new ByteArrayInputStream(welcome.payload()));
-    byte[] parentMac = w.readNBytes(32);
-    if (!Auth.same(parentMac, Auth.mac(secret, "parent", myNonce, workerId, pid))) {
-      fail("the pool failed to authenticate itself");
-    }
-    int maxFrame = w.readInt();
-    boolean capture = w.readBoolean();
-    String codecClass = Frames.readString(w);
-    int n = w.readInt();
-    List<String> packages = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      packages.add(Frames.readString(w));
-    }
-    frames.maxFrame(maxFrame);
+    int maxFrame = welcome.maxFrame;
+    String codecClass = welcome.codecClass;
+    List<String> packages = welcome.allowPackages;
+    boolean capture = welcome.capture;
     JdkCodec jdk = codecClass.isEmpty() ? new JdkCodec(packages, maxFrame, true) : null;
     TaskCodec codec = jdk != null ? jdk
         : (TaskCodec) Class.forName(codecClass).getConstructor().newInstance();
@@ -288,17 +265,9 @@ public final class WorkerMain {
     return result(Frames.THREW, 0, 0, TaskOutput.EMPTY, encodeThrowable(t));
   }
 
-  /** A RESULT payload: status, the worker's wall and CPU time, the task's output, the value. */
+  /** A RESULT payload: see {@link Result}. */
   private static byte[] result(byte status, long wall, long cpu, TaskOutput output, byte[] body) {
-    return Frames.payload(d -> {
-      d.writeByte(status);
-      d.writeLong(wall);
-      d.writeLong(cpu);
-      Frames.writeString(d, output.stdout());
-      Frames.writeString(d, output.stderr());
-      d.writeLong(output.truncatedBytes());
-      d.write(body);
-    });
+    return Result.encode(status, wall, cpu, output, body);
   }
 
   /** Runs one RUN frame and returns the RESULT payload. */
@@ -321,19 +290,14 @@ public final class WorkerMain {
       if (cancelledEarly) {
         throw new CancellationException("cancelled before it started");
       }
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload()));
-      in.readInt(); // attempt, for the record
-      kind = in.readByte();
-      String pkg = Frames.readString(in);
+      Run run = Run.decode(f.payload());
+      kind = run.kind();
       if (jdkCodec != null) {
-        jdkCodec.allowTaskPackage(pkg);
+        jdkCodec.allowTaskPackage(run.pkg());
       }
-      byte[] task = Frames.readBytes(in);
-      value = switch (kind) {
-        case Frames.CALL -> ((Callable<?>) codec.decode(task)).call();
-        case Frames.APPLY_BATCH, Frames.OUTCOME_BATCH -> runBatch(kind, task, Frames.readBytes(in));
-        default -> throw new IOException("unknown task kind " + kind);
-      };
+      value = kind == Frames.CALL
+          ? ((Callable<?>) codec.decode(run.task())).call()
+          : runBatch(kind, run.task(), run.items());
     } catch (Throwable t) {
       error = t;
     } finally {

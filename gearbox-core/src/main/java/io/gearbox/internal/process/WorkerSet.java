@@ -4,8 +4,6 @@ import io.gearbox.PoolBrokenException;
 import io.gearbox.PoolClosedException;
 import io.gearbox.WorkerCrashedException;
 import io.gearbox.WorkerStartException;
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -576,20 +574,10 @@ final class WorkerSet {
     try {
       byte[] nonce = Auth.nonce();
       frames.write(Frames.CHALLENGE, 0, nonce);
-      Frames.Frame hello = frames.read();
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(hello.payload()));
-      if (hello.type() != Frames.HELLO || in.readInt() != Frames.MAGIC) {
-        throw new IOException("not a Gearbox worker");
-      }
-      int version = in.readInt();
-      if (version != Frames.VERSION) {
-        throw new IOException("protocol version " + version + ", expected " + Frames.VERSION);
-      }
-      long pid = in.readLong();
-      int workerId = in.readInt();
-      byte[] workerNonce = in.readNBytes(Auth.NONCE_BYTES);
-      byte[] mac = in.readNBytes(32);
-      if (!Auth.same(mac, Auth.mac(secret, "worker", nonce, workerId, pid))) {
+      Handshake.Hello hello = Handshake.decodeHello(frames.read());
+      long pid = hello.pid();
+      int workerId = hello.workerId();
+      if (!Auth.same(hello.mac(), Auth.mac(secret, "worker", nonce, workerId, pid))) {
         throw new IOException("authentication failed");
       }
       CompletableFuture<Frames> waiting = handshakes.get(workerId);
@@ -597,7 +585,7 @@ final class WorkerSet {
         throw new IOException("no worker " + workerId + " is starting");
       }
       frames.maxFrame(config.maxFrameBytes()); // authenticated: WELCOME may exceed 4 KiB
-      frames.write(Frames.WELCOME, 0, Auth.mac(secret, "parent", workerNonce, workerId, pid), welcomeConfig);
+      Handshake.writeWelcome(frames, Auth.mac(secret, "parent", hello.nonce(), workerId, pid), welcomeConfig);
       authenticated.set(true);
       if (!waiting.complete(frames)) {
         frames.close();
