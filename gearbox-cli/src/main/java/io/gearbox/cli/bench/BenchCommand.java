@@ -51,6 +51,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new CommandLine.ParameterException(spec.commandLine(),
-        "Missing required subcommand: io, cpu, mixed, overhead, memory, processes, cluster or report");
+        "Missing required subcommand: io, cpu, mixed, overhead, memory, processes, cluster, serve"
+            + " or report");
   }
 }
