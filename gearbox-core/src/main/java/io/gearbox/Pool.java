@@ -9,9 +9,10 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * A pool of threads that runs tasks: one interface over platform threads, virtual threads and the
- * CPU pool (and, later, worker processes and the measuring auto pool). Create one with
- * {@link Gearbox#threads(int)}, {@link Gearbox#virtual()}, {@link Gearbox#cpu()} or
+ * A pool that runs tasks: one interface over platform threads, virtual threads, the CPU pool,
+ * worker processes and the measuring auto pool (and, in module {@code gearbox-cluster}, a
+ * Hazelcast cluster). Create one with {@link Gearbox#threads(int)}, {@link Gearbox#virtual()},
+ * {@link Gearbox#cpu()}, {@link Gearbox#processes(int)}, {@link Gearbox#auto()} or
  * {@link Gearbox#builder(PoolKind)}; close it with try-with-resources.
  *
  * <pre>{@code
