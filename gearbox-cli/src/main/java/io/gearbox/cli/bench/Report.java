@@ -320,11 +320,15 @@ final class Report {
 
   private static String footnote(JsonNode doc) {
     JsonNode m = doc.path("machine");
+    String jvmArgs = String.join(" ", textList(doc.path("params").path("jvm_args")));
+    // bench cluster measures in this JVM, against worker and member JVMs it starts
+    String where = doc.path("workload").asString().equals("cluster")
+        ? "Both strategies ran in this JVM, against the worker and member JVMs it started ("
+        : "Each strategy ran in its own JVM, their runs interleaved (";
     return "wall time per run (pool start and close included); ok = fewest tasks that succeeded in "
         + "a run; peak RSS = the strategy's own JVM's VmHWM; CPU = that JVM's CPU time per run "
         + "(median); speedup = baseline median / median (uncertain: its 95% bootstrap interval "
-        + "holds 1x). Each strategy ran in its own JVM, their runs interleaved ("
-        + String.join(" ", textList(doc.path("params").path("jvm_args"))) + ") on "
+        + "holds 1x). " + where + jvmArgs + ") on "
         + m.path("cores").asInt() + " cores, Java " + m.path("java").asString() + ".";
   }
 
