@@ -161,13 +161,11 @@ final class MachineLoad {
 
   /** utime + stime + cutime + cstime of this process (fields 14 to 17 of /proc/self/stat), or -1. */
   static long ownTicks() {
+    String[] f = ProcStats.selfStat();
     try {
-      String stat = Files.readString(Path.of("/proc/self/stat"));
-      // the fields after the command name, which is in parentheses and may hold spaces
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).strip().split("\\s+");
-      return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13])
-          + Long.parseLong(f[14]);
-    } catch (IOException | RuntimeException e) {
+      return f == null ? -1 : Long.parseLong(f[11]) + Long.parseLong(f[12])
+          + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+    } catch (RuntimeException e) {
       return -1;
     }
   }

@@ -42,14 +42,25 @@ final class ProcStats {
 
   /** cutime + cstime from /proc/self/stat (clock ticks of 10 ms), or 0 where unavailable. */
   static long reapedChildrenCpuNanos() {
+    String[] f = selfStat();
+    try {
+      return f == null ? 0 : (Long.parseLong(f[13]) + Long.parseLong(f[14])) * 10_000_000L;
+    } catch (RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * The fields of /proc/self/stat after the command name (which is in parentheses and may hold
+   * spaces): index 11 is utime, 12 stime, 13 cutime, 14 cstime (fields 14-17 of proc(5)); null
+   * where it cannot be read.
+   */
+  static String[] selfStat() {
     try {
       String stat = Files.readString(Path.of("/proc/self/stat"));
-      // fields after the command name, which is in parentheses and may contain spaces
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
-      long ticks = Long.parseLong(f[13]) + Long.parseLong(f[14]); // fields 16 and 17 of stat
-      return ticks * 10_000_000L;
+      return stat.substring(stat.lastIndexOf(')') + 2).strip().split("\\s+");
     } catch (IOException | RuntimeException e) {
-      return 0;
+      return null;
     }
   }
 
