@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gearbox.Gearbox;
 import io.gearbox.Pool;
+import io.gearbox.testing.Leaks;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -12,11 +13,11 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** Runs {@link Main} in-process, as the launcher would, and checks exit codes and output. */
-@ExtendWith(NoThreadLeaks.class)
+@ExtendWith(Leaks.class)
 class MainTest {
 
   private final StringWriter out = new StringWriter();

@@ -2,6 +2,7 @@ package io.gearbox.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gearbox.testing.Leaks;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** {@code gearbox profile} on task classes loaded from a directory and from a jar. */
-@ExtendWith(NoThreadLeaks.class)
+@ExtendWith(Leaks.class)
 class ProfileCommandTest {
 
   /** A task that waits: the verdict is virtual. */

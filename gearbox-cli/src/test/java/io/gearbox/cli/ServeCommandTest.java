@@ -2,6 +2,7 @@ package io.gearbox.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gearbox.testing.Leaks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,7 +32,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * {@code gearbox serve}: bad flags in-process (usage and exit 2), and the SIGTERM drain on a real
  * child JVM with a real signal.
  */
-@ExtendWith(NoThreadLeaks.class)
+@ExtendWith(Leaks.class)
 class ServeCommandTest {
 
   private static final double FACTOR =

@@ -2,6 +2,7 @@ package io.gearbox.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gearbox.testing.Leaks;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (Members that run tasks, join and leave are tested in gearbox-cluster, and the bench starts real
  * {@code gearbox worker} JVMs.)
  */
-@ExtendWith(NoThreadLeaks.class)
+@ExtendWith(Leaks.class)
 class WorkerCommandTest {
 
   private final StringWriter out = new StringWriter();

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.gearbox.TaskFailedException;
 import io.gearbox.TaskOptions;
 import io.gearbox.TaskState;
+import io.gearbox.testing.Delays;
+import io.gearbox.testing.Leaks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -46,7 +48,7 @@ class ClusterFailureTest {
         members.close();
       }
     }
-    Leaks.assertNone();
+    Leaks.check();
   }
 
   ClusterPool connect(Members m) {

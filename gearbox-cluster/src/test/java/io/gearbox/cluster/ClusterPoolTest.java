@@ -14,6 +14,8 @@ import io.gearbox.TaskOptions;
 import io.gearbox.TaskScope;
 import io.gearbox.TaskState;
 import io.gearbox.TaskTimeoutException;
+import io.gearbox.testing.Delays;
+import io.gearbox.testing.Leaks;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +56,7 @@ class ClusterPoolTest {
   @AfterAll
   static void stopMembers() throws Exception {
     members.close();
-    Leaks.assertNone();
+    Leaks.check();
   }
 
   ClusterPool connect() {
@@ -71,7 +73,7 @@ class ClusterPoolTest {
       assertThat(pool.close(Delays.LONG)).as("pool closed within %s", Delays.LONG).isTrue();
       assertThat(pool.isTerminated()).isTrue();
     }
-    Leaks.assertNone(false);
+    Leaks.check(false);
   }
 
   static long pid() {

@@ -2,6 +2,7 @@ package io.gearbox.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gearbox.testing.Delays;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;

@@ -11,6 +11,9 @@ import io.gearbox.PoolKind;
 import io.gearbox.ProcessPool;
 import io.gearbox.TaskHandle;
 import io.gearbox.TaskOptions;
+import io.gearbox.testing.Delays;
+import io.gearbox.testing.Leaks;
+import io.gearbox.testing.Work;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.TimeGauge;
@@ -64,14 +67,14 @@ class GearboxMetricsTest {
       handles.add(pool.submit(() -> {
         never.await();
         return null;
-      }, TaskOptions.timeout(Leaks.scaled(Duration.ofMillis(100)))));
-      await().atMost(Leaks.LONG).until(() -> pool.stats().running() >= 1);
+      }, TaskOptions.timeout(Delays.scaled(Duration.ofMillis(100)))));
+      await().atMost(Delays.LONG).until(() -> pool.stats().running() >= 1);
       cancelled.cancel();
       handles.add(cancelled);
       for (TaskHandle<?> h : handles) {
-        assertThat(h.await(Leaks.LONG)).isTrue();
+        assertThat(h.await(Delays.LONG)).isTrue();
       }
-      await().atMost(Leaks.LONG).until(() -> pool.stats().runTimes().count() == 9);
+      await().atMost(Delays.LONG).until(() -> pool.stats().runTimes().count() == 9);
 
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
       metrics.bindTo(registry);
@@ -101,7 +104,7 @@ class GearboxMetricsTest {
       // the recent window starts at the first read: nothing finished inside it yet
       assertThat(p99.value(TimeUnit.MILLISECONDS)).isZero();
       pool.submit(() -> Work.nap(Duration.ofMillis(30))).join();
-      await().atMost(Leaks.LONG).until(() -> p99.value(TimeUnit.MILLISECONDS) >= 22);
+      await().atMost(Delays.LONG).until(() -> p99.value(TimeUnit.MILLISECONDS) >= 22);
       assertThat(p50.value(TimeUnit.MILLISECONDS)).isLessThanOrEqualTo(
           p99.value(TimeUnit.MILLISECONDS));
       // platform threads measure CPU time; the naps spent almost all of it waiting
@@ -126,14 +129,14 @@ class GearboxMetricsTest {
           return null;
         }));
       }
-      await().atMost(Leaks.LONG).until(() ->
+      await().atMost(Delays.LONG).until(() ->
           gauge(registry, "gearbox.pool.tasks.running", "pool", "narrow") == 1
               && gauge(registry, "gearbox.pool.tasks.queued", "pool", "narrow") == 3);
       release.countDown();
       for (TaskHandle<?> h : handles) {
         h.join();
       }
-      await().atMost(Leaks.LONG).until(() ->
+      await().atMost(Delays.LONG).until(() ->
           gauge(registry, "gearbox.pool.tasks.running", "pool", "narrow") == 0
               && gauge(registry, "gearbox.pool.tasks.queued", "pool", "narrow") == 0);
     }
@@ -151,7 +154,7 @@ class GearboxMetricsTest {
         pool.submit(() -> Work.nap(Duration.ofMillis(20)), TaskOptions.named("fetch")).join();
         pool.submit(() -> Work.spin(Duration.ofMillis(20)), TaskOptions.named("crunch")).join();
       }
-      long giveUp = System.nanoTime() + Leaks.LONG.toNanos();
+      long giveUp = System.nanoTime() + Delays.LONG.toNanos();
       pool.submit(() -> {
         long x = 0;
         while (pool.carrierHogs().isEmpty() && System.nanoTime() < giveUp) {
@@ -215,7 +218,7 @@ class GearboxMetricsTest {
     try (Pool pool = Gearbox.builder(PoolKind.CPU).name("crunch").build();
         GearboxMetrics metrics = GearboxMetrics.of(pool)) {
       pool.submit(() -> Work.spin(Duration.ofMillis(5))).join();
-      await().atMost(Leaks.LONG).until(() -> pool.stats().runTimes().count() == 1);
+      await().atMost(Delays.LONG).until(() -> pool.stats().runTimes().count() == 1);
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       metrics.bindTo(registry);
       String text = registry.scrape();
@@ -243,9 +246,9 @@ class GearboxMetricsTest {
     try (Pool pool = Gearbox.virtual()) {
       GearboxMetrics metrics = GearboxMetrics.of(pool);
       metrics.bindTo(new SimpleMeterRegistry());
-      assertThat(Leaks.gearboxThreads()).contains("gearbox-metrics-refresh");
+      assertThat(Leaks.alive()).contains("gearbox-metrics-refresh");
       metrics.close();
-      assertThat(Leaks.gearboxThreads()).doesNotContain("gearbox-metrics-refresh");
+      assertThat(Leaks.alive()).doesNotContain("gearbox-metrics-refresh");
     }
   }
 }

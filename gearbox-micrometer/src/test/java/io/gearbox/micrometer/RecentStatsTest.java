@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.gearbox.PoolKind;
 import io.gearbox.PoolStats;
 import io.gearbox.TimeHistogram;
+import io.gearbox.testing.Leaks;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gearbox.Gearbox;
 import io.gearbox.Pool;
 import io.gearbox.PoolKind;
+import io.gearbox.testing.Leaks;
 import io.helidon.http.Status;
 import io.helidon.webclient.api.ClientResponseTyped;
 import io.helidon.webclient.http1.Http1Client;

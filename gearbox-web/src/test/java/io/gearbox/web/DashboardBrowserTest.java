@@ -9,6 +9,9 @@ import io.gearbox.Pool;
 import io.gearbox.PoolKind;
 import io.gearbox.ProcessPool;
 import io.gearbox.TaskOptions;
+import io.gearbox.testing.Delays;
+import io.gearbox.testing.Leaks;
+import io.gearbox.testing.Work;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.testing.junit5.ServerTest;
@@ -121,7 +124,7 @@ class DashboardBrowserTest {
     public void close() throws Exception {
       stop.set(true);
       for (Thread t : threads) {
-        t.join(Leaks.LONG.toMillis());
+        t.join(Delays.LONG.toMillis());
         assertThat(t.isAlive()).as("load thread %s ended", t.getName()).isFalse();
       }
       assertThat(failures).as("failures while driving load").isEmpty();
@@ -154,7 +157,7 @@ class DashboardBrowserTest {
       chrome.get("http://127.0.0.1:" + server.port() + "/gearbox/");
       // the page updates itself: wait for what it should come to show (elements may be replaced
       // between a find and a read, so a failed look is simply tried again)
-      ConditionFactory wait = await().atMost(Leaks.scaled(Duration.ofSeconds(20)))
+      ConditionFactory wait = await().atMost(Delays.scaled(Duration.ofSeconds(20)))
           .pollInterval(Duration.ofMillis(100)).ignoreExceptions();
       wait.until(() -> chrome.findElements(By.cssSelector("section.pool")).size() == 4);
       assertThat(chrome.findElements(By.cssSelector("section.pool h2 .name")))
@@ -183,7 +186,7 @@ class DashboardBrowserTest {
       });
 
       // a carrier hog: a virtual-thread task that computes without parking
-      long giveUp = System.nanoTime() + Leaks.LONG.toNanos();
+      long giveUp = System.nanoTime() + Delays.LONG.toNanos();
       AUTO.submit(() -> {
         long x = 0;
         while (AUTO.carrierHogs().isEmpty() && System.nanoTime() < giveUp) {

@@ -10,6 +10,9 @@ import io.gearbox.Pool;
 import io.gearbox.PoolKind;
 import io.gearbox.TaskHandle;
 import io.gearbox.TaskOptions;
+import io.gearbox.testing.Delays;
+import io.gearbox.testing.Leaks;
+import io.gearbox.testing.Work;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webclient.api.ClientResponseTyped;
@@ -89,9 +92,9 @@ class DashboardRoutesTest {
     }));
     handles.add(IO.submit(() -> Work.nap(Duration.ofMillis(5))));
     for (TaskHandle<?> h : handles) {
-      h.await(Leaks.LONG);
+      h.await(Delays.LONG);
     }
-    await().atMost(Leaks.LONG).untilAsserted(() -> {
+    await().atMost(Delays.LONG).untilAsserted(() -> {
       String json = get("/gearbox/stats");
       assertThat(number(json, "crunch", "succeeded")).isEqualTo(before + 4);
       assertThat(number(json, "crunch", "failed")).isGreaterThanOrEqualTo(1);
@@ -144,7 +147,7 @@ class DashboardRoutesTest {
       Duration took = Duration.ofNanos(System.nanoTime() - start);
       assertThat(seqs).hasSize(6).isSorted().doesNotHaveDuplicates();
       // six events are five intervals of 400 ms: 2 s, bounded generously for a loaded machine
-      assertThat(took).isLessThan(Leaks.scaled(Duration.ofSeconds(5)));
+      assertThat(took).isLessThan(Delays.scaled(Duration.ofSeconds(5)));
     }
   }
 

@@ -2,7 +2,7 @@ package io.gearbox.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gearbox.cli.NoThreadLeaks;
+import io.gearbox.testing.Leaks;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Issue 12: the strategies' runs are interleaved (A B, B A, A B, ...), not run A A A then B B B;
  * rounds past the minimum run only the jobs still asked for; and every child JVM is gone after.
  */
-@ExtendWith(NoThreadLeaks.class)
+@ExtendWith(Leaks.class)
 class InterleavedRunsTest {
 
   private static final Pattern RUN_LINE =

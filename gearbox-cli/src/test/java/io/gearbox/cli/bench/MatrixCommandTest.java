@@ -2,7 +2,7 @@ package io.gearbox.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gearbox.cli.NoThreadLeaks;
+import io.gearbox.testing.Leaks;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,7 +19,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code gearbox matrix} end to end at {@code --quick} sizes, and its verdicts on made-up numbers.
  * Never which tool wins on this machine: only structure, and that the numbers agree with each other.
  */
-@ExtendWith(NoThreadLeaks.class)
+@ExtendWith(Leaks.class)
 class MatrixCommandTest {
 
   @TempDir Path dir;

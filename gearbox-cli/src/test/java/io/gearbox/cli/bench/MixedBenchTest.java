@@ -2,7 +2,7 @@ package io.gearbox.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gearbox.cli.NoThreadLeaks;
+import io.gearbox.testing.Leaks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** {@code gearbox bench mixed} at a size that takes seconds: structure, never timings. */
-@ExtendWith(NoThreadLeaks.class)
+@ExtendWith(Leaks.class)
 class MixedBenchTest {
 
   @TempDir Path dir;

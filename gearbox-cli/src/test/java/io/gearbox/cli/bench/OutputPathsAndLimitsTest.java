@@ -2,7 +2,7 @@ package io.gearbox.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gearbox.cli.NoThreadLeaks;
+import io.gearbox.testing.Leaks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 14: {@code --json}/{@code --html} targets are checked before any work runs, with the OS's
  * reason; counts too large to run are refused like any other bad value.
  */
-@ExtendWith(NoThreadLeaks.class)
+@ExtendWith(Leaks.class)
 class OutputPathsAndLimitsTest {
 
   @TempDir Path dir;

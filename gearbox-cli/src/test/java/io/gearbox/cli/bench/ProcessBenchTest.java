@@ -2,7 +2,7 @@ package io.gearbox.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gearbox.cli.NoThreadLeaks;
+import io.gearbox.testing.Leaks;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -13,7 +13,7 @@ import tools.jackson.databind.JsonNode;
  * {@code gearbox bench processes} and the processes strategy of {@code bench cpu}, at sizes that
  * take seconds: exit codes, structure and that every task succeeded. Never timings.
  */
-@ExtendWith(NoThreadLeaks.class)
+@ExtendWith(Leaks.class)
 class ProcessBenchTest {
 
   @TempDir Path dir;

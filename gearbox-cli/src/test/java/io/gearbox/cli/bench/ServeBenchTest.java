@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.gearbox.cli.Main;
-import io.gearbox.cli.NoThreadLeaks;
+import io.gearbox.testing.Leaks;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** {@code gearbox bench serve}: reading wrk's report, bad flags, and a few seconds of real load. */
-@ExtendWith(NoThreadLeaks.class)
+@ExtendWith(Leaks.class)
 class ServeBenchTest {
 
   private static final String REPORT = """

@@ -1,21 +1,22 @@
-package io.gearbox.micrometer;
+package io.gearbox.testing;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 
-/** Test workloads, as in the core's tests. */
-final class Work {
+/** Test workloads: a task that computes and one that waits, as in gearbox-core's tests. */
+public final class Work {
 
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   private Work() {}
 
   /**
-   * Burns d of this thread's CPU time (so a loaded machine stretches it instead of shrinking the
-   * computation); on a virtual thread, whose CPU clock reads -1, spins for d of wall time.
+   * Burns {@code d} of this thread's CPU time (so a loaded machine stretches it instead of
+   * shrinking the computation); on a virtual thread, whose CPU clock reads -1, spins for {@code d}
+   * of wall time.
    */
-  static long spin(Duration d) {
+  public static long spin(Duration d) {
     long x = 0;
     long cpu = THREADS.getCurrentThreadCpuTime();
     if (cpu < 0) {
@@ -34,8 +35,8 @@ final class Work {
     return x;
   }
 
-  /** Waits d, as an I/O call would. */
-  static long nap(Duration d) throws InterruptedException {
+  /** Waits {@code d}, as an I/O call would; returns its milliseconds. */
+  public static long nap(Duration d) throws InterruptedException {
     Thread.sleep(d);
     return d.toMillis();
   }
