@@ -496,7 +496,7 @@ class AutoPoolTest {
   void isolation_isolatedTask_runsOnTheIsolationPoolWhichClosesWithTheAutoPool() {
     AtomicReference<Pool> made = new AtomicReference<>();
     AutoPool pool = auto(b -> b.isolation(() -> {
-      Pool p = Gearbox.builder(PoolKind.THREADS).name("iso-" + System.nanoTime()).threads(1).build();
+      Pool p = Gearbox.threadsBuilder().name("iso-" + System.nanoTime()).threads(1).build();
       made.set(p);
       return p;
     }));
