@@ -95,6 +95,27 @@ public final class Gearbox {
   }
 
   /**
+   * In a task running in a process-pool worker: the channel of this name that the pool's caller
+   * made with {@link ProcessPool#channel(String, int)}, the seed's {@code multiprocessing.Queue}
+   * handed to a child. Items are encoded by the pool's codec; the item type is not checked when
+   * the channel is looked up, only when items are decoded and used.
+   *
+   * <pre>{@code
+   * ProcessChannel<Integer> results = pool.channel("results", 100);      // in the caller
+   * pool.submit(() -> { Gearbox.workerChannel("results").put(42); return null; });   // a task
+   * }</pre>
+   *
+   * @param <T> the item type
+   * @throws NullPointerException if name is null
+   * @throws IllegalStateException if not called from a task in a process-pool worker
+   */
+  public static <T> ProcessChannel<T> workerChannel(String name) {
+    // The worker's side of channels is the process engine's; this is its one public door.
+    return io.gearbox.internal.process.WorkerMain.channel(
+        java.util.Objects.requireNonNull(name, "name"));
+  }
+
+  /**
    * The builder of a pool of the given kind, typed as the shape all builders share: for code that
    * picks the kind at run time. Every kind has one; options of one kind only are on the typed
    * builders below.
