@@ -40,8 +40,11 @@ import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
  *
  * <p>It also runs a wedged-test detector: a test still running after {@link Delays#WEDGED} gets
  * every thread dumped to stderr and is interrupted.
+ *
+ * <p>Public (as are {@link #checked} and {@link #join}) so that the tests of internals, which live
+ * in the internal packages, use the same harness; the rest stays package-private until one needs it.
  */
-final class Harness implements BeforeEachCallback, AfterEachCallback, InvocationInterceptor {
+public final class Harness implements BeforeEachCallback, AfterEachCallback, InvocationInterceptor {
 
   /** Every Gearbox thread name starts with this. */
   static final String GEARBOX_PREFIX = "gearbox-";
@@ -53,7 +56,7 @@ final class Harness implements BeforeEachCallback, AfterEachCallback, Invocation
 
   /** Code run on another thread; whatever it throws is recorded and fails the test. */
   @FunctionalInterface
-  interface ThrowingRunnable {
+  public interface ThrowingRunnable {
     void run() throws Throwable;
   }
 
@@ -256,7 +259,7 @@ final class Harness implements BeforeEachCallback, AfterEachCallback, Invocation
   }
 
   /** The body as a Runnable whose failures fail the test. */
-  Runnable checked(ThrowingRunnable body) {
+  public Runnable checked(ThrowingRunnable body) {
     return () -> {
       try {
         body.run();
@@ -272,7 +275,7 @@ final class Harness implements BeforeEachCallback, AfterEachCallback, Invocation
   }
 
   /** Joins a thread the test started, failing if it does not end within {@link Delays#LONG}. */
-  static void join(Thread t) throws InterruptedException {
+  public static void join(Thread t) throws InterruptedException {
     if (!t.join(Delays.LONG)) {
       throw new AssertionError("thread did not end within " + Delays.LONG + ": " + t + "\n"
           + format(t));

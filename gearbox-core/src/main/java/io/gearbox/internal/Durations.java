@@ -8,6 +8,8 @@ import java.time.Duration;
  * {@code Long.MAX_VALUE} seconds, yet "wait forever" is commonly written as
  * {@code awaitTermination(Long.MAX_VALUE, SECONDS)}; {@link java.util.concurrent.TimeUnit#toNanos}
  * saturates, and so do these.
+ *
+ * <p>Public for io.gearbox.TimeHistogram and internal.process; not exported.
  */
 public final class Durations {
 
