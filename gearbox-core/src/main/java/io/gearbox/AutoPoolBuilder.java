@@ -12,7 +12,9 @@ import java.util.function.Supplier;
 
 /**
  * The builder of an {@link AutoPool} ({@link PoolKind#AUTO}): the options every pool has, plus
- * the routing ones. Validation and thread safety as every {@link PoolBuilder}.
+ * the routing ones. Validation and thread safety as every {@link PoolBuilder}. Its threads are
+ * named {@code gearbox-<name>-cpu-<n>}, {@code -virtual-} and {@code -probe-}; the default name
+ * is {@code auto-<n>}.
  *
  * <pre>{@code
  * AutoPool pool = Gearbox.autoBuilder().name("web")
@@ -51,10 +53,6 @@ public final class AutoPoolBuilder extends PoolBuilder<AutoPoolBuilder> {
   public PoolKind kind() {
     return PoolKind.AUTO;
   }
-
-
-
-
 
   /**
    * Fixes the CPU side at this many platform threads. Default: sized from measurements, from one

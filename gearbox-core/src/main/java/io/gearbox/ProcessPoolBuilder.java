@@ -57,7 +57,6 @@ public final class ProcessPoolBuilder extends PoolBuilder<ProcessPoolBuilder> {
     return PoolKind.PROCESSES;
   }
 
-
   /**
    * How many worker JVMs run tasks at once. Default: the available processors.
    *
@@ -70,9 +69,6 @@ public final class ProcessPoolBuilder extends PoolBuilder<ProcessPoolBuilder> {
     this.workers = workers;
     return this;
   }
-
-
-
 
   /**
    * The {@code java} executable for workers. Default: the one running the caller ({@code
