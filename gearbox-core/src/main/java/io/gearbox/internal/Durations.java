@@ -9,7 +9,7 @@ import java.time.Duration;
  * {@code awaitTermination(Long.MAX_VALUE, SECONDS)}; {@link java.util.concurrent.TimeUnit#toNanos}
  * saturates, and so do these.
  *
- * <p>Public for io.gearbox.TimeHistogram and internal.process; not exported.
+ * <p>Public for internal.process (its pool's close deadline); not exported.
  */
 public final class Durations {
 
