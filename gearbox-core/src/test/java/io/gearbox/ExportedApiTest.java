@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -73,6 +74,28 @@ class ExportedApiTest {
     assertThat(designTableTypes())
         .as("docs/design.md's table of exported types (add a row for a new public type, or hide it)")
         .isEqualTo(types);
+  }
+
+  @Test
+  void exportedTypes_onlyTheEntryPointsReferToInternals() throws Exception {
+    // design.md: the doors into io.gearbox.internal are Gearbox, the builders' build() and
+    // Profiler; every other exported type is a contract or a value. A compiled class names each
+    // class it refers to in its constant pool, so the bytes tell.
+    Path root = Path.of(Gearbox.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    Set<String> referring = new TreeSet<>();
+    try (Stream<Path> files = Files.list(root.resolve("io/gearbox"))) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".class")).toList()) {
+        String file = f.getFileName().toString();
+        String topLevel = file.substring(0, file.length() - ".class".length()).split("\\$")[0];
+        String bytes = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+        if (bytes.contains("io/gearbox/internal/")) {
+          referring.add(topLevel);
+        }
+      }
+    }
+    referring.retainAll(exportedTypes().stream().map(Class::getSimpleName).toList());
+    assertThat(referring).containsExactlyInAnyOrder("Gearbox", "ThreadPoolBuilder",
+        "ProcessPoolBuilder", "AutoPoolBuilder", "Profiler");
   }
 
   @Test
