@@ -11,8 +11,10 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Configures and builds an {@link AutoPool}. Not thread-safe; each {@link #build()} makes a new
- * pool.
+ * The builder of an {@link AutoPool} ({@link PoolKind#AUTO}): the options every pool has, plus
+ * the routing ones. Validation and thread safety as every {@link PoolBuilder}. Its threads are
+ * named {@code gearbox-<name>-cpu-<n>}, {@code -virtual-} and {@code -probe-}; the default name
+ * is {@code auto-<n>}.
  *
  * <pre>{@code
  * AutoPool pool = Gearbox.autoBuilder().name("web")
@@ -22,7 +24,7 @@ import java.util.function.Supplier;
  *     .build();
  * }</pre>
  */
-public final class AutoPoolBuilder {
+public final class AutoPoolBuilder extends PoolBuilder<AutoPoolBuilder> {
 
   /** Probe runs, on a platform thread, before a key's first verdict: 3. */
   public static final int DEFAULT_PROBE_RUNS = 3;
@@ -35,10 +37,6 @@ public final class AutoPoolBuilder {
 
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
-  private String name;
-  private int maxInFlight = Gearbox.DEFAULT_VIRTUAL_MAX_IN_FLIGHT;
-  private Saturation saturation = Saturation.BLOCK;
-  private boolean captureSubmitSite = Gearbox.CAPTURE_SUBMIT_SITES_BY_DEFAULT;
   private int cpuThreads;
   private int probeRuns = DEFAULT_PROBE_RUNS;
   private int reprobeEvery = DEFAULT_REPROBE_EVERY;
@@ -51,50 +49,9 @@ public final class AutoPoolBuilder {
 
   AutoPoolBuilder() {}
 
-  /**
-   * The pool's name, used in thread names ({@code gearbox-<name>-cpu-<n>}, {@code -virtual-},
-   * {@code -probe-}), messages and stats. Default {@code auto-<n>}.
-   *
-   * @throws NullPointerException if name is null
-   * @throws IllegalArgumentException if name is blank
-   */
-  public AutoPoolBuilder name(String name) {
-    Objects.requireNonNull(name, "name");
-    if (name.isBlank()) {
-      throw new IllegalArgumentException("pool name must not be blank");
-    }
-    this.name = name;
-    return this;
-  }
-
-  /**
-   * The most tasks the pool holds at once, queued plus running, over all its sides. Default
-   * {@link Gearbox#DEFAULT_VIRTUAL_MAX_IN_FLIGHT}.
-   *
-   * @throws IllegalArgumentException if maxInFlight is less than 1
-   */
-  public AutoPoolBuilder maxInFlight(int maxInFlight) {
-    if (maxInFlight < 1) {
-      throw new IllegalArgumentException("maxInFlight must be >= 1, was " + maxInFlight);
-    }
-    this.maxInFlight = maxInFlight;
-    return this;
-  }
-
-  /**
-   * What submit does when the pool is full. Default {@link Saturation#BLOCK}.
-   *
-   * @throws NullPointerException if saturation is null
-   */
-  public AutoPoolBuilder saturation(Saturation saturation) {
-    this.saturation = Objects.requireNonNull(saturation, "saturation");
-    return this;
-  }
-
-  /** As {@link PoolBuilder#captureSubmitSite(boolean)}. */
-  public AutoPoolBuilder captureSubmitSite(boolean capture) {
-    this.captureSubmitSite = capture;
-    return this;
+  @Override
+  public PoolKind kind() {
+    return PoolKind.AUTO;
   }
 
   /**
@@ -105,7 +62,7 @@ public final class AutoPoolBuilder {
    */
   public AutoPoolBuilder cpuThreads(int threads) {
     if (threads < 1) {
-      throw new IllegalArgumentException("threads must be >= 1, was " + threads);
+      throw new IllegalArgumentException("cpuThreads must be >= 1, was " + threads);
     }
     this.cpuThreads = threads;
     return this;
@@ -119,7 +76,7 @@ public final class AutoPoolBuilder {
    */
   public AutoPoolBuilder probeRuns(int runs) {
     if (runs < 1) {
-      throw new IllegalArgumentException("probe runs must be >= 1, was " + runs);
+      throw new IllegalArgumentException("probeRuns must be >= 1, was " + runs);
     }
     this.probeRuns = runs;
     return this;
@@ -148,7 +105,7 @@ public final class AutoPoolBuilder {
   public AutoPoolBuilder hogThreshold(Duration threshold) {
     Objects.requireNonNull(threshold, "threshold");
     if (threshold.compareTo(Duration.ofMillis(1)) < 0) {
-      throw new IllegalArgumentException("hog threshold must be >= 1 ms, was " + threshold);
+      throw new IllegalArgumentException("hogThreshold must be >= 1 ms, was " + threshold);
     }
     this.hogThreshold = threshold;
     return this;
@@ -206,10 +163,12 @@ public final class AutoPoolBuilder {
     return this;
   }
 
-  /** Builds and starts the pool. */
+  /** Builds and starts the pool; its isolation pool is created on the first task that needs it. */
+  @Override
   public AutoPool build() {
     String n = name != null ? name : PoolKind.AUTO.label() + "-" + SEQUENCE.incrementAndGet();
-    return new AutoPoolImpl(new AutoConfig(n, maxInFlight, saturation, captureSubmitSite,
+    int bound = maxInFlight > 0 ? maxInFlight : Gearbox.DEFAULT_VIRTUAL_MAX_IN_FLIGHT;
+    return new AutoPoolImpl(new AutoConfig(n, bound, saturation, captureSubmitSite,
         cpuThreads, probeRuns, reprobeEvery, hogThreshold, hogListener, Map.copyOf(overrides),
         isolation, watchPinning));
   }

@@ -33,7 +33,7 @@ public final class Gearbox {
   /** Default bound on in-flight tasks of a virtual pool: 100,000. */
   public static final int DEFAULT_VIRTUAL_MAX_IN_FLIGHT = 100_000;
 
-  /** Most frames recorded in a {@link SubmitSite}: 16. */
+  /** Most frames recorded in a task's submit site (see {@link TaskHandle}): 16. */
   public static final int SUBMIT_SITE_FRAMES = 16;
 
   /**
@@ -62,17 +62,17 @@ public final class Gearbox {
    * @throws IllegalArgumentException if n is less than 1
    */
   public static Pool threads(int n) {
-    return builder(PoolKind.THREADS).threads(n).build();
+    return threadsBuilder().threads(n).build();
   }
 
   /** A pool that runs each task on its own virtual thread (Python's {@code asyncio}). */
   public static Pool virtual() {
-    return builder(PoolKind.VIRTUAL).build();
+    return virtualBuilder().build();
   }
 
   /** A pool with one platform thread per available core, for compute. */
   public static Pool cpu() {
-    return builder(PoolKind.CPU).build();
+    return cpuBuilder().build();
   }
 
   /**
@@ -86,20 +86,6 @@ public final class Gearbox {
     return processBuilder().workers(n).build();
   }
 
-  /** A builder for a process pool: heap caps, recycling, restart limits, allow-list. */
-  public static ProcessPoolBuilder processBuilder() {
-    return new ProcessPoolBuilder();
-  }
-
-  /**
-   * A builder for a pool of the given kind.
-   *
-   * @throws NullPointerException if kind is null
-   */
-  public static PoolBuilder builder(PoolKind kind) {
-    return new PoolBuilder(kind);
-  }
-
   /**
    * A pool that measures each kind of task and routes it: CPU-bound work to platform threads
    * sized to the cores, waiting work to virtual threads. See {@link AutoPool}.
@@ -108,7 +94,72 @@ public final class Gearbox {
     return autoBuilder().build();
   }
 
-  /** A builder for an {@link AutoPool}. */
+  /**
+   * In a task running in a process-pool worker: the channel of this name that the pool's caller
+   * made with {@link ProcessPool#channel(String, int)}, the seed's {@code multiprocessing.Queue}
+   * handed to a child. Items are encoded by the pool's codec; the item type is not checked when
+   * the channel is looked up, only when items are decoded and used.
+   *
+   * <pre>{@code
+   * ProcessChannel<Integer> results = pool.channel("results", 100);      // in the caller
+   * pool.submit(() -> { Gearbox.workerChannel("results").put(42); return null; });   // a task
+   * }</pre>
+   *
+   * @param <T> the item type
+   * @throws NullPointerException if name is null
+   * @throws IllegalStateException if not called from a task in a process-pool worker
+   */
+  public static <T> ProcessChannel<T> workerChannel(String name) {
+    // The worker's side of channels is the process engine's; this is its one public door.
+    return io.gearbox.internal.process.WorkerMain.channel(
+        java.util.Objects.requireNonNull(name, "name"));
+  }
+
+  /**
+   * The builder of a pool of the given kind, typed as the shape all builders share: for code that
+   * picks the kind at run time. Every kind has one; options of one kind only are on the typed
+   * builders below.
+   *
+   * @throws NullPointerException if kind is null
+   */
+  public static PoolBuilder<?> builder(PoolKind kind) {
+    return switch (java.util.Objects.requireNonNull(kind, "kind")) {
+      case THREADS -> threadsBuilder();
+      case VIRTUAL -> virtualBuilder();
+      case CPU -> cpuBuilder();
+      case PROCESSES -> processBuilder();
+      case AUTO -> autoBuilder();
+    };
+  }
+
+  /** A builder for a {@link PoolKind#THREADS} pool: {@link #DEFAULT_THREADS} threads unless set. */
+  public static ThreadPoolBuilder threadsBuilder() {
+    return new ThreadPoolBuilder(PoolKind.THREADS);
+  }
+
+  /** A builder for a {@link PoolKind#CPU} pool: one thread per available core unless set. */
+  public static ThreadPoolBuilder cpuBuilder() {
+    return new ThreadPoolBuilder(PoolKind.CPU);
+  }
+
+  /**
+   * A builder for a {@link PoolKind#VIRTUAL} pool: only the options every pool has, as a virtual
+   * pool has no thread count and a virtual thread's CPU time cannot be measured.
+   *
+   * <pre>{@code
+   * Pool io = Gearbox.virtualBuilder().name("fetch").maxInFlight(10_000).build();
+   * }</pre>
+   */
+  public static PoolBuilder<?> virtualBuilder() {
+    return new VirtualPoolBuilder();
+  }
+
+  /** A builder for a process pool: heap caps, recycling, restart limits, allow-list. */
+  public static ProcessPoolBuilder processBuilder() {
+    return new ProcessPoolBuilder();
+  }
+
+  /** A builder for an {@link AutoPool}: routes, probing, carrier hogs, isolation. */
   public static AutoPoolBuilder autoBuilder() {
     return new AutoPoolBuilder();
   }

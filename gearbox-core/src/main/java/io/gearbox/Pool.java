@@ -12,8 +12,11 @@ import java.util.stream.Stream;
  * A pool that runs tasks: one interface over platform threads, virtual threads, the CPU pool,
  * worker processes and the measuring auto pool (and, in module {@code gearbox-cluster}, a
  * Hazelcast cluster). Create one with {@link Gearbox#threads(int)}, {@link Gearbox#virtual()},
- * {@link Gearbox#cpu()}, {@link Gearbox#processes(int)}, {@link Gearbox#auto()} or
- * {@link Gearbox#builder(PoolKind)}; close it with try-with-resources.
+ * {@link Gearbox#cpu()}, {@link Gearbox#processes(int)} or {@link Gearbox#auto()}, or configure
+ * one with a {@link PoolBuilder} ({@link Gearbox#builder(PoolKind)} for any kind, or the kind's own
+ * builder such as {@link Gearbox#threadsBuilder()}); close it with try-with-resources. Process and
+ * auto pools are {@link ProcessPool}s and {@link AutoPool}s: this interface plus what only they
+ * have.
  *
  * <pre>{@code
  * try (Pool io = Gearbox.virtual()) {

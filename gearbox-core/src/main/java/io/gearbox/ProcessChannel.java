@@ -7,8 +7,8 @@ import java.util.Optional;
  * A bounded FIFO channel shared by a process pool's caller and the tasks in its workers: the
  * seed's {@code multiprocessing.Queue}. Anyone may put and anyone may take; items are encoded by
  * the pool's codec, so they must be serializable and allowed. The caller gets one from
- * {@link ProcessPool#channel(String, int)}; a task in a worker uses {@link #named(String)}.
- * Thread-safe.
+ * {@link ProcessPool#channel(String, int)}; a task in a worker gets the same channel by name with
+ * {@link Gearbox#workerChannel(String)}. Thread-safe.
  *
  * <p>Closing (or closing the pool) wakes every waiter: {@link #put} then throws
  * {@link IllegalStateException}, {@link #take} drains what is left and then throws it too. A taker
@@ -59,7 +59,7 @@ public interface ProcessChannel<T> extends AutoCloseable {
    *
    * <pre>{@code
    * ProcessChannel<String> lines = pool.channel("lines", 100);
-   * lines.closeWhenDone(pool.submit(() -> produce(ProcessChannel.named("lines"))));
+   * lines.closeWhenDone(pool.submit(() -> produce(Gearbox.workerChannel("lines"))));
    * while (true) { String line = lines.take(); ... }   // ends when the producer does
    * }</pre>
    *
@@ -67,13 +67,4 @@ public interface ProcessChannel<T> extends AutoCloseable {
    * @throws UnsupportedOperationException in a worker (only the caller knows the handles)
    */
   ProcessChannel<T> closeWhenDone(TaskHandle<?>... producers);
-
-  /**
-   * The channel of this name of the pool whose worker is running the calling task.
-   *
-   * @throws IllegalStateException if not called from a task in a process-pool worker
-   */
-  static <T> ProcessChannel<T> named(String name) {
-    return io.gearbox.internal.process.WorkerMain.channel(name);
-  }
 }

@@ -102,7 +102,7 @@ public interface ProcessPool extends Pool {
   /**
    * A bounded channel between the caller and the tasks in its workers: the seed's
    * {@code multiprocessing.Queue}. The caller uses the returned channel; a task running in a worker
-   * reaches it with {@link ProcessChannel#named(String)}. Items travel through the pool's codec.
+   * reaches it with {@link Gearbox#workerChannel(String)}. Items travel through the pool's codec.
    * The channel is closed with the pool.
    *
    * @param name the channel's name, unique in this pool

@@ -9,15 +9,16 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Configures and builds a {@link ProcessPool}. Not thread-safe; each {@link #build()} makes a new
- * pool and starts its workers.
+ * The builder of a {@link ProcessPool} ({@link PoolKind#PROCESSES}): the options every pool has,
+ * plus the workers' own. Validation and thread safety as every {@link PoolBuilder}; each
+ * {@link #build()} starts a new pool's workers.
  *
  * <pre>{@code
  * ProcessPool pool = Gearbox.processBuilder().workers(4).maxHeap("512m")
  *     .maxTasksPerWorker(1_000).allowPackages("com.example.model").build();
  * }</pre>
  */
-public final class ProcessPoolBuilder {
+public final class ProcessPoolBuilder extends PoolBuilder<ProcessPoolBuilder> {
 
   /** Default grace period between interrupting a cancelled task and killing its worker: 1 s. */
   public static final Duration DEFAULT_CANCEL_GRACE = Duration.ofSeconds(1);
@@ -31,11 +32,7 @@ public final class ProcessPoolBuilder {
   /** Default cap on one protocol frame: 64 MiB. */
   public static final int DEFAULT_MAX_FRAME_BYTES = 64 << 20;
 
-  private String name;
   private int workers = Runtime.getRuntime().availableProcessors();
-  private int maxInFlight;
-  private Saturation saturation = Saturation.BLOCK;
-  private boolean captureSubmitSite = Gearbox.CAPTURE_SUBMIT_SITES_BY_DEFAULT;
   private Path javaCommand;
   private final List<String> jvmOptions = new ArrayList<>();
   private String maxHeap;
@@ -55,18 +52,9 @@ public final class ProcessPoolBuilder {
 
   ProcessPoolBuilder() {}
 
-  /**
-   * The pool's name, used in thread names, output prefixes and messages.
-   *
-   * @throws IllegalArgumentException if blank
-   */
-  public ProcessPoolBuilder name(String name) {
-    Objects.requireNonNull(name, "name");
-    if (name.isBlank()) {
-      throw new IllegalArgumentException("pool name must not be blank");
-    }
-    this.name = name;
-    return this;
+  @Override
+  public PoolKind kind() {
+    return PoolKind.PROCESSES;
   }
 
   /**
@@ -79,31 +67,6 @@ public final class ProcessPoolBuilder {
       throw new IllegalArgumentException("workers must be >= 1, was " + workers);
     }
     this.workers = workers;
-    return this;
-  }
-
-  /**
-   * The most tasks the pool holds at once, queued plus running. Default: 256 per worker.
-   *
-   * @throws IllegalArgumentException if below 1
-   */
-  public ProcessPoolBuilder maxInFlight(int maxInFlight) {
-    if (maxInFlight < 1) {
-      throw new IllegalArgumentException("maxInFlight must be >= 1, was " + maxInFlight);
-    }
-    this.maxInFlight = maxInFlight;
-    return this;
-  }
-
-  /** What submit does when the pool is full. Default {@link Saturation#BLOCK}. */
-  public ProcessPoolBuilder saturation(Saturation saturation) {
-    this.saturation = Objects.requireNonNull(saturation, "saturation");
-    return this;
-  }
-
-  /** Whether submits record their call site; see {@link PoolBuilder#captureSubmitSite}. */
-  public ProcessPoolBuilder captureSubmitSite(boolean capture) {
-    this.captureSubmitSite = capture;
     return this;
   }
 
@@ -218,8 +181,11 @@ public final class ProcessPoolBuilder {
    */
   public ProcessPoolBuilder restartLimit(int maxRestarts, Duration window) {
     Objects.requireNonNull(window, "window");
-    if (maxRestarts < 0 || window.isNegative() || window.isZero()) {
-      throw new IllegalArgumentException("restartLimit needs maxRestarts >= 0 and a positive window");
+    if (maxRestarts < 0) {
+      throw new IllegalArgumentException("restartLimit's maxRestarts must be >= 0, was " + maxRestarts);
+    }
+    if (window.isNegative() || window.isZero()) {
+      throw new IllegalArgumentException("restartLimit's window must be positive, was " + window);
     }
     this.maxRestarts = maxRestarts;
     this.restartWindow = window;
@@ -235,7 +201,7 @@ public final class ProcessPoolBuilder {
   public ProcessPoolBuilder cancelGrace(Duration grace) {
     Objects.requireNonNull(grace, "grace");
     if (grace.isNegative()) {
-      throw new IllegalArgumentException("cancelGrace must not be negative");
+      throw new IllegalArgumentException("cancelGrace must not be negative, was " + grace);
     }
     this.cancelGrace = grace;
     return this;
@@ -249,7 +215,7 @@ public final class ProcessPoolBuilder {
   public ProcessPoolBuilder spawnTimeout(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
     if (timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("spawnTimeout must be positive");
+      throw new IllegalArgumentException("spawnTimeout must be positive, was " + timeout);
     }
     this.spawnTimeout = timeout;
     return this;
@@ -328,8 +294,9 @@ public final class ProcessPoolBuilder {
    *
    * @throws IllegalStateException if called inside a process-pool worker
    */
+  @Override
   public ProcessPool build() {
-    int bound = maxInFlight > 0 ? maxInFlight : Math.multiplyExact(workers, Gearbox.DEFAULT_QUEUE_PER_THREAD);
+    int bound = maxInFlightOr(workers, Gearbox.DEFAULT_QUEUE_PER_THREAD);
     int processors = activeProcessorCount > 0
         ? activeProcessorCount
         : Math.max(1, Runtime.getRuntime().availableProcessors() / workers);

@@ -3,8 +3,9 @@ package io.gearbox;
 /**
  * Thrown by {@link TaskHandle#join()}, {@link Pool#invoke}, {@link Pool#map} and
  * {@link TaskScope#join()} when a task threw. The task's own exception is the {@linkplain
- * #getCause() cause}; a {@link SubmitSite} is attached as a {@linkplain #getSuppressed() suppressed}
- * exception, so the printed trace shows both where the task failed and where it was submitted.
+ * #getCause() cause}; the task's submit site (see {@link TaskHandle}) is attached as a
+ * {@linkplain #getSuppressed() suppressed} exception, so the printed trace shows both where the task
+ * failed and where it was submitted.
  */
 public final class TaskFailedException extends RuntimeException {
 

@@ -21,8 +21,10 @@ import java.util.concurrent.TimeoutException;
  * once; code that ignores the interrupt keeps its thread until it returns and is reported by
  * {@link PoolStats#stuck()}.
  *
- * <p><b>Failure.</b> Exceptions thrown to waiters carry the task's {@link SubmitSite} as a
- * suppressed exception, so a trace shows where the work came from.
+ * <p><b>Failure.</b> Exceptions thrown to waiters carry the task's submit site (an exception whose
+ * message names the task, pool and submitting thread, and whose stack is the submitter's, captured
+ * when {@link PoolBuilder#captureSubmitSite(boolean)} is on) as a suppressed exception, so a trace
+ * shows where the work came from.
  *
  * <p><b>Memory consistency effects:</b> actions of the task happen-before actions following a
  * successful return from {@link #get()}, {@link #join()} or any other wait on its handle.

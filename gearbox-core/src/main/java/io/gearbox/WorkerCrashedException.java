@@ -8,7 +8,7 @@ import java.util.List;
  * side effects may or may not have happened. Thrown as the cause of a {@link TaskFailedException};
  * each failed task gets its own instance.
  */
-public class WorkerCrashedException extends RuntimeException {
+public final class WorkerCrashedException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 

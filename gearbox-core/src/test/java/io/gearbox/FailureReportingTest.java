@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * What a failed task's waiters see, on every kind of pool: the task's own exception as the cause
- * and a suppressed {@link SubmitSite} whose stack holds the submitting test method's frame; and
+ * and a suppressed submit site (the engine's {@code io.gearbox.internal.SubmitSite}) whose stack holds the submitting test method's frame; and
  * {@link TaskHandle#toCompletableFuture()} in every outcome, including cancelling through it.
  */
 class FailureReportingTest {
@@ -28,7 +28,8 @@ class FailureReportingTest {
   /** Asserts the throwable carries exactly one SubmitSite, which names the given test method. */
   private void assertSubmitSiteNames(Throwable thrown, String testMethod) {
     assertThat(thrown.getSuppressed()).hasSize(1);
-    assertThat(thrown.getSuppressed()[0]).isInstanceOf(SubmitSite.class);
+    assertThat(thrown.getSuppressed()[0].getClass().getName())
+        .isEqualTo("io.gearbox.internal.SubmitSite");
     assertStackNames(thrown.getSuppressed()[0].getStackTrace(), testMethod);
   }
 

@@ -40,8 +40,11 @@ import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
  *
  * <p>It also runs a wedged-test detector: a test still running after {@link Delays#WEDGED} gets
  * every thread dumped to stderr and is interrupted.
+ *
+ * <p>Public (as are {@link #checked} and {@link #join}) so that the tests of internals, which live
+ * in the internal packages, use the same harness; the rest stays package-private until one needs it.
  */
-final class Harness implements BeforeEachCallback, AfterEachCallback, InvocationInterceptor {
+public final class Harness implements BeforeEachCallback, AfterEachCallback, InvocationInterceptor {
 
   /** Every Gearbox thread name starts with this. */
   static final String GEARBOX_PREFIX = "gearbox-";
@@ -53,7 +56,7 @@ final class Harness implements BeforeEachCallback, AfterEachCallback, Invocation
 
   /** Code run on another thread; whatever it throws is recorded and fails the test. */
   @FunctionalInterface
-  interface ThrowingRunnable {
+  public interface ThrowingRunnable {
     void run() throws Throwable;
   }
 
@@ -193,18 +196,23 @@ final class Harness implements BeforeEachCallback, AfterEachCallback, Invocation
     return pool(kind, b -> b);
   }
 
-  /** A pool of this kind, configured further by the test; closed-ness is checked afterwards. */
-  Pool pool(PoolKind kind, UnaryOperator<PoolBuilder> config) {
+  /**
+   * A pool of this kind, configured further by the test; closed-ness is checked afterwards. The
+   * test configures a thread-pool builder (the kind with every shared option and a thread count);
+   * a virtual or auto pool gets its shared options, and an auto pool its threads as the CPU side's
+   * fixed size.
+   */
+  Pool pool(PoolKind kind, UnaryOperator<ThreadPoolBuilder> config) {
     String name = kind.label() + "-p" + POOL_SEQUENCE.incrementAndGet();
-    if (kind == PoolKind.AUTO) {
-      return track(autoLike(config.apply(Gearbox.builder(PoolKind.THREADS).name(name)
-          .threads(TEST_THREADS))));
-    }
-    PoolBuilder builder = Gearbox.builder(kind).name(name);
-    if (Harness.queues(kind)) {
-      builder.threads(TEST_THREADS);
-    }
-    return track(config.apply(builder).build());
+    ThreadPoolBuilder template = config.apply(
+        (kind == PoolKind.CPU ? Gearbox.cpuBuilder() : Gearbox.threadsBuilder())
+            .name(name).threads(TEST_THREADS));
+    return track(switch (kind) {
+      case THREADS, CPU -> template.build();
+      case VIRTUAL -> sharedOptions(template, Gearbox.virtualBuilder()).build();
+      case AUTO -> autoLike(template);
+      case PROCESSES -> throw new IllegalArgumentException("process pools: see ProcessTests");
+    });
   }
 
   /**
@@ -216,33 +224,22 @@ final class Harness implements BeforeEachCallback, AfterEachCallback, Invocation
     return kind == PoolKind.THREADS || kind == PoolKind.CPU;
   }
 
-  /**
-   * An auto pool with the common settings a contract test gave a {@link PoolBuilder}: name,
-   * maxInFlight, saturation, submit sites, and threads as the CPU side's fixed size. The
-   * conformance suite is written against PoolBuilder, which has no getters; its fields are read
-   * reflectively here rather than widening the public builder for the tests' sake.
-   */
-  static AutoPool autoLike(PoolBuilder template) {
-    try {
-      AutoPoolBuilder auto = Gearbox.autoBuilder()
-          .name((String) field(template, "name"))
-          .saturation((Saturation) field(template, "saturation"))
-          .captureSubmitSite((Boolean) field(template, "captureSubmitSite"))
-          .cpuThreads((Integer) field(template, "threads"));
-      int maxInFlight = (Integer) field(template, "maxInFlight");
-      if (maxInFlight > 0) {
-        auto.maxInFlight(maxInFlight);
-      }
-      return auto.build();
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError("PoolBuilder changed; update Harness.autoLike", e);
-    }
+  /** An auto pool with a thread-pool template's shared options, and its threads as the CPU side. */
+  static AutoPool autoLike(ThreadPoolBuilder template) {
+    return sharedOptions(template, Gearbox.autoBuilder().cpuThreads(template.threads)).build();
   }
 
-  private static Object field(Object target, String name) throws ReflectiveOperationException {
-    java.lang.reflect.Field f = target.getClass().getDeclaredField(name);
-    f.setAccessible(true);
-    return f.get(target);
+  /** {@code target} with the options every builder shares copied from {@code template}. */
+  static <P extends PoolBuilder<?>> P sharedOptions(PoolBuilder<?> template, P target) {
+    target.saturation(template.saturation);
+    target.captureSubmitSite(template.captureSubmitSite);
+    if (template.name != null) {
+      target.name(template.name);
+    }
+    if (template.maxInFlight > 0) {
+      target.maxInFlight(template.maxInFlight);
+    }
+    return target;
   }
 
   /** Has the harness check after the test that this pool was closed and terminated. */
@@ -262,7 +259,7 @@ final class Harness implements BeforeEachCallback, AfterEachCallback, Invocation
   }
 
   /** The body as a Runnable whose failures fail the test. */
-  Runnable checked(ThrowingRunnable body) {
+  public Runnable checked(ThrowingRunnable body) {
     return () -> {
       try {
         body.run();
@@ -278,7 +275,7 @@ final class Harness implements BeforeEachCallback, AfterEachCallback, Invocation
   }
 
   /** Joins a thread the test started, failing if it does not end within {@link Delays#LONG}. */
-  static void join(Thread t) throws InterruptedException {
+  public static void join(Thread t) throws InterruptedException {
     if (!t.join(Delays.LONG)) {
       throw new AssertionError("thread did not end within " + Delays.LONG + ": " + t + "\n"
           + format(t));

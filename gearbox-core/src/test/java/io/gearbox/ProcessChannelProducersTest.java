@@ -18,7 +18,7 @@ class ProcessChannelProducersTest {
 
   /** In a worker: puts n items, then fails or crashes or returns. */
   static int produce(String channel, int n, String then) throws InterruptedException {
-    ProcessChannel<Integer> ch = ProcessChannel.named(channel);
+    ProcessChannel<Integer> ch = Gearbox.workerChannel(channel);
     for (int i = 0; i < n; i++) {
       ch.put(i);
     }

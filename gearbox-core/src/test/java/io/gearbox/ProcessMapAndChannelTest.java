@@ -38,7 +38,7 @@ class ProcessMapAndChannelTest {
     try (ProcessPool p = pool(1)) {
       ProcessChannel<Integer> ch = p.channel("results", 2);
       ProcessTaskHandle<Integer> producer = p.submit(() -> {
-        ProcessChannel<Integer> out = ProcessChannel.named("results");
+        ProcessChannel<Integer> out = Gearbox.workerChannel("results");
         for (int i = 0; i < 50; i++) {
           out.put(i);
         }
@@ -59,7 +59,7 @@ class ProcessMapAndChannelTest {
     try (ProcessPool p = pool(1)) {
       ProcessChannel<String> ch = p.channel("work", 3);
       ProcessTaskHandle<String> consumer = p.submit(() -> {
-        ProcessChannel<String> in = ProcessChannel.named("work");
+        ProcessChannel<String> in = Gearbox.workerChannel("work");
         StringBuilder seen = new StringBuilder();
         for (String item = in.take(); !item.equals("end"); item = in.take()) {
           seen.append(item).append(',');
@@ -82,7 +82,7 @@ class ProcessMapAndChannelTest {
     try (ProcessPool p = pool(1)) {
       ProcessChannel<String> ch = p.channel("closing", 1);
       ProcessTaskHandle<String> taker = p.submit(() -> {
-        ProcessChannel<String> in = ProcessChannel.named("closing");
+        ProcessChannel<String> in = Gearbox.workerChannel("closing");
         String first = in.take();
         touch(dir, "took-first");
         try {
@@ -104,9 +104,11 @@ class ProcessMapAndChannelTest {
   }
 
   @Test
-  void channel_namedOutsideAWorker_throwsIllegalState() {
-    assertThatThrownBy(() -> ProcessChannel.named("anything"))
+  void workerChannel_outsideAWorker_throwsIllegalState() {
+    assertThatThrownBy(() -> Gearbox.workerChannel("anything"))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("worker");
+    assertThatThrownBy(() -> Gearbox.workerChannel(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("name");
   }
 
   // ---------------------------------------------------------------- map

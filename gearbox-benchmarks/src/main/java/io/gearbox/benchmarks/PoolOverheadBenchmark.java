@@ -80,16 +80,20 @@ public class PoolOverheadBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     PoolKind k = PoolKind.valueOf(kind);
-    PoolBuilder builder = Gearbox.builder(k).maxInFlight(BATCH * 4);
-    if (k == PoolKind.THREADS) {
-      builder.threads(Gearbox.DEFAULT_THREADS);
+    boolean site = !config.equals("no-site") && !config.equals("lean");
+    boolean cpu = !config.equals("no-cpu") && !config.equals("lean");
+    if (!List.of("defaults", "no-site", "no-cpu", "lean").contains(config)) {
+      throw new IllegalArgumentException("config " + config);
     }
-    switch (config) {
-      case "defaults" -> { }
-      case "no-site" -> builder.captureSubmitSite(false);
-      case "no-cpu" -> builder.measureCpuTime(false);
-      case "lean" -> builder.captureSubmitSite(false).measureCpuTime(false);
-      default -> throw new IllegalArgumentException("config " + config);
+    PoolBuilder<?> builder = switch (k) {
+      case THREADS -> Gearbox.threadsBuilder().threads(Gearbox.DEFAULT_THREADS).measureCpuTime(cpu);
+      case CPU -> Gearbox.cpuBuilder().measureCpuTime(cpu);
+      case VIRTUAL -> Gearbox.virtualBuilder();
+      case PROCESSES, AUTO -> throw new IllegalArgumentException("not measured here: " + k);
+    };
+    builder.maxInFlight(BATCH * 4);
+    if (!site) {
+      builder.captureSubmitSite(false);
     }
     pool = builder.build();
     jdk = switch (k) {

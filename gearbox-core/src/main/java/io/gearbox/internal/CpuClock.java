@@ -36,6 +36,8 @@ import java.util.concurrent.ThreadFactory;
  * {@link #TINY_TASK_SAMPLING}: a stream of tiny tasks is still sampled, at a 64th of the cost, and
  * the first longer task puts the thread back to measuring every task. Unmeasured tasks report -1.
  * The auto pool's probes {@linkplain Sampler#measureNextRun() ask} for their run to be measured.
+ *
+ * <p>Public for the auto pool (internal.auto) and the worker JVM (internal.process); not exported.
  */
 public final class CpuClock {
 

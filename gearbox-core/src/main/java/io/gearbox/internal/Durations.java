@@ -8,6 +8,8 @@ import java.time.Duration;
  * {@code Long.MAX_VALUE} seconds, yet "wait forever" is commonly written as
  * {@code awaitTermination(Long.MAX_VALUE, SECONDS)}; {@link java.util.concurrent.TimeUnit#toNanos}
  * saturates, and so do these.
+ *
+ * <p>Public for internal.process (its pool's close deadline); not exported.
  */
 public final class Durations {
 

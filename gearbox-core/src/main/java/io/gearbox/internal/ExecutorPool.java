@@ -88,6 +88,9 @@ import java.util.stream.Stream;
  * <p><b>References.</b> JDK {@code ThreadPoolExecutor} (run state, interrupt discipline),
  * {@code FutureTask} (cancel/interrupt race), JEP 444 (semaphores, not pools, to bound virtual
  * threads).
+ *
+ * <p>Public for the builders (io.gearbox), the process and auto engines, and gearbox-cluster's
+ * engine (class path); not exported.
  */
 public final class ExecutorPool implements Pool {
 

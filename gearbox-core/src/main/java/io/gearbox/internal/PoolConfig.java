@@ -13,6 +13,9 @@ import io.gearbox.Saturation;
  * @param saturation what submit does at the bound
  * @param captureSubmitSite whether submits record their call site
  * @param measureCpuTime whether tasks on platform threads have their CPU time measured
+ *
+ * <p>Public for the builders (io.gearbox), the process and auto engines, and gearbox-cluster's
+ * engine; not exported.
  */
 public record PoolConfig(
     PoolKind kind,

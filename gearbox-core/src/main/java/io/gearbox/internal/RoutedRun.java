@@ -2,7 +2,11 @@ package io.gearbox.internal;
 
 import io.gearbox.TaskTimings;
 
-/** A task as a router's backing executor sees it: what to run, its route and, after, its timings. */
+/**
+ * A task as a router's backing executor sees it: what to run, its route and, after, its timings.
+ *
+ * <p>Public for the auto pool's router (internal.auto); not exported.
+ */
 public interface RoutedRun extends Runnable {
 
   /** The tag {@link Routing#tag} gave the task at admission; null in pools without a router. */

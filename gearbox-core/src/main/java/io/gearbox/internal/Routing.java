@@ -12,6 +12,8 @@ import java.util.concurrent.ExecutorService;
  * <p>Admission calls {@link #tag} and {@link #adapt} before anything is counted, so either may
  * refuse a task by throwing; the backing executor then receives the task (a {@link RoutedRun}
  * carrying the tag) through {@code execute}.
+ *
+ * <p>Public for the auto pool's router (internal.auto), which implements it; not exported.
  */
 public interface Routing {
 

@@ -1,7 +1,6 @@
 package io.gearbox.internal;
 
 import io.gearbox.Gearbox;
-import io.gearbox.SubmitSite;
 import java.net.URL;
 import java.security.CodeSource;
 import java.security.ProtectionDomain;

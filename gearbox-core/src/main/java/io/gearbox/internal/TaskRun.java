@@ -1,6 +1,5 @@
 package io.gearbox.internal;
 
-import io.gearbox.SubmitSite;
 import io.gearbox.TaskFailedException;
 import io.gearbox.TaskHandle;
 import io.gearbox.TaskState;

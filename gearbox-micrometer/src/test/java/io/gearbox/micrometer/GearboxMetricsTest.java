@@ -49,7 +49,7 @@ class GearboxMetricsTest {
 
   @Test
   void metrics_finishedTasks_areCountedPerTerminalStateAndTimed() throws Exception {
-    try (Pool pool = Gearbox.builder(PoolKind.THREADS).name("work").threads(2).build();
+    try (Pool pool = Gearbox.threadsBuilder().name("work").threads(2).build();
         GearboxMetrics metrics = GearboxMetrics.of(pool)) {
       List<TaskHandle<?>> handles = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
@@ -117,7 +117,7 @@ class GearboxMetricsTest {
 
   @Test
   void metrics_gauges_followQueuedAndRunningTasks() throws Exception {
-    try (Pool pool = Gearbox.builder(PoolKind.THREADS).name("narrow").threads(1).build();
+    try (Pool pool = Gearbox.threadsBuilder().name("narrow").threads(1).build();
         GearboxMetrics metrics = GearboxMetrics.of(pool)) {
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
       metrics.bindTo(registry);
@@ -215,7 +215,7 @@ class GearboxMetricsTest {
 
   @Test
   void prometheus_scrape_carriesPoolMetricsInTextFormat() throws Exception {
-    try (Pool pool = Gearbox.builder(PoolKind.CPU).name("crunch").build();
+    try (Pool pool = Gearbox.cpuBuilder().name("crunch").build();
         GearboxMetrics metrics = GearboxMetrics.of(pool)) {
       pool.submit(() -> Work.spin(Duration.ofMillis(5))).join();
       await().atMost(Delays.LONG).until(() -> pool.stats().runTimes().count() == 1);

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 @ServerTest
 class DashboardAtRootTest {
 
-  private static final Pool IO = Gearbox.builder(PoolKind.VIRTUAL).name("handlers").build();
+  private static final Pool IO = Gearbox.virtualBuilder().name("handlers").build();
 
   private final Http1Client client;
 

@@ -43,8 +43,8 @@ class DashboardBrowserTest {
   private static final String CHROMIUM = "/usr/bin/chromium";
   private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
 
-  private static final Pool CPU = Gearbox.builder(PoolKind.CPU).name("crunch").threads(2).build();
-  private static final Pool IO = Gearbox.builder(PoolKind.VIRTUAL).name("fetch").build();
+  private static final Pool CPU = Gearbox.cpuBuilder().name("crunch").threads(2).build();
+  private static final Pool IO = Gearbox.virtualBuilder().name("fetch").build();
   private static final AutoPool AUTO = Gearbox.autoBuilder().name("router").probeRuns(2)
       .route("hog", PoolKind.VIRTUAL).build();
   private static final ProcessPool PROCESSES = Gearbox.processBuilder().name("isolated")

@@ -20,9 +20,9 @@ public final class DashboardIdleCost {
 
   /** With {@code --builds N}: the CPU time of one snapshot build, after as many for warm-up. */
   public static void main(String[] args) throws Exception {
-    try (Pool threads = Gearbox.builder(PoolKind.THREADS).name("threads").threads(4).build();
-        Pool cpu = Gearbox.builder(PoolKind.CPU).name("cpu").build();
-        Pool virtual = Gearbox.builder(PoolKind.VIRTUAL).name("virtual").build();
+    try (Pool threads = Gearbox.threadsBuilder().name("threads").threads(4).build();
+        Pool cpu = Gearbox.cpuBuilder().name("cpu").build();
+        Pool virtual = Gearbox.virtualBuilder().name("virtual").build();
         AutoPool auto = Gearbox.autoBuilder().name("auto").build();
         ProcessPool processes = Gearbox.processBuilder().name("processes").workers(1).build()) {
       processes.invoke(() -> 1); // a live worker, so each snapshot reads its /proc entries

@@ -47,8 +47,8 @@ import org.junit.jupiter.api.Test;
 @ServerTest
 class DashboardRoutesTest {
 
-  private static final Pool CPU = Gearbox.builder(PoolKind.CPU).name("crunch").threads(2).build();
-  private static final Pool IO = Gearbox.builder(PoolKind.VIRTUAL).name("fetch").build();
+  private static final Pool CPU = Gearbox.cpuBuilder().name("crunch").threads(2).build();
+  private static final Pool IO = Gearbox.virtualBuilder().name("fetch").build();
   private static final AutoPool AUTO = Gearbox.autoBuilder().name("router").probeRuns(2).build();
 
   private final Http1Client client;

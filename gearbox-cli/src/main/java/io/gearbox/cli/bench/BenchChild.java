@@ -336,17 +336,17 @@ public final class BenchChild {
       }
       return auto.build(); // it measures CPU time to route: --no-cpu-time does not apply
     }
-    PoolBuilder builder = Gearbox.builder(kind).name("bench-" + strategy);
-    if (kind == PoolKind.THREADS) {
-      builder.threads(threads());
-    }
-    builder.maxInFlight(Math.max(1, n)); // every task in flight at once, as the seed's examples
     // Unless told otherwise, the pools' own defaults: what a user gets.
+    boolean cpuTime = !"false".equals(params.get("cpu_time"));
+    PoolBuilder<?> builder = switch (kind) {
+      case THREADS -> Gearbox.threadsBuilder().threads(threads()).measureCpuTime(cpuTime);
+      case CPU -> Gearbox.cpuBuilder().measureCpuTime(cpuTime);
+      default -> Gearbox.virtualBuilder(); // a virtual thread's CPU time is never measured
+    };
+    builder.name("bench-" + strategy);
+    builder.maxInFlight(Math.max(1, n)); // every task in flight at once, as the seed's examples
     if ("false".equals(params.get("submit_site"))) {
       builder.captureSubmitSite(false);
-    }
-    if ("false".equals(params.get("cpu_time"))) {
-      builder.measureCpuTime(false);
     }
     return builder.build();
   }

@@ -24,6 +24,8 @@ import java.util.function.Supplier;
  * @param overrides fixed routes by key
  * @param isolation makes the pool for isolated tasks
  * @param watchPinning whether to report jdk.VirtualThreadPinned events
+ *
+ * <p>Public for io.gearbox.AutoPoolBuilder; not exported.
  */
 public record AutoConfig(
     String name,

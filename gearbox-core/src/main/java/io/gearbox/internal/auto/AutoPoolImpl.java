@@ -23,6 +23,8 @@ import java.util.stream.Stream;
  * The auto pool: the common engine ({@link ExecutorPool}: admission, states, deadlines, stats,
  * map, scopes, shutdown) over a {@link Router} that places each task. Every {@link
  * io.gearbox.Pool} method is the engine's; the routes and reports are the router's.
+ *
+ * <p>Public for io.gearbox.AutoPoolBuilder; not exported.
  */
 public final class AutoPoolImpl implements AutoPool {
 

@@ -13,7 +13,7 @@ import jdk.jfr.Timespan;
 @Category("Gearbox")
 @Description("A task on a virtual thread held its carrier thread without parking, or was pinned")
 @StackTrace(false)
-public final class CarrierHogEvent extends jdk.jfr.Event {
+final class CarrierHogEvent extends jdk.jfr.Event {
   @Label("Pool") public String pool;
   @Label("Key") public String key;
   @Label("Task") public String task;

@@ -10,6 +10,8 @@ import java.lang.management.ManagementFactory;
  *
  * <p><b>Allocation</b> comes from {@code com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes}
  * (module {@code jdk.management}, in every full JDK); where that is missing or disabled, -1.
+ *
+ * <p>Public for io.gearbox.Profiler, which measures as the auto pool does; not exported.
  */
 public final class Measure {
 
@@ -50,7 +52,7 @@ public final class Measure {
   }
 
   /** CPU time of the current thread in nanoseconds, or -1 (virtual thread, unsupported). */
-  public static long cpuNanos() {
+  static long cpuNanos() {
     return CpuClock.currentThreadCpuNanos();
   }
 

@@ -11,20 +11,22 @@ import java.util.Locale;
  * side; below, it mostly waits and belongs on virtual threads. Once routed, a key moves only when
  * its moving average crosses the far edge of a band: up to {@link #MOVE_TO_CPU} (60%) or down to
  * {@link #MOVE_TO_VIRTUAL} (40%), so noise around 50% does not make it flap.
+ *
+ * <p>Public for io.gearbox.Profiler, whose verdict is the auto pool's; not exported.
  */
 public final class Policy {
 
   /** First verdict: at least this CPU share goes to the CPU side. */
-  public static final double CPU_SHARE_FOR_CPU = 0.5;
+  static final double CPU_SHARE_FOR_CPU = 0.5;
 
   /** A key on virtual threads moves to the CPU side when its average reaches this share. */
-  public static final double MOVE_TO_CPU = 0.6;
+  static final double MOVE_TO_CPU = 0.6;
 
   /** A key on the CPU side moves to virtual threads when its average falls to this share. */
-  public static final double MOVE_TO_VIRTUAL = 0.4;
+  static final double MOVE_TO_VIRTUAL = 0.4;
 
   /** Weight of a new measurement in the moving average, once the probes are in. */
-  public static final double ALPHA = 0.3;
+  static final double ALPHA = 0.3;
 
   private Policy() {}
 

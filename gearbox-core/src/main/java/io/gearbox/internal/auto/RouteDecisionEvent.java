@@ -12,7 +12,7 @@ import jdk.jfr.StackTrace;
 @Category("Gearbox")
 @Description("An auto pool routed a task key to the CPU side, virtual threads or processes")
 @StackTrace(false)
-public final class RouteDecisionEvent extends jdk.jfr.Event {
+final class RouteDecisionEvent extends jdk.jfr.Event {
   @Label("Pool") public String pool;
   @Label("Key") public String key;
   @Label("Target") public String target;

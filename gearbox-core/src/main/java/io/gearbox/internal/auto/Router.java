@@ -85,7 +85,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Termination</b> is that of the three executors, the detector thread and the isolation
  * pool.
  */
-public final class Router extends AbstractExecutorService implements Routing {
+final class Router extends AbstractExecutorService implements Routing {
 
   // ---------------------------------------------------------------- constants
 

@@ -109,11 +109,11 @@ public final class HybridService implements HttpService, AutoCloseable {
     this.requestTimeout = b.requestTimeout;
     int cores = Runtime.getRuntime().availableProcessors();
     this.pool = switch (handlers) {
-      case HYBRID -> Gearbox.builder(PoolKind.CPU).name("cpu").maxInFlight(cores + b.queue)
+      case HYBRID -> Gearbox.cpuBuilder().name("cpu").maxInFlight(cores + b.queue)
           .saturation(Saturation.REJECT).build();
-      case VIRTUAL -> Gearbox.builder(PoolKind.VIRTUAL).name("virtual").maxInFlight(b.maxRequests)
+      case VIRTUAL -> Gearbox.virtualBuilder().name("virtual").maxInFlight(b.maxRequests)
           .saturation(Saturation.REJECT).build();
-      case THREADS -> Gearbox.builder(PoolKind.THREADS).name("threads").threads(PLATFORM_THREADS)
+      case THREADS -> Gearbox.threadsBuilder().name("threads").threads(PLATFORM_THREADS)
           .maxInFlight(PLATFORM_THREADS + b.queue).saturation(Saturation.REJECT).build();
       case AUTO -> Gearbox.autoBuilder().name("auto").maxInFlight(b.maxRequests)
           .saturation(Saturation.REJECT).build();
