@@ -106,7 +106,8 @@ public final class PoolBuilder {
   /**
    * Whether to measure tasks' CPU time on platform threads (never possible on virtual threads).
    * Default true. Each measurement reads the thread's CPU clock twice, a system call each; runs of
-   * tiny tasks (under 50 us) are therefore sampled, one task in 64, and the others report -1.
+   * tiny tasks (under 50 us) are therefore sampled, one task per millisecond of a thread, and the
+   * others report -1.
    */
   public PoolBuilder measureCpuTime(boolean measure) {
     this.measureCpuTime = measure;

@@ -194,7 +194,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
       }
     }
     if (sampler != null) {
-      sampler.ran(end - start);
+      sampler.ran(start, end);
     }
     TaskTimings measured = new TaskTimings(start - admittedNanos, end - start, cpu);
     timings = measured;
