@@ -49,7 +49,8 @@ public final class ThreadPoolBuilder extends PoolBuilder<ThreadPoolBuilder> {
   /**
    * Whether to measure tasks' CPU time ({@link TaskTimings#cpuNanos()}). Default true. Each
    * measurement reads the thread's CPU clock twice, a system call each; runs of tiny tasks (under
-   * 50 us) are therefore sampled, one task in 64, and the others report -1.
+   * 50 us) are therefore sampled, one task per millisecond of a thread, and the
+   * others report -1.
    */
   public ThreadPoolBuilder measureCpuTime(boolean measure) {
     this.measureCpuTime = measure;

@@ -9,8 +9,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * CPU time is measured for every task while tasks are long, and sampled (one in 64) through runs
- * of tiny tasks, whose cost a thread-CPU-clock read would otherwise double.
+ * CPU time is measured for every task while tasks are long, and sampled (one task per millisecond
+ * of a thread) through runs of tiny tasks, whose cost a thread-CPU-clock read would otherwise
+ * multiply.
  */
 class CpuSamplingTest {
 

@@ -243,7 +243,7 @@ class TaskScopeTest {
           forkOutcome.set(e);
         }
       });
-      Harness.awaitBlocked(forker, "java.util.concurrent.Semaphore");
+      Harness.awaitBlocked(forker, "io.gearbox.internal.Admission");
       Thread closer = h.startThread("closer", () -> {
         scope.close();
         secondRunningWhenCloseReturned.set(secondRunning.get());

@@ -30,11 +30,15 @@ import java.util.concurrent.ThreadFactory;
  * ThreadMXBean.getCurrentThreadCpuTime()} returns -1 on a virtual thread (and its carrier's clocks
  * mix other threads' work), so this answers "unknown" there without asking.
  *
- * <p><b>Sampling.</b> A thread's CPU clock is a system call (about 1.5 us on our VMs), as long as
- * a tiny task itself. So each pool thread measures every task while its tasks are long, and when
- * its last task ran under {@link #TINY_TASK_NANOS} it measures only one task in
- * {@link #TINY_TASK_SAMPLING}: a stream of tiny tasks is still sampled, at a 64th of the cost, and
- * the first longer task puts the thread back to measuring every task. Unmeasured tasks report -1.
+ * <p><b>Sampling.</b> A thread's CPU clock is a system call: about 1.5 us on some of our VMs, 3 to
+ * 7 us on others, where a tiny task takes a tenth of a microsecond. So each pool thread measures
+ * every task while its tasks are long, and when its last task ran under {@link #TINY_TASK_NANOS}
+ * it measures one task per {@link #TINY_TASK_SAMPLING_NANOS} of its time: a stream of tiny tasks
+ * is still sampled, at a bounded cost (two clock reads a millisecond, under 1.5% of a thread even
+ * where a read takes 7 us), and the first longer task puts the thread back to measuring every
+ * task. Unmeasured tasks report -1. (It sampled one tiny task in 64 before: on a VM with a 5 us
+ * clock that cost 0.15 us a task, as much as the rest of a pool's work for a tiny task; JFR of
+ * {@code gearbox bench overhead}.)
  * The auto pool's probes {@linkplain Sampler#measureNextRun() ask} for their run to be measured.
  *
  * <p>Public for the auto pool (internal.auto) and the worker JVM (internal.process); not exported.
@@ -44,8 +48,8 @@ public final class CpuClock {
   /** Tasks shorter than this (wall time), 50 us, are "tiny". */
   static final long TINY_TASK_NANOS = 50_000;
 
-  /** While tasks are tiny, one in this many, 64, is measured. */
-  static final int TINY_TASK_SAMPLING = 64;
+  /** While tasks are tiny, one task per this much time (1 ms) of a thread is measured. */
+  static final long TINY_TASK_SAMPLING_NANOS = 1_000_000;
 
   private static final String SCHEDSTAT = "/proc/thread-self/schedstat";
   private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
@@ -218,7 +222,10 @@ public final class CpuClock {
   /** Per-thread sampling state and clock file; used by its own thread only. */
   public static final class Sampler {
     private boolean lastWasTiny;
-    private int skipped;
+    /** When the last task run on this thread ended (System.nanoTime). */
+    private long lastEnd;
+    /** While tasks are tiny, the next task that starts after this time is measured. */
+    private long nextTinySample;
     private boolean forced;
     private boolean poolThread;
     private long osThreadId; // 0 unknown yet, -1 unavailable
@@ -230,8 +237,8 @@ public final class CpuClock {
         forced = false;
         return true;
       }
-      if (++skipped >= TINY_TASK_SAMPLING) {
-        skipped = 0;
+      if (lastEnd - nextTinySample >= 0) {
+        nextTinySample = lastEnd + TINY_TASK_SAMPLING_NANOS;
         return true;
       }
       return false;
@@ -242,9 +249,13 @@ public final class CpuClock {
       forced = true;
     }
 
-    /** Records the wall time of the task that just ran on this thread. */
-    void ran(long wallNanos) {
-      lastWasTiny = wallNanos < TINY_TASK_NANOS;
+    /** Records the run of the task that just ended on this thread (System.nanoTime values). */
+    void ran(long startNanos, long endNanos) {
+      if (!lastWasTiny) {
+        nextTinySample = endNanos + TINY_TASK_SAMPLING_NANOS; // a run of tiny tasks begins
+      }
+      lastWasTiny = endNanos - startNanos < TINY_TASK_NANOS;
+      lastEnd = endNanos;
     }
 
     /**

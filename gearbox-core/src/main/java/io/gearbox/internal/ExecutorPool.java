@@ -15,6 +15,7 @@ import io.gearbox.TaskOptions;
 import io.gearbox.TaskScope;
 import io.gearbox.TaskState;
 import io.gearbox.TaskTimings;
+import io.gearbox.TimeHistogram;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,12 +23,12 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +48,8 @@ import java.util.stream.Stream;
  * {@link ThreadPoolExecutor} over an unbounded queue for THREADS and CPU, a thread-per-task
  * executor over virtual threads for VIRTUAL. Around it:
  * <ul>
- *   <li>{@code permits}: a {@link Semaphore} of {@code maxInFlight} permits. A task holds one
+ *   <li>{@code permits}: an {@link Admission} of {@code maxInFlight} permits (a semaphore whose
+ *       two ends do not share a cache line). A task holds one
  *       from admission until its code exits (or, if it ends while still queued, until it ends),
  *       so queued plus running work is bounded even though the backing queue is not. The
  *       {@link Saturation} policy decides what happens when none is free. CALLER_RUNS tasks run
@@ -57,6 +59,8 @@ import java.util.stream.Stream;
  *       decide termination, and lets stats() find stuck tasks.
  *   <li>Counters: {@link LongAdder}s for totals, bumped in {@link #onTransition} on each
  *       state change of a task, so the gauges (queued, running) are exact once the pool is idle.
+ *       A pool thread of the threads and cpu pools ({@link PoolThread}) counts its own runs in its
+ *       {@link WorkerTally} instead, with plain writes; {@code stats()} adds them up.
  *   <li>{@code timer}: a one-thread scheduler, created on the first task with a deadline, that
  *       fires deadlines. It is shut down when the pool is shut down and no task is left undone.
  * </ul>
@@ -78,10 +82,8 @@ import java.util.stream.Stream;
  * shutdownNow (the task was accepted, and cancelled). A task is either accepted and ends in one
  * terminal state, or the caller is told it was not accepted; never both.
  *
- * <p><b>Shutdown correctness.</b> Blocked submitters wait on the semaphore; shutdown releases
- * {@code Integer.MAX_VALUE - maxInFlight} permits (as many as the semaphore can take once every
- * held permit is back) so that each wakes, re-checks the state, and is rejected; from then
- * on the bound no longer matters because nothing is admitted. shutdownNow cancels every pending
+ * <p><b>Shutdown correctness.</b> Blocked submitters wait in {@code permits}; shutdown closes it,
+ * which wakes each of them for good, and each is rejected. shutdownNow cancels every pending
  * task first (they are returned as never run), then interrupts running ones, then drains the
  * backing queue; a drained task is already cancelled and just records its exit.
  *
@@ -104,15 +106,7 @@ public final class ExecutorPool implements Pool {
   private final Routing routing;
   private final String name;
   private final ExecutorService backing;
-  private final Semaphore permits;
-  /**
-   * Released once on shutdown to wake every blocked submitter: as many permits as the semaphore
-   * can still take. Permits held by tasks come back later, so the count can reach at most
-   * {@code maxInFlight + wakeAll = Integer.MAX_VALUE}; a fixed {@code Integer.MAX_VALUE / 2}
-   * overflowed ({@link Error} "Maximum permit count exceeded", backing executor never shut down)
-   * for a pool built with {@code maxInFlight} above that.
-   */
-  private final int wakeAll;
+  private final Admission permits;
   private final InFlightSet inFlight = new InFlightSet();
   private final AtomicLong taskIds = new AtomicLong();
   /**
@@ -124,7 +118,12 @@ public final class ExecutorPool implements Pool {
   private final Object timerLock = new Object();
   private volatile ScheduledThreadPoolExecutor timer;
 
-  private final LongAdder submitted = new LongAdder();
+  /**
+   * Admitted tasks that backed out (a shutdown raced with their admission). Every task made by
+   * {@code newRun} takes an id and is counted, so submitted = ids issued - backed out: one atomic
+   * update less per submit than a counter of its own.
+   */
+  private final LongAdder backedOut = new LongAdder();
   private final LongAdder rejected = new LongAdder();
   private final LongAdder started = new LongAdder();
   /** Tasks cancelled or timed out before they started; with started, gives the gauges. */
@@ -140,6 +139,8 @@ public final class ExecutorPool implements Pool {
   private final LongAdder cpuWallNanos = new LongAdder();
   private final TimeRecorder queueWaits = new TimeRecorder();
   private final TimeRecorder runTimes = new TimeRecorder();
+  /** The counters of this pool's own threads (threads and cpu pools), one per thread ever made. */
+  private final List<WorkerTally> tallies = new CopyOnWriteArrayList<>();
 
   /**
    * Creates and starts a pool; threads start on demand.
@@ -167,15 +168,28 @@ public final class ExecutorPool implements Pool {
     this.name = config.name() != null
         ? config.name()
         : config.kind().label() + "-" + POOL_SEQUENCE.incrementAndGet();
-    this.permits = new Semaphore(config.maxInFlight());
-    this.wakeAll = Integer.MAX_VALUE - config.maxInFlight();
+    this.permits = new Admission(config.maxInFlight(), tallies);
     String prefix = "gearbox-" + name + "-";
     this.backing = switch (config.kind()) {
       case VIRTUAL -> Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(prefix, 1).factory());
       case AUTO -> routing.backing();
       case THREADS, CPU, PROCESSES -> new ThreadPoolExecutor(
           config.threads(), config.threads(), 0L, TimeUnit.MILLISECONDS,
-          new LinkedBlockingQueue<>(), Thread.ofPlatform().name(prefix, 1).factory());
+          new LinkedBlockingQueue<>(), poolThreads(prefix));
+    };
+  }
+
+  /**
+   * Platform threads named {@code prefix1, prefix2, ...} (as {@code Thread.ofPlatform()
+   * .name(prefix, 1)} names them), each with its own {@link WorkerTally}.
+   */
+  private ThreadFactory poolThreads(String prefix) {
+    AtomicInteger sequence = new AtomicInteger();
+    return work -> {
+      WorkerTally tally = new WorkerTally();
+      PoolThread thread = new PoolThread(this, tally, work, prefix + sequence.incrementAndGet());
+      tallies.add(tally);
+      return thread;
     };
   }
 
@@ -283,7 +297,10 @@ public final class ExecutorPool implements Pool {
         }
         case BLOCK -> {
           try {
-            permits.acquire();
+            if (!permits.acquire()) { // woken by shutdown
+              rejected.increment();
+              throw closed();
+            }
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             rejected.increment();
@@ -307,10 +324,9 @@ public final class ExecutorPool implements Pool {
     return run;
   }
 
-  /** Counts an admitted task, then makes it visible in inFlight: from then on shutdownNow may
-   * cancel it. */
+  /** Makes an admitted task (counted by its id, see {@code backedOut}) visible in inFlight: from
+   * then on shutdownNow may cancel it. */
   private void count(TaskRun<?> run) {
-    submitted.increment();
     inFlight.add(run);
   }
 
@@ -324,7 +340,7 @@ public final class ExecutorPool implements Pool {
    */
   private <T> TaskRun<T> backOut(TaskRun<T> run) {
     if (run.cancelIfPending()) {
-      submitted.decrement();
+      backedOut.increment();
       cancelled.decrement(); // counted by the PENDING -> CANCELLED transition just made
       endedWhilePending.decrement();
       rejected.increment();
@@ -400,8 +416,29 @@ public final class ExecutorPool implements Pool {
 
   // ---------------------------------------------------------------- task callbacks
 
-  /** Counts one state change of one task. */
-  void onTransition(TaskState from, TaskState to) {
+  /**
+   * Counts one state change of one task.
+   *
+   * @param tally the current thread's own counters if it is one of this pool's threads, else null
+   */
+  void onTransition(TaskState from, TaskState to, WorkerTally tally) {
+    if (tally != null) {
+      switch (to) {
+        case RUNNING -> {
+          tally.add(WorkerTally.STARTED, 1);
+          return;
+        }
+        case SUCCEEDED -> {
+          tally.add(WorkerTally.SUCCEEDED, 1);
+          return;
+        }
+        case FAILED -> {
+          tally.add(WorkerTally.FAILED, 1);
+          return;
+        }
+        default -> { } // cancel and deadlines: rare, counted below
+      }
+    }
     switch (to) {
       case RUNNING -> started.increment();
       case SUCCEEDED -> succeeded.increment();
@@ -422,9 +459,20 @@ public final class ExecutorPool implements Pool {
     }
   }
 
-  /** A task's code has exited (or it will never run): release its permit. */
-  void onExit(TaskRun<?> run, TaskTimings measured) {
-    if (measured != null) {
+  /**
+   * A task's code has exited (or it will never run): release its permit.
+   *
+   * @param tally the current thread's own counters if it is one of this pool's threads, else null
+   */
+  void onExit(TaskRun<?> run, TaskTimings measured, WorkerTally tally) {
+    if (measured != null && tally != null) {
+      tally.ran(measured.queuedNanos(), measured.wallNanos());
+      if (measured.cpuMeasured()) {
+        tally.add(WorkerTally.CPU_NANOS, measured.cpuNanos());
+        tally.add(WorkerTally.CPU_TASKS, 1);
+        tally.add(WorkerTally.CPU_WALL_NANOS, measured.wallNanos());
+      }
+    } else if (measured != null) {
       queuedNanos.add(measured.queuedNanos());
       wallNanos.add(measured.wallNanos());
       queueWaits.record(measured.queuedNanos());
@@ -436,7 +484,7 @@ public final class ExecutorPool implements Pool {
       }
     }
     if (inFlight.remove(run) && run.holdsPermit()) {
-      permits.release();
+      permits.release(tally);
     }
   }
 
@@ -509,13 +557,14 @@ public final class ExecutorPool implements Pool {
   public PoolStats stats() {
     // Terminal counts first, then starts, then submits: a task moving meanwhile is over-counted
     // in a gauge for a moment, never made negative.
-    long succeededNow = succeeded.sum();
-    long failedNow = failed.sum();
+    // Pool threads' own tallies are summed along with the shared adders, in the same order.
+    long succeededNow = succeeded.sum() + tallied(WorkerTally.SUCCEEDED);
+    long failedNow = failed.sum() + tallied(WorkerTally.FAILED);
     long cancelledNow = cancelled.sum();
     long timedOutNow = timedOut.sum();
     long endedPendingNow = endedWhilePending.sum();
-    long startedNow = started.sum();
-    long submittedNow = submitted.sum();
+    long startedNow = started.sum() + tallied(WorkerTally.STARTED);
+    long submittedNow = taskIds.get() - backedOut.sum();
     long endedRunning = succeededNow + failedNow + cancelledNow + timedOutNow - endedPendingNow;
     long running = Math.max(0, startedNow - endedRunning);
     long queued = Math.max(0, submittedNow - startedNow - endedPendingNow);
@@ -550,14 +599,35 @@ public final class ExecutorPool implements Pool {
         failedNow,
         cancelledNow,
         timedOutNow,
-        queuedNanos.sum(),
-        wallNanos.sum(),
-        cpuNanos.sum(),
-        cpuTasks.sum(),
+        queuedNanos.sum() + tallied(WorkerTally.QUEUED_NANOS),
+        wallNanos.sum() + tallied(WorkerTally.WALL_NANOS),
+        cpuNanos.sum() + tallied(WorkerTally.CPU_NANOS),
+        cpuTasks.sum() + tallied(WorkerTally.CPU_TASKS),
         stuck,
-        cpuWallNanos.sum(),
-        queueWaits.snapshot(),
-        runTimes.snapshot());
+        cpuWallNanos.sum() + tallied(WorkerTally.CPU_WALL_NANOS),
+        histogram(queueWaits, true),
+        histogram(runTimes, false));
+  }
+
+  /** One counter summed over this pool's threads' tallies. */
+  private long tallied(int counter) {
+    long sum = 0;
+    for (WorkerTally t : tallies) {
+      sum += t.get(counter);
+    }
+    return sum;
+  }
+
+  private TimeHistogram histogram(TimeRecorder shared, boolean queueWaits) {
+    long[] counts = shared.counts();
+    for (WorkerTally t : tallies) {
+      if (queueWaits) {
+        t.addQueueWaits(counts);
+      } else {
+        t.addRunTimes(counts);
+      }
+    }
+    return TimeHistogram.of(counts);
   }
 
   // ---------------------------------------------------------------- shutdown
@@ -565,7 +635,7 @@ public final class ExecutorPool implements Pool {
   @Override
   public void shutdown() {
     if (runState.compareAndSet(RUNNING, SHUTDOWN)) {
-      permits.release(wakeAll);
+      permits.close();
       backing.shutdown();
       tryStopTimer();
     }
@@ -575,7 +645,7 @@ public final class ExecutorPool implements Pool {
   public List<TaskHandle<?>> shutdownNow() {
     int previous = runState.getAndSet(STOP);
     if (previous == RUNNING) {
-      permits.release(wakeAll);
+      permits.close();
     }
     List<TaskHandle<?>> neverRan = new ArrayList<>();
     List<TaskRun<?>> tracked = inFlight.snapshot();

@@ -63,11 +63,13 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
 
   private static final VarHandle STATE;
   private static final VarHandle EXITED;
+  private static final VarHandle TIMINGS;
 
   static {
     try {
       STATE = MethodHandles.lookup().findVarHandle(TaskRun.class, "state", int.class);
       EXITED = MethodHandles.lookup().findVarHandle(TaskRun.class, "exitRecorded", boolean.class);
+      TIMINGS = MethodHandles.lookup().findVarHandle(TaskRun.class, "timings", TaskTimings.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -148,8 +150,9 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
       exit(null); // cancelled or timed out while queued: never runs
       return;
     }
-    pool.onTransition(TaskState.PENDING, TaskState.RUNNING);
     Thread me = Thread.currentThread();
+    WorkerTally tally = PoolThread.tallyOf(pool);
+    pool.onTransition(TaskState.PENDING, TaskState.RUNNING, tally);
     boolean ended;
     synchronized (runnerLock) {
       // Cancelled or timed out between the CAS and here? Then endEarly found no runner to
@@ -161,7 +164,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
       }
     }
     if (ended) {
-      exit(null);
+      exit(null, tally);
       return;
     }
     // never on a virtual thread (the auto pool runs some there): it would read -1 anyway, after
@@ -193,14 +196,16 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
       }
     }
     if (sampler != null) {
-      sampler.ran(end - start);
+      sampler.ran(start, end);
     }
     TaskTimings measured = new TaskTimings(start - admittedNanos, end - start, cpu);
-    timings = measured;
+    // A release store, not a volatile one (no fence): timings() reads it volatile (an acquire)
+    // and TaskTimings is immutable, so a reader that sees it sees it whole.
+    TIMINGS.setRelease(this, measured);
     if (failure == null) {
-      finish(TaskState.SUCCEEDED, result, null);
+      finish(TaskState.SUCCEEDED, result, null, tally);
     } else {
-      finish(TaskState.FAILED, null, failure);
+      finish(TaskState.FAILED, null, failure, tally);
     }
     synchronized (runnerLock) {
       runner = null;
@@ -208,15 +213,15 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
         Thread.interrupted(); // the interrupt was ours; do not leak it into the thread's next job
       }
     }
-    exit(measured);
+    exit(measured, tally);
   }
 
   /** RUNNING -> SUCCEEDED or FAILED, unless cancel or the deadline won. */
-  private void finish(TaskState to, T result, Throwable failure) {
+  private void finish(TaskState to, T result, Throwable failure, WorkerTally tally) {
     if (STATE.compareAndSet(this, RUNNING, to.ordinal())) {
       value = result;
       error = failure;
-      complete(TaskState.RUNNING, to);
+      complete(TaskState.RUNNING, to, tally);
     }
   }
 
@@ -226,13 +231,18 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
    * it.
    */
   void exit(TaskTimings measured) {
+    exit(measured, null);
+  }
+
+  /** As {@link #exit(TaskTimings)}, on a pool thread with its own counters (or null). */
+  private void exit(TaskTimings measured, WorkerTally tally) {
     if (!EXITED.compareAndSet(this, false, true)) {
       return;
     }
     if (measured == null && timings == TaskTimings.NONE) {
       timings = new TaskTimings(System.nanoTime() - admittedNanos, 0, -1);
     }
-    pool.onExit(this, measured);
+    pool.onExit(this, measured, tally);
     CompletableFuture<Void> f = exited;
     if (f != null) {
       f.complete(null);
@@ -330,11 +340,16 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   }
 
   private void complete(TaskState from, TaskState to) {
+    complete(from, to, null);
+  }
+
+  /** As {@link #complete(TaskState, TaskState)}, counting on the given pool thread's tally. */
+  private void complete(TaskState from, TaskState to, WorkerTally tally) {
     ScheduledFuture<?> d = deadline;
     if (d != null && to != TaskState.TIMED_OUT) {
       d.cancel(false);
     }
-    pool.onTransition(from, to);
+    pool.onTransition(from, to, tally);
     if (timeout != null) {
       pool.onTimedTaskEnded();
     }

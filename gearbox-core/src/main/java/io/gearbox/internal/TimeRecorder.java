@@ -24,10 +24,15 @@ final class TimeRecorder {
   }
 
   TimeHistogram snapshot() {
+    return TimeHistogram.of(counts());
+  }
+
+  /** The bucket counts now, in {@link TimeHistogram}'s layout (a new array). */
+  long[] counts() {
     long[] counts = new long[buckets.length];
     for (int b = 0; b < buckets.length; b++) {
       counts[b] = buckets[b].sum();
     }
-    return TimeHistogram.of(counts);
+    return counts;
   }
 }

@@ -473,8 +473,8 @@ final class Router extends AbstractExecutorService implements Routing {
 
   /**
    * A run on the CPU side finished (called on its thread): its measurement, when its thread's
-   * sampler measured it (every run, or one in 64 while runs are tiny), feeds the key's route and
-   * the sizing average.
+   * sampler measured it (every run, or one per millisecond of a thread while runs are tiny), feeds
+   * the key's route and the sizing average.
    */
   private void cpuRan(RoutedRun run) {
     RouteState route = (RouteState) run.routeTag();
@@ -805,8 +805,8 @@ final class Router extends AbstractExecutorService implements Routing {
   /**
    * The CPU side: a pool whose runs feed the router's measurements. Each run measures itself
    * (CPU and run-queue time, through its thread's {@link CpuClock.Sampler}, the one sampler of
-   * every pool: every run while runs are long, one in 64 while they are tiny); this side only
-   * passes the measurement on.
+   * every pool: every run while runs are long, one per millisecond of a thread while they are
+   * tiny); this side only passes the measurement on.
    */
   private final class CpuSide extends ThreadPoolExecutor {
 
