@@ -35,7 +35,8 @@ import tools.jackson.databind.node.ObjectNode;
     description = {
       "%nspawn       a 1-worker pool from build() to its first result, and the worker's own",
       "            start-to-handshake time with the workers' AOT cache (the default; recorded by a",
-      "            warm-up pool if there is none yet) and without it, alternating with `java -version`",
+      "            warm-up pool if there is none yet), without it, and with a lean class path (Gearbox's",
+      "            and this CLI's jar only, ProcessPoolBuilder.classPath), alternating with `java -version`",
       "round trip  submit(() -> i).join() in a loop on a warm pool: the per-task floor",
       "map         pool.map(x -> x + 1, N integers) on a warm pool: items per second",
       "Goals (issue 4): spawn <= 1.5x java -version; round trip <= 50 us; map >= 1,000,000/s.%n",
@@ -108,6 +109,8 @@ final class ProcessBench implements Callable<Integer> {
     long[] firstResult = new long[spawns];
     long[] handshake = new long[spawns];
     long[] aotHandshake = new long[spawns];
+    long[] leanHandshake = new long[spawns];
+    List<Path> lean = leanClassPath();
     try {
       for (int i = 0; i < spawns; i++) {
         javaVersion[i] = javaVersionNanos();
@@ -121,9 +124,18 @@ final class ProcessBench implements Callable<Integer> {
           pool.invoke(new Tasks.Tiny(i));
           handshake[i] = pool.processStats().meanSpawnNanos();
         }
+        if (lean != null) {
+          try (ProcessPool pool = Gearbox.processBuilder().workers(1).replayOutput(false)
+              .classPath(lean.toArray(Path[]::new)).build()) {
+            pool.invoke(new Tasks.Tiny(i));
+            leanHandshake[i] = pool.processStats().meanSpawnNanos();
+          }
+        }
         out.printf(Locale.ROOT, "  spawn %d/%d: java -version %.0f ms, worker handshake %.0f ms"
-                + " (%.0f ms without the AOT cache), first result %.0f ms%n", i + 1, spawns,
-            javaVersion[i] / 1e6, aotHandshake[i] / 1e6, handshake[i] / 1e6, firstResult[i] / 1e6);
+                + " (%.0f ms without the AOT cache%s), first result %.0f ms%n", i + 1, spawns,
+            javaVersion[i] / 1e6, aotHandshake[i] / 1e6, handshake[i] / 1e6,
+            lean == null ? "" : String.format(Locale.ROOT, ", %.0f ms with a lean class path", leanHandshake[i] / 1e6),
+            firstResult[i] / 1e6);
         out.flush();
       }
     } finally {
@@ -167,6 +179,10 @@ final class ProcessBench implements Callable<Integer> {
         fmt(aotHs) + " ms", "<= " + fmt(1.5 * jv) + " ms", verdict(style, aotHs <= 1.5 * jv, aotHs / jv));
     table.row("  without the AOT cache", fmt(hs) + " ms", "",
         String.format(Locale.ROOT, "%.2fx java -version", hs / jv));
+    double leanHs = lean == null ? -1 : median(leanHandshake) / 1e6;
+    table.row("  with a lean class path (2 jars)", lean == null ? "n/a" : fmt(leanHs) + " ms", "",
+        lean == null ? "Gearbox or the CLI not in a jar"
+            : String.format(Locale.ROOT, "%.2fx java -version", leanHs / jv));
     table.row("pool build to first result", fmt(fr) + " ms", "", String.format(Locale.ROOT, "%.2fx java -version", fr / jv));
     table.row("tiny task round trip", String.format(Locale.ROOT, "%.1f us", rt), "<= 50 us", verdict(style, rt <= 50, -1));
     table.row("map, " + items + " tiny items", String.format(Locale.ROOT, "%,.0f /s", rate), ">= 1,000,000 /s",
@@ -186,6 +202,11 @@ final class ProcessBench implements Callable<Integer> {
       doc.put("handshake_ms", aotHs);
       doc.put("aot_cache", aotAvailable);
       doc.put("no_aot_cache_handshake_ms", hs);
+      if (lean != null) {
+        doc.put("lean_class_path_handshake_ms", leanHs);
+      } else {
+        doc.putNull("lean_class_path_handshake_ms");
+      }
       doc.put("first_result_ms", fr);
       doc.put("round_trip_us", rt);
       doc.put("map_items_per_s", rate);
@@ -227,6 +248,21 @@ final class ProcessBench implements Callable<Integer> {
 
   private static double median(long[] values) {
     return Report.median(Arrays.stream(values).asDoubleStream().toArray());
+  }
+
+  /**
+   * Gearbox's jar and this CLI's, the class path a worker running the bench's tasks needs, or null
+   * when either is not a jar (a build's class directories).
+   */
+  private static List<Path> leanClassPath() {
+    try {
+      List<Path> jars = List.of(
+          Path.of(Gearbox.class.getProtectionDomain().getCodeSource().getLocation().toURI()),
+          Path.of(ProcessBench.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+      return jars.stream().allMatch(p -> Files.isRegularFile(p) && p.toString().endsWith(".jar")) ? jars : null;
+    } catch (Exception e) {
+      return null;
+    }
   }
 
   /**

@@ -33,7 +33,10 @@ import java.util.stream.Stream;
  * properties; on the module path ({@code java -p .. -m ..}) they are in {@code jdk.module.path},
  * whose directory entries hold modules (not classes). So the class path is gathered from
  * {@code java.class.path}, the URLs of every {@link URLClassLoader} above the building thread's
- * context class loader and above Gearbox's own, and the location of Gearbox's own classes.
+ * context class loader and above Gearbox's own, and the location of Gearbox's own classes, which
+ * goes first: the JVM opens every jar it walks past looking up a class, and a worker's start-up
+ * classes are all Gearbox's. {@link #startupOptions()} spares the worker a scan of every jar for
+ * a {@code SelectorProvider} service.
  *
  * <p><b>Module path.</b> When Gearbox itself runs as the named module {@code io.gearbox} in the
  * boot layer, the worker does too: {@code -p <the caller's module path> --add-modules
