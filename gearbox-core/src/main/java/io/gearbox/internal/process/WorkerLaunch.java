@@ -207,7 +207,8 @@ final class WorkerLaunch {
    * the worker instantiates the same JDK class directly (it has a public constructor, and channels
    * and selectors of two instances of one JDK provider work together: a selector checks only that
    * a channel is one of the JDK's). A provider of the caller's own (a service on the class path,
-   * or the property) is left to the worker to find the same way.
+   * or the property) is left to the worker to find the same way; so is a worker running another
+   * {@code java} ({@code ProcessPoolBuilder.javaCommand}), which may not have the class.
    */
   static List<String> startupOptions() {
     Class<?> provider = java.nio.channels.spi.SelectorProvider.provider().getClass();
