@@ -128,6 +128,31 @@ class ProcessAotCacheTest {
   }
 
   @Test
+  void recordingACache_prunesTheLeastRecentlyUsedAndAbandonedRecordings() throws Throwable {
+    Path cacheDir = dir.resolve("cache");
+    Files.createDirectories(cacheDir);
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < 9; i++) { // older and older
+      Path old = Files.write(cacheDir.resolve(String.format("worker-%024d.aot", i)), new byte[] {1});
+      Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.fromMillis(now - 86_400_000L * (i + 1)));
+    }
+    Path abandoned = Files.write(cacheDir.resolve("worker-x.aot.1-2.tmp.aot"), new byte[] {1});
+    Files.setLastModifiedTime(abandoned, java.nio.file.attribute.FileTime.fromMillis(now - 7_200_000L));
+    Path recent = Files.write(cacheDir.resolve("worker-y.aot.3-4.tmp.aot"), new byte[] {1});
+    withCacheDir(cacheDir, null, () -> {
+      try (ProcessPool first = builder().build()) {
+        assertThat(runIn(first)).contains("-XX:AOTCacheOutput=");
+      }
+    });
+    List<String> left = filesIn(cacheDir);
+    assertThat(left).as("the new cache and the 7 most recently used old ones, and a recent recording")
+        .hasSize(9).contains(recent.getFileName().toString())
+        .doesNotContain(abandoned.getFileName().toString(), "worker-000000000000000000000007.aot",
+            "worker-000000000000000000000008.aot")
+        .contains("worker-000000000000000000000000.aot", "worker-000000000000000000000006.aot");
+  }
+
+  @Test
   void twoPoolsStartingAtOnce_onlyOneRecords() throws Throwable {
     Path cacheDir = dir.resolve("cache");
     withCacheDir(cacheDir, null, () -> {

@@ -52,7 +52,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * so two pools, in one JVM or in two, never record the same cache at once. The JVM writes the
  * cache when that worker exits (a few seconds: the pool's close waits for it, once per cache);
  * then the temporary file is moved into place atomically, so a reader sees a whole cache or
- * none. Other workers meanwhile start without one.
+ * none. Other workers meanwhile start without one. A new default cache prunes the directory to
+ * the {@link #KEEP} most recently used caches (a worker that maps one touches it) and deletes
+ * recordings abandoned for an hour (their pool's JVM died before it could move them).
  *
  * <p><b>Stale or corrupt.</b> The JVM checks a cache's header and class path and ignores one that
  * does not match; its warnings are switched off ({@code -Xlog:aot*=off,cds*=off}) so none reaches
@@ -392,17 +394,26 @@ final class WorkerAotCache {
   /** Default caches kept per directory, the most recently used; a rebuilt jar makes a new one. */
   static final int KEEP = 8;
 
-  /** Deletes all but the {@link #KEEP} most recently used default caches. */
+  /**
+   * Deletes all but the {@link #KEEP} most recently used default caches, and recordings abandoned
+   * for an hour.
+   */
   static void prune(Path dir) {
     List<Path> caches = new ArrayList<>();
-    try (var files = Files.newDirectoryStream(dir, "worker-*.aot")) {
+    try (var files = Files.newDirectoryStream(dir, "worker-*")) {
       files.forEach(caches::add);
     } catch (IOException e) {
       return;
     }
+    // a recording whose pool never moved it into place (its JVM died first) is garbage after a
+    // while; one in progress is minutes old at most
+    long abandoned = System.currentTimeMillis() - STALE_LOCK.toMillis() * 6;
+    caches.stream().filter(p -> p.getFileName().toString().contains(".tmp"))
+        .filter(p -> modified(p).toMillis() < abandoned).forEach(WorkerAotCache::deleteQuietly);
+    caches.removeIf(p -> p.getFileName().toString().contains(".tmp")
+        || !p.getFileName().toString().endsWith(".aot")); // and the locks
     caches.sort(java.util.Comparator.comparing(WorkerAotCache::modified).reversed());
-    caches.stream().skip(KEEP).filter(p -> !p.getFileName().toString().contains(".tmp"))
-        .forEach(WorkerAotCache::deleteQuietly);
+    caches.stream().skip(KEEP).forEach(WorkerAotCache::deleteQuietly);
   }
 
   private static FileTime modified(Path p) {
