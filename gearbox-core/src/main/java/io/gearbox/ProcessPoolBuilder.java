@@ -277,12 +277,17 @@ public final class ProcessPoolBuilder extends PoolBuilder<ProcessPoolBuilder> {
   }
 
   /**
-   * Starts workers from an ahead-of-time cache (JDK 25, JEP 483/514): classes already loaded and
-   * linked, so a worker reaches its handshake sooner ({@code gearbox bench processes} measures
-   * by how much). If the file exists, workers use it ({@code -XX:AOTCache}; a cache that no longer
-   * matches the class path is ignored by the JVM). If not, the pool's first worker records one
-   * ({@code -XX:AOTCacheOutput}) and writes it when the pool closes, which then takes a few
-   * seconds longer. The JVM records caches only for class paths made of jar files. Default: none.
+   * Names the file of the workers' ahead-of-time cache (JDK 25, JEP 483/514/515): classes already
+   * loaded and linked, so a worker reaches its handshake sooner ({@code gearbox bench processes}
+   * measures by how much). Without this call the pool keeps one per JVM, flags and class path in
+   * a private per-user cache directory (e.g. {@code ~/.cache/gearbox/aot}) wherever the JVM can
+   * record one: workers that run this JVM's {@code java} from a class path of jar files. If the
+   * file exists, workers map it; a cache that no longer matches is ignored by the JVM, without a
+   * warning on the output, and one a worker dies starting from is deleted and the worker started
+   * without it. If not, the pool's first worker records one and writes it when it exits: the
+   * pool's close then takes a few seconds longer, once. Off for every pool with
+   * {@code -Dgearbox.aotCache=false}, and for a pool whose {@link #jvmOptions} choose an archive
+   * themselves (e.g. {@code -Xshare:auto}: the JVM's own default archive only).
    */
   public ProcessPoolBuilder aotCache(Path file) {
     this.aotCache = Objects.requireNonNull(file, "file");

@@ -34,8 +34,9 @@ import tools.jackson.databind.node.ObjectNode;
     header = "Measures the process pool: worker spawn, tiny-task round trip, batched map.",
     description = {
       "%nspawn       a 1-worker pool from build() to its first result, and the worker's own",
-      "            start-to-handshake time, without and with an AOT cache recorded by a worker",
-      "            first, each against `java -version` run just before it",
+      "            start-to-handshake time with the workers' AOT cache (the default; recorded by a",
+      "            warm-up pool if there is none yet), without it, and with a lean class path (Gearbox's",
+      "            and this CLI's jar only, ProcessPoolBuilder.classPath), alternating with `java -version`",
       "round trip  submit(() -> i).join() in a loop on a warm pool: the per-task floor",
       "map         pool.map(x -> x + 1, N integers) on a warm pool: items per second",
       "Goals (issue 4): spawn <= 1.5x java -version; round trip <= 50 us; map >= 1,000,000/s.%n",
@@ -91,51 +92,60 @@ final class ProcessBench implements Callable<Integer> {
     Style style = bench != null ? bench.style() : Style.PLAIN;
     int w = workers != null ? workers : Runtime.getRuntime().availableProcessors();
 
-    // An AOT cache recorded by one worker's life, then used by later ones (if the JVM can: it
-    // records caches only for class paths of jar files).
-    Path aot = Files.createTempFile("gearbox-worker-", ".aot");
-    Files.delete(aot);
-    try (ProcessPool recorder = quietPool(1, aot)) {
+    // A warm-up pool: its worker records the workers' AOT cache if there is none yet (the pool's
+    // default wherever the JVM can record one), written when the pool closes.
+    long w0 = System.nanoTime();
+    try (ProcessPool warmUp = quietPool(1, false)) {
       for (int i = 0; i < 100; i++) {
-        recorder.invoke(new Tasks.Tiny(i));
+        warmUp.invoke(new Tasks.Tiny(i));
       }
-      recorder.map((Integer x) -> x + 1, List.of(1, 2, 3)).toList();
+      warmUp.map((Integer x) -> x + 1, List.of(1, 2, 3)).toList();
     }
-    boolean aotAvailable = Files.isRegularFile(aot) && Files.size(aot) > 0;
+    out.printf(Locale.ROOT, "  warm-up pool (records the AOT cache if there is none): %.1f s%n",
+        (System.nanoTime() - w0) / 1e9);
+    boolean aotAvailable = !"false".equalsIgnoreCase(System.getProperty("gearbox.aotCache", "true"));
 
     long[] javaVersion = new long[spawns];
     long[] firstResult = new long[spawns];
     long[] handshake = new long[spawns];
     long[] aotHandshake = new long[spawns];
+    long[] leanHandshake = new long[spawns];
+    List<Path> lean = leanClassPath();
     try {
       for (int i = 0; i < spawns; i++) {
         javaVersion[i] = javaVersionNanos();
         long t0 = System.nanoTime();
-        try (ProcessPool pool = quietPool(1, null)) {
+        try (ProcessPool pool = quietPool(1, false)) {
           pool.invoke(new Tasks.Tiny(i));
           firstResult[i] = System.nanoTime() - t0;
+          aotHandshake[i] = pool.processStats().meanSpawnNanos();
+        }
+        try (ProcessPool pool = quietPool(1, true)) {
+          pool.invoke(new Tasks.Tiny(i));
           handshake[i] = pool.processStats().meanSpawnNanos();
         }
-        if (aotAvailable) {
-          try (ProcessPool pool = quietPool(1, aot)) {
+        if (lean != null) {
+          try (ProcessPool pool = Gearbox.processBuilder().workers(1).replayOutput(false)
+              .classPath(lean.toArray(Path[]::new)).build()) {
             pool.invoke(new Tasks.Tiny(i));
-            aotHandshake[i] = pool.processStats().meanSpawnNanos();
+            leanHandshake[i] = pool.processStats().meanSpawnNanos();
           }
         }
-        out.printf(Locale.ROOT, "  spawn %d/%d: java -version %.0f ms, worker handshake %.0f ms%s,"
-                + " first result %.0f ms%n", i + 1, spawns, javaVersion[i] / 1e6, handshake[i] / 1e6,
-            aotAvailable ? String.format(Locale.ROOT, " (%.0f ms with the AOT cache)", aotHandshake[i] / 1e6) : "",
+        out.printf(Locale.ROOT, "  spawn %d/%d: java -version %.0f ms, worker handshake %.0f ms"
+                + " (%.0f ms without the AOT cache%s), first result %.0f ms%n", i + 1, spawns,
+            javaVersion[i] / 1e6, aotHandshake[i] / 1e6, handshake[i] / 1e6,
+            lean == null ? "" : String.format(Locale.ROOT, ", %.0f ms with a lean class path", leanHandshake[i] / 1e6),
             firstResult[i] / 1e6);
         out.flush();
       }
     } finally {
-      Files.deleteIfExists(aot);
+      // nothing to clean up: the cache stays for later pools
     }
 
     double[] rtMicros = new double[runs];
     double[] mapRate = new double[runs];
     List<Integer> inputs = IntStream.range(0, items).boxed().toList();
-    try (ProcessPool pool = quietPool(w, null)) {
+    try (ProcessPool pool = quietPool(w, false)) {
       for (int phase = 0; phase < 2; phase++) { // warm-up, then measured
         for (int r = 0; r < runs; r++) {
           long t0 = System.nanoTime();
@@ -164,12 +174,15 @@ final class ProcessBench implements Callable<Integer> {
     double rate = Report.median(mapRate);
     Table table = new Table().left("measure").right("median").right("goal").left("");
     table.row("java -version", fmt(jv) + " ms", "", "");
-    table.row("worker start to handshake", fmt(hs) + " ms", "<= " + fmt(1.5 * jv) + " ms",
-        verdict(style, hs <= 1.5 * jv, hs / jv));
-    double aotHs = aotAvailable ? median(aotHandshake) / 1e6 : -1;
-    table.row("  with an AOT cache (JEP 483)", aotAvailable ? fmt(aotHs) + " ms" : "n/a",
-        aotAvailable ? "<= " + fmt(1.5 * jv) + " ms" : "",
-        aotAvailable ? verdict(style, aotHs <= 1.5 * jv, aotHs / jv) : "class path has directories");
+    double aotHs = median(aotHandshake) / 1e6;
+    table.row(aotAvailable ? "worker start to handshake" : "worker start to handshake (-Dgearbox.aotCache=false)",
+        fmt(aotHs) + " ms", "<= " + fmt(1.5 * jv) + " ms", verdict(style, aotHs <= 1.5 * jv, aotHs / jv));
+    table.row("  without the AOT cache", fmt(hs) + " ms", "",
+        String.format(Locale.ROOT, "%.2fx java -version", hs / jv));
+    double leanHs = lean == null ? -1 : median(leanHandshake) / 1e6;
+    table.row("  with a lean class path (2 jars)", lean == null ? "n/a" : fmt(leanHs) + " ms", "",
+        lean == null ? "Gearbox or the CLI not in a jar"
+            : String.format(Locale.ROOT, "%.2fx java -version", leanHs / jv));
     table.row("pool build to first result", fmt(fr) + " ms", "", String.format(Locale.ROOT, "%.2fx java -version", fr / jv));
     table.row("tiny task round trip", String.format(Locale.ROOT, "%.1f us", rt), "<= 50 us", verdict(style, rt <= 50, -1));
     table.row("map, " + items + " tiny items", String.format(Locale.ROOT, "%,.0f /s", rate), ">= 1,000,000 /s",
@@ -186,11 +199,13 @@ final class ProcessBench implements Callable<Integer> {
       doc.put("workload", "processes");
       doc.put("workers", w);
       doc.put("java_version_ms", jv);
-      doc.put("handshake_ms", hs);
-      if (aotAvailable) {
-        doc.put("aot_handshake_ms", aotHs);
+      doc.put("handshake_ms", aotHs);
+      doc.put("aot_cache", aotAvailable);
+      doc.put("no_aot_cache_handshake_ms", hs);
+      if (lean != null) {
+        doc.put("lean_class_path_handshake_ms", leanHs);
       } else {
-        doc.putNull("aot_handshake_ms");
+        doc.putNull("lean_class_path_handshake_ms");
       }
       doc.put("first_result_ms", fr);
       doc.put("round_trip_us", rt);
@@ -235,9 +250,27 @@ final class ProcessBench implements Callable<Integer> {
     return Report.median(Arrays.stream(values).asDoubleStream().toArray());
   }
 
-  /** A pool of n workers whose output is not echoed, started from an AOT cache if one is given. */
-  private static ProcessPool quietPool(int workers, Path aotCache) {
+  /**
+   * Gearbox's jar and this CLI's, the class path a worker running the bench's tasks needs, or null
+   * when either is not a jar (a build's class directories).
+   */
+  private static List<Path> leanClassPath() {
+    try {
+      List<Path> jars = List.of(
+          Path.of(Gearbox.class.getProtectionDomain().getCodeSource().getLocation().toURI()),
+          Path.of(ProcessBench.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+      return jars.stream().allMatch(p -> Files.isRegularFile(p) && p.toString().endsWith(".jar")) ? jars : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  /**
+   * A pool of n workers whose output is not echoed, with the workers' default AOT cache or without
+   * it ({@code -Xshare:auto}, the JVM's own default: its built-in class-data archive, no AOT cache).
+   */
+  private static ProcessPool quietPool(int workers, boolean withoutAotCache) {
     ProcessPoolBuilder b = Gearbox.processBuilder().workers(workers).replayOutput(false);
-    return (aotCache == null ? b : b.aotCache(aotCache)).build();
+    return (withoutAotCache ? b.jvmOptions("-Xshare:auto") : b).build();
   }
 }

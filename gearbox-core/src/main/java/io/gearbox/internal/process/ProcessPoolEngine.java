@@ -169,6 +169,9 @@ public final class ProcessPoolEngine implements ProcessPool {
     if (config.maxHeap() != null) {
       cmd.add("-Xmx" + config.maxHeap());
     }
+    if (config.javaCommand() == null) { // another java may not have this JVM's classes
+      cmd.addAll(WorkerLaunch.startupOptions()); // before the user's options, which win
+    }
     cmd.addAll(config.jvmOptions());
     cmd.add(WorkerSet.AOT_SLOT); // replaced per worker: an AOT flag, or removed
     cmd.addAll(launch.args()); // class or module path, found under any launcher, and the main class

@@ -93,7 +93,7 @@ final class Worker {
                   tail.removeFirst();
                 }
               }
-              if (console != null) {
+              if (console != null && !(recordsAot && expectedExit && WorkerAotCache.isRecorderMessage(line))) {
                 console.println("[" + poolName + " worker " + pid + "] " + line);
               }
             }

@@ -12,7 +12,6 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -69,8 +68,8 @@ final class WorkerSet {
   /** How long close() waits for a worker recording the AOT cache to write it and exit. */
   static final long AOT_WRITE_MILLIS = 60_000;
 
-  private final java.util.concurrent.atomic.AtomicBoolean aotRecorderStarted =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  /** The workers' AOT cache: on by default where the JVM can record one. */
+  private final WorkerAotCache aot;
 
   private final ProcessConfig config;
   private final String poolName;
@@ -125,6 +124,8 @@ final class WorkerSet {
     this.config = config;
     this.poolName = poolName;
     this.command = command;
+    this.aot = WorkerAotCache.forPool(config.aotCache(), config.javaCommand() != null,
+        config.jvmOptions(), command.stream().filter(a -> !a.equals(AOT_SLOT)).toList());
     this.welcomeConfig = welcomeConfig;
     this.console = config.replayOutput() ? System.err : null;
     this.requests = requests;
@@ -395,17 +396,11 @@ final class WorkerSet {
     CompletableFuture<Frames> handshake = new CompletableFuture<>();
     handshakes.put(id, handshake);
     List<String> cmd = new ArrayList<>(command);
-    boolean recordsAot = false;
     int slot = cmd.indexOf(AOT_SLOT);
-    Path aot = config.aotCache();
-    if (aot != null && Files.isRegularFile(aot) && Files.size(aot) > 0) {
-      cmd.set(slot, "-XX:AOTCache=" + aot);
-    } else if (aot != null && aotRecorderStarted.compareAndSet(false, true)) {
-      cmd.set(slot, "-XX:AOTCacheOutput=" + aot);
-      recordsAot = true;
-    } else {
-      cmd.remove(slot);
-    }
+    WorkerAotCache.Use aotUse = aot.next(); // map the cache, record it, or neither
+    cmd.remove(slot);
+    cmd.addAll(slot, aotUse.flags());
+    boolean recordsAot = aotUse.records();
     cmd.add(socket.toString());
     cmd.add(Integer.toString(id));
     cmd.add(poolName);
@@ -420,6 +415,9 @@ final class WorkerSet {
     }
     Worker w = new Worker(id, process, poolName, console, dir.resolve("w" + id)); // its output spool
     w.recordsAot = recordsAot;
+    if (recordsAot) {
+      process.onExit().thenRun(() -> aot.recorded(process));
+    }
     w.startDrains();
     try {
       OutputStream stdin = process.getOutputStream();
@@ -448,6 +446,10 @@ final class WorkerSet {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
       w.joinThreads(1000);
+      if (exitedByItself && aotUse.usesCache() && !closing) {
+        aot.failed(aotUse); // the cache may be why: never let it cost a worker its start
+        return start();
+      }
       String why = exitedByItself
           ? "exited with " + WorkerCrashedException.describeExit(process.exitValue())
               + " before its handshake"
@@ -643,6 +645,11 @@ final class WorkerSet {
       } catch (InterruptedException e) {
         interrupted = true;
         w.process.destroyForcibly();
+      }
+    }
+    for (Worker w : all) {
+      if (w.recordsAot) {
+        aot.recorded(w.process); // the cache in place when close returns
       }
     }
     for (Thread t : spawning) {
