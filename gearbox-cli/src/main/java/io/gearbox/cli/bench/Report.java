@@ -51,7 +51,8 @@ final class Report {
     ArrayNode rows = JSON.createArrayNode();
     Map<String, double[]> baselineWalls = new LinkedHashMap<>();
     Map<String, String> baselineName = new LinkedHashMap<>();
-    for (String preferred : List.of("jdk", "sequential")) { // sequential wins when both ran
+    // sequential wins when it ran, then aiohttp (io: the seed's asyncio, the comparison)
+    for (String preferred : List.of("jdk", "aiohttp", "sequential")) {
       for (StrategyResult r : results) {
         if (r.job().strategy().equals(preferred) && !r.samples().isEmpty()) {
           baselineWalls.put(r.job().variant(), walls(r));
