@@ -355,7 +355,8 @@ final class Harness {
             .redirectError(errFile.toFile())
             .start();
       } catch (IOException e) {
-        fail("could not run its JVM: " + e.getMessage());
+        fail("could not start its " + (job.params().containsKey("python") ? "Python" : "JVM")
+            + ": " + e.getMessage());
         return;
       }
       Process p = process;
