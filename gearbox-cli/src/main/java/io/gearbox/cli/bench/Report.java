@@ -288,7 +288,8 @@ final class Report {
     return switch (doc.path("workload").asString()) {
       case "io" -> p.path("tasks").asInt() + " fetches of "
           + (p.path("url_given").asBoolean() ? p.path("url").asString()
-              : "a local server answering after " + p.path("latency_ms").asLong() + " ms")
+              : (p.path("server").asString().startsWith("nginx") ? "nginx" : "a local server")
+                  + " answering after " + p.path("latency_ms").asLong() + " ms")
           + " (client " + p.path("client").asString() + "), " + runs;
       case "cpu" -> "the seed's compute_heavy(1..4) at scale " + p.path("scale").asDouble()
           + " (" + p.path("order").asString() + " order), and " + p.path("balanced_tasks").asInt()
