@@ -103,13 +103,17 @@ final class IoBench extends WorkloadBench {
   static final String AIOHTTP = "aiohttp";
 
   /**
-   * 512 MB: 10,000 fetches in flight hold ~21 KB of heap each with HttpURLConnection against a
-   * keep-alive server (nginx), ~210 MB live; under the earlier 192 MB cap a run was mostly
-   * full GCs (32 in 5 runs, 5.6 s median against 2.5 s with a larger heap, same load).
+   * 192 MB against the bench's own servers ({@code Connection: close}: ~13 KB live per fetch in
+   * flight); 512 MB against an external one ({@code --url}, {@code --server nginx}): with
+   * keep-alive and chunked answers HttpURLConnection holds ~21 KB per fetch in flight, ~210 MB
+   * at 10,000, and under the 192 MB cap a run was mostly full GCs (32 in 5 runs, 5.6 s median
+   * against 2.5 s with a larger heap, same load). 512 MB everywhere would cost the own-server
+   * runs ~110 MB of RSS (378 against 272 MB) for nothing.
    */
   @Override
   String defaultJvmArgs() {
-    return "-XX:+UseSerialGC -Xmx512m";
+    return url != null || server.equals("nginx") ? "-XX:+UseSerialGC -Xmx512m"
+        : "-XX:+UseSerialGC -Xmx192m";
   }
 
   /** Largest --latency-ms accepted: one hour. */

@@ -150,6 +150,23 @@ class IoClientsTest {
         .doesNotContain("echo_duplicate");
   }
 
+  @Test
+  void externalServersGetTheLargerHeap() throws Exception {
+    try (LatencyServer server = LatencyServer.start(Duration.ofMillis(1))) {
+      Path own = dir.resolve("own.json");
+      Path external = dir.resolve("external.json");
+      assertThat(run("bench", "io", "--tasks", "2", "--latency-ms", "1", "--strategies", "virtual",
+          "--runs", "1", "--warmup", "0", "--json", own.toString()).code()).isEqualTo(0);
+      assertThat(run("bench", "io", "--url", server.uri() + "?ms=1", "--tasks", "2",
+          "--strategies", "virtual", "--runs", "1", "--warmup", "0", "--json",
+          external.toString()).code()).isEqualTo(0);
+      assertThat(BenchCommandTest.read(own).path("params").path("jvm_args").toString())
+          .contains("-Xmx192m");
+      assertThat(BenchCommandTest.read(external).path("params").path("jvm_args").toString())
+          .contains("-Xmx512m");
+    }
+  }
+
   /** A python that imports aiohttp: python3 on the PATH, else Debian's. */
   static String pythonWithAiohttp() {
     for (String python : List.of("python3", "/usr/bin/python3")) {
