@@ -258,6 +258,7 @@ final class IoBench extends WorkloadBench {
         throw new Unavailable("the aiohttp script " + SCRIPT + " is missing from the build");
       }
       scriptFile = Files.createTempFile("gearbox-aiohttp-", ".py");
+      scriptFile.toFile().deleteOnExit(); // also when the bench is stopped by a signal
       Files.write(scriptFile, in.readAllBytes());
     } catch (java.io.IOException e) {
       throw new Unavailable("could not write the aiohttp script: " + e.getMessage());

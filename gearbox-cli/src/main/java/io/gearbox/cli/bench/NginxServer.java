@@ -54,7 +54,10 @@ final class NginxServer implements AutoCloseable {
     this.port = port;
     this.latencyMillis = latencyMillis;
     // if this JVM exits without closing the bench (Ctrl-C), nginx goes with it
-    this.killer = new Thread(this::stop, "gearbox-bench-stop-nginx");
+    this.killer = new Thread(() -> {
+      stop();
+      deleteQuietly(dir);
+    }, "gearbox-bench-stop-nginx");
     Runtime.getRuntime().addShutdownHook(killer);
   }
 
