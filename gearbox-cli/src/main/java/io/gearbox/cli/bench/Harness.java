@@ -108,11 +108,18 @@ final class Harness {
 
   private List<String> command(Job job, int warmup, int runs, boolean stepped) {
     List<String> command = new ArrayList<>();
-    command.add(javaCommand());
-    command.addAll(jvmArgs);
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(BenchChild.class.getName());
+    String python = job.params().get("python");
+    if (python != null) {
+      // a child in Python (bench io's aiohttp), speaking BenchChild's protocol
+      command.add(python);
+      command.add(job.params().get("script"));
+    } else {
+      command.add(javaCommand());
+      command.addAll(jvmArgs);
+      command.add("-cp");
+      command.add(System.getProperty("java.class.path"));
+      command.add(BenchChild.class.getName());
+    }
     command.add("workload=" + workload);
     command.add("variant=" + job.variant());
     command.add("strategy=" + job.strategy());
@@ -348,7 +355,8 @@ final class Harness {
             .redirectError(errFile.toFile())
             .start();
       } catch (IOException e) {
-        fail("could not run its JVM: " + e.getMessage());
+        fail("could not start its " + (job.params().containsKey("python") ? "Python" : "JVM")
+            + ": " + e.getMessage());
         return;
       }
       Process p = process;

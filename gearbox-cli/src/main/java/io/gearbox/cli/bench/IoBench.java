@@ -3,6 +3,8 @@ package io.gearbox.cli.bench;
 import io.gearbox.examples.LatencyServer;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,7 +24,10 @@ import tools.jackson.databind.node.ObjectNode;
       "%nStrategies: sequential (one after another), threads (Gearbox.threads(T)), virtual",
       "(Gearbox.virtual()), jdk (Executors.newVirtualThreadPerTaskExecutor() by hand), and",
       "processes/auto where those pools exist. All tasks are submitted at once, then waited for.",
-      "Without --url a server on 127.0.0.1 (in this JVM) answers after --latency-ms;",
+      "aiohttp (named in --strategies) runs the seed's asyncio + aiohttp fetch in Python, with an",
+      "unlimited connector, in the same interleaved rounds (needs python3 with aiohttp).",
+      "Without --url a server on 127.0.0.1 answers after --latency-ms: the bench's own (in this",
+      "JVM), or with --server nginx the system's nginx, started and stopped by the bench;",
       "with --url that URL is fetched exactly as given, N times.%n",
     })
 final class IoBench extends WorkloadBench {
@@ -44,8 +49,9 @@ final class IoBench extends WorkloadBench {
 
   @Option(names = "--client", paramLabel = "CLIENT", defaultValue = "urlconnection",
       description = "HTTP client: urlconnection (the JDK's HttpURLConnection, as the seed's "
-          + "requests.get), httpclient (java.net.http.HttpClient) or raw (a bare GET over a "
-          + "socket: the floor) (default: ${DEFAULT-VALUE}).")
+          + "requests.get), httpclient (java.net.http.HttpClient), apache (Apache HttpClient 5, "
+          + "classic blocking API) or raw (a bare GET over a socket: the floor) "
+          + "(default: ${DEFAULT-VALUE}).")
   String client;
 
   @Option(names = "--threads", paramLabel = "T",
@@ -53,9 +59,20 @@ final class IoBench extends WorkloadBench {
   Integer threads;
 
   @Option(names = "--server", paramLabel = "KIND", defaultValue = "lean",
-      description = "Local server: lean (the bench's own, light on CPU) or jdk (the examples' "
-          + "LatencyServer on com.sun.net.httpserver) (default: ${DEFAULT-VALUE}).")
+      description = "Local server: lean (the bench's own, light on CPU), jdk (the examples' "
+          + "LatencyServer on com.sun.net.httpserver) or nginx (the system's, with the echo "
+          + "module: an external server in its own processes) (default: ${DEFAULT-VALUE}).")
   String server;
+
+  @Option(names = "--backlog", paramLabel = "N", defaultValue = "4096",
+      description = "Listen backlog of --server nginx (default: ${DEFAULT-VALUE}; nginx's own "
+          + "default is 511, which a burst of 10,000 connects overflows; the kernel caps it at "
+          + "net.core.somaxconn).")
+  int backlog;
+
+  @Option(names = "--python", paramLabel = "CMD", defaultValue = "python3",
+      description = "Python of the aiohttp strategy (default: ${DEFAULT-VALUE}).")
+  String python;
 
   @Option(names = "--bytes", paramLabel = "B", defaultValue = "1256",
       description = "Body size the local server sends (default: ${DEFAULT-VALUE}, about "
@@ -72,12 +89,31 @@ final class IoBench extends WorkloadBench {
 
   @Override
   List<String> strategies() {
-    return concat(List.of("sequential", "threads", "virtual"), optionalPoolStrategies(), "jdk");
+    return concat(List.of("sequential", "threads", "virtual"), optionalPoolStrategies(), "jdk",
+        AIOHTTP);
   }
 
+  /** Every strategy but aiohttp, which needs Python and runs only when named. */
+  @Override
+  List<String> defaultStrategies() {
+    return strategies().stream().filter(s -> !s.equals(AIOHTTP)).toList();
+  }
+
+  /** The strategy that runs the seed's asyncio + aiohttp fetch in a Python child. */
+  static final String AIOHTTP = "aiohttp";
+
+  /**
+   * 192 MB against the bench's own servers ({@code Connection: close}: ~13 KB live per fetch in
+   * flight); 512 MB against an external one ({@code --url}, {@code --server nginx}): with
+   * keep-alive and chunked answers HttpURLConnection holds ~21 KB per fetch in flight, ~210 MB
+   * at 10,000, and under the 192 MB cap a run was mostly full GCs (32 in 5 runs, 5.6 s median
+   * against 2.5 s with a larger heap, same load). 512 MB everywhere would cost the own-server
+   * runs ~110 MB of RSS (378 against 272 MB) for nothing.
+   */
   @Override
   String defaultJvmArgs() {
-    return "-XX:+UseSerialGC -Xmx192m";
+    return url != null || server.equals("nginx") ? "-XX:+UseSerialGC -Xmx512m"
+        : "-XX:+UseSerialGC -Xmx192m";
   }
 
   /** Largest --latency-ms accepted: one hour. */
@@ -101,10 +137,17 @@ final class IoBench extends WorkloadBench {
     try {
       parsedClient = Tasks.Client.parse(client);
     } catch (IllegalArgumentException e) {
-      throw usage("unknown --client '" + client + "'; choose urlconnection, httpclient or raw");
+      throw usage("unknown --client '" + client + "'; choose urlconnection, httpclient, apache "
+          + "or raw");
     }
-    if (!server.equals("lean") && !server.equals("jdk")) {
-      throw usage("unknown --server '" + server + "'; choose lean or jdk");
+    if (!server.equals("lean") && !server.equals("jdk") && !server.equals("nginx")) {
+      throw usage("unknown --server '" + server + "'; choose lean, jdk or nginx");
+    }
+    if (backlog < 1 || backlog > 65_535) {
+      throw usage("--backlog must be 1 to 65535, was " + backlog);
+    }
+    if (python.isBlank()) {
+      throw usage("--python names no command");
     }
     if (url != null) {
       try {
@@ -139,9 +182,12 @@ final class IoBench extends WorkloadBench {
     } else {
       p.put("latency_ms", latencyMs);
       p.put("bytes", bytes);
-      p.put("server", server.equals("lean")
-          ? "gearbox bench's own, on 127.0.0.1 in the parent JVM"
-          : "examples LatencyServer (com.sun.net.httpserver), on 127.0.0.1 in the parent JVM");
+      p.put("server", switch (server) {
+        case "lean" -> "gearbox bench's own, on 127.0.0.1 in the parent JVM";
+        case "jdk" -> "examples LatencyServer (com.sun.net.httpserver), on 127.0.0.1 in the parent JVM";
+        default -> "nginx with the echo module, on 127.0.0.1 in its own processes, backlog "
+            + backlog;
+      });
     }
     p.put("client", parsedClient.label());
     p.put("threads", threadCount());
@@ -163,6 +209,11 @@ final class IoBench extends WorkloadBench {
       }
       Map<String, String> params = new LinkedHashMap<>();
       params.put("tasks", String.valueOf(tasks));
+      if (strategy.equals(AIOHTTP)) {
+        params.put("python", python); // the harness runs the script, not a JVM
+        jobs.add(new Job("fetch", strategy, params, warmup, runs, false));
+        continue;
+      }
       params.put("client", parsedClient.label());
       params.put("threads", String.valueOf(threadCount()));
       jobs.add(new Job("fetch", strategy, params, warmup, runs, false));
@@ -172,6 +223,65 @@ final class IoBench extends WorkloadBench {
 
   @Override
   AutoCloseable prepare() throws Unavailable {
+    AutoCloseable script = null;
+    if (explicitlyChosen(AIOHTTP)) {
+      script = extractScript();
+    }
+    AutoCloseable server;
+    try {
+      server = prepareServer();
+    } catch (Unavailable e) {
+      closeQuietly(script);
+      throw e;
+    }
+    if (script == null) {
+      return server;
+    }
+    AutoCloseable s = script;
+    return () -> {
+      try {
+        closeQuietly(s);
+      } finally {
+        if (server != null) {
+          server.close();
+        }
+      }
+    };
+  }
+
+  private Path scriptFile;
+
+  /** Copies the aiohttp child's script out of the jar; closing deletes it. */
+  private AutoCloseable extractScript() throws Unavailable {
+    try (java.io.InputStream in = IoBench.class.getResourceAsStream(SCRIPT)) {
+      if (in == null) {
+        throw new Unavailable("the aiohttp script " + SCRIPT + " is missing from the build");
+      }
+      scriptFile = Files.createTempFile("gearbox-aiohttp-", ".py");
+      scriptFile.toFile().deleteOnExit(); // also when the bench is stopped by a signal
+      Files.write(scriptFile, in.readAllBytes());
+    } catch (java.io.IOException e) {
+      throw new Unavailable("could not write the aiohttp script: " + e.getMessage());
+    }
+    Path file = scriptFile;
+    return () -> Files.deleteIfExists(file);
+  }
+
+  /** The seed's asyncio + aiohttp fetch, speaking the bench child's protocol. */
+  static final String SCRIPT = "aiohttp_fetch.py";
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (Exception e) {
+      // a temp file left behind
+    }
+  }
+
+  private AutoCloseable prepareServer() throws Unavailable {
     if (target != null) {
       try {
         new Tasks.Fetch(target, parsedClient).call();
@@ -185,6 +295,11 @@ final class IoBench extends WorkloadBench {
       if (server.equals("jdk")) {
         LatencyServer s = LatencyServer.start(Duration.ofMillis(latencyMs));
         setUrl(s.uri() + "?ms=" + latencyMs + "&bytes=" + bytes);
+        return s;
+      }
+      if (server.equals("nginx")) {
+        NginxServer s = NginxServer.start(latencyMs, bytes, tasks, backlog);
+        setUrl(s.uri().toString());
         return s;
       }
       BenchServer s = BenchServer.start(latencyMs, bytes);
@@ -204,7 +319,9 @@ final class IoBench extends WorkloadBench {
   /** The child needs the URL, known only once the server is up: jobs read it lazily. */
   @Override
   List<Job> resolve(List<Job> jobs) {
-    return jobs.stream().map(j -> j.withParams(Map.of("url", resolvedUrl))).toList();
+    return jobs.stream().map(j -> j.withParams(j.strategy().equals(AIOHTTP)
+        ? Map.of("url", resolvedUrl, "script", scriptFile.toString())
+        : Map.of("url", resolvedUrl))).toList();
   }
 
   private static String reason(Throwable e) {

@@ -51,7 +51,8 @@ final class Report {
     ArrayNode rows = JSON.createArrayNode();
     Map<String, double[]> baselineWalls = new LinkedHashMap<>();
     Map<String, String> baselineName = new LinkedHashMap<>();
-    for (String preferred : List.of("jdk", "sequential")) { // sequential wins when both ran
+    // sequential wins when it ran, then aiohttp (io: the seed's asyncio, the comparison)
+    for (String preferred : List.of("jdk", "aiohttp", "sequential")) {
       for (StrategyResult r : results) {
         if (r.job().strategy().equals(preferred) && !r.samples().isEmpty()) {
           baselineWalls.put(r.job().variant(), walls(r));
@@ -287,7 +288,8 @@ final class Report {
     return switch (doc.path("workload").asString()) {
       case "io" -> p.path("tasks").asInt() + " fetches of "
           + (p.path("url_given").asBoolean() ? p.path("url").asString()
-              : "a local server answering after " + p.path("latency_ms").asLong() + " ms")
+              : (p.path("server").asString().startsWith("nginx") ? "nginx" : "a local server")
+                  + " answering after " + p.path("latency_ms").asLong() + " ms")
           + " (client " + p.path("client").asString() + "), " + runs;
       case "cpu" -> "the seed's compute_heavy(1..4) at scale " + p.path("scale").asDouble()
           + " (" + p.path("order").asString() + " order), and " + p.path("balanced_tasks").asInt()

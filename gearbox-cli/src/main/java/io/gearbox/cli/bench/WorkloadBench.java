@@ -43,6 +43,11 @@ abstract class WorkloadBench implements Callable<Integer> {
   /** Strategy names this workload can run here, in table order. */
   abstract List<String> strategies();
 
+  /** The strategies run when --strategies names none; by default all of them. */
+  List<String> defaultStrategies() {
+    return strategies();
+  }
+
   /** Child JVM flags unless {@code --jvm-args} says otherwise. */
   String defaultJvmArgs() {
     return "-XX:+UseSerialGC -Xmx256m";
@@ -238,7 +243,7 @@ abstract class WorkloadBench implements Callable<Integer> {
   private List<String> chosenStrategies() {
     List<String> available = strategies();
     if (options.strategies == null || options.strategies.isEmpty()) {
-      return available;
+      return defaultStrategies();
     }
     Set<String> chosen = new LinkedHashSet<>();
     for (String s : options.strategies) {

@@ -1,0 +1,194 @@
+package io.gearbox.cli.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.gearbox.cli.NoThreadLeaks;
+import io.gearbox.cli.bench.BenchCommandTest.Result;
+import io.gearbox.examples.LatencyServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * {@code gearbox bench io}'s HTTP clients and comparisons side by side, at a few tasks each:
+ * {@code --client apache}, {@code --server nginx} (the system's nginx, started and stopped by the
+ * bench) and the {@code aiohttp} strategy (the seed's asyncio in a Python child). Every fetch is
+ * counted by the server, so a client that skipped or repeated one fails; no timing is asserted.
+ * nginx, its echo module and python3-aiohttp are Debian packages that {@code ./gearbox test}
+ * installs; without them those tests are skipped with the reason.
+ */
+@ExtendWith(NoThreadLeaks.class)
+class IoClientsTest {
+
+  @TempDir Path dir;
+
+  private static Result run(String... args) {
+    return BenchCommandTest.run(args);
+  }
+
+  @Test
+  void everyClientFetchesEachUrlOncePerTask() throws Exception {
+    for (String client : List.of("urlconnection", "httpclient", "apache", "raw")) {
+      try (LatencyServer server = LatencyServer.start(Duration.ofMillis(5))) {
+        String url = server.uri() + "?ms=1&bytes=300";
+        Path json = dir.resolve(client + ".json");
+        Result r = run("bench", "io", "--url", url, "--tasks", "6", "--client", client,
+            "--strategies", "virtual", "--runs", "2", "--warmup", "1", "--json", json.toString());
+        assertThat(r.code()).as(client + ": " + r.err()).isEqualTo(0);
+        JsonNode doc = BenchCommandTest.read(json);
+        assertThat(doc.path("params").path("client").asString()).isEqualTo(client);
+        JsonNode row = doc.path("results").get(0);
+        assertThat(row.path("ok").asInt()).as(client).isEqualTo(6);
+        // one check before the runs, then 6 fetches in each of 1 warm-up + 2 runs
+        assertThat(server.served()).as(client).isEqualTo(1 + 6 * 3);
+      }
+    }
+  }
+
+  @Test
+  void badServerBacklogOrPythonIsAUsageError() {
+    for (String[] args : List.of(
+        new String[] {"bench", "io", "--server", "apache"},
+        new String[] {"bench", "io", "--server", "nginx", "--backlog", "0"},
+        new String[] {"bench", "io", "--server", "nginx", "--backlog", "70000"},
+        new String[] {"bench", "io", "--strategies", "aiohttp", "--python", " "},
+        new String[] {"bench", "io", "--client", "okhttp"})) {
+      Result r = run(args);
+      assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(r.err()).as(String.join(" ", args)).contains("Usage:");
+      assertThat(r.out()).as(String.join(" ", args)).isEmpty();
+    }
+    assertThat(run("bench", "io", "--client", "okhttp").err())
+        .contains("unknown --client 'okhttp'; choose urlconnection, httpclient, apache or raw");
+  }
+
+  @Test
+  void aiohttpRunsOnlyWhenNamed() throws Exception {
+    Path json = dir.resolve("default.json");
+    Result r = run("bench", "io", "--tasks", "2", "--latency-ms", "1", "--runs", "1",
+        "--warmup", "0", "--strategies", "virtual", "--json", json.toString());
+    assertThat(r.code()).as(r.err()).isEqualTo(0);
+    assertThat(new IoBench().defaultStrategies()).doesNotContain("aiohttp").contains("virtual");
+    assertThat(new IoBench().strategies()).contains("aiohttp");
+  }
+
+  @Test
+  void missingPythonIsOneFailureLineAndExit1() {
+    Result r = run("bench", "io", "--tasks", "2", "--latency-ms", "1", "--runs", "1",
+        "--warmup", "0", "--strategies", "virtual,aiohttp", "--python",
+        dir.resolve("no-such-python").toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("gearbox: bench io: aiohttp failed: could not start its Python")
+        .contains("no-such-python").doesNotContain("\tat ");
+    assertThat(r.out()).contains("virtual"); // the other strategy still ran and is reported
+  }
+
+  @Test
+  void aiohttpIsTheBaselineBesideTheJvmStrategies() throws Exception {
+    String python = pythonWithAiohttp();
+    assumeTrue(python != null, "no python3 with aiohttp (./gearbox test installs python3-aiohttp)");
+    try (LatencyServer server = LatencyServer.start(Duration.ofMillis(5))) {
+      String url = server.uri() + "?ms=1&bytes=300";
+      Path json = dir.resolve("aiohttp.json");
+      Result r = run("bench", "io", "--url", url, "--tasks", "7", "--strategies",
+          "virtual,aiohttp", "--python", python, "--runs", "2", "--warmup", "1",
+          "--json", json.toString());
+      assertThat(r.code()).as(r.err()).isEqualTo(0);
+      JsonNode doc = BenchCommandTest.read(json);
+      assertThat(BenchCommandTest.strategies(doc)).containsExactly("virtual", "aiohttp");
+      for (JsonNode row : doc.path("results")) {
+        assertThat(row.path("ok").asInt()).isEqualTo(7);
+        assertThat(row.path("baseline").asString()).isEqualTo("aiohttp");
+        assertThat(row.path("runs_s")).hasSize(2);
+        assertThat(row.path("peak_rss_mb").asDouble()).isPositive();
+        assertThat(row.path("cpu_s").asDouble()).isPositive();
+      }
+      assertThat(server.served()).isEqualTo(1 + 7 * 3 * 2);
+    }
+  }
+
+  @Test
+  void nginxIsStartedForTheRunAndStoppedAfter() throws Exception {
+    assumeTrue(nginxWithEcho(), "no nginx with the echo module (./gearbox test installs "
+        + "nginx and libnginx-mod-http-echo)");
+    Path json = dir.resolve("nginx.json");
+    Result r = run("bench", "io", "--server", "nginx", "--tasks", "8", "--latency-ms", "30",
+        "--bytes", "500", "--client", "apache", "--strategies", "virtual,jdk", "--runs", "2",
+        "--warmup", "1", "--json", json.toString());
+    assertThat(r.code()).as(r.err()).isEqualTo(0);
+    JsonNode doc = BenchCommandTest.read(json);
+    assertThat(doc.path("params").path("server").asString()).startsWith("nginx");
+    for (JsonNode row : doc.path("results")) {
+      assertThat(row.path("ok").asInt()).isEqualTo(8);
+      // each fetch waited for nginx's echo_sleep of 30 ms: a run cannot be faster
+      assertThat(row.path("wall_s").path("min").asDouble()).isGreaterThanOrEqualTo(0.030);
+    }
+    // NoThreadLeaks then checks that no nginx master or worker is left
+  }
+
+  @Test
+  void nginxConfigListensOnLoopbackWithTheAskedBacklog() {
+    String conf = NginxServer.config(Path.of("/tmp/x"), "/m/echo.so", 4321, 100, 1256, 10_000,
+        4096);
+    assertThat(conf).contains("listen 127.0.0.1:4321 backlog=4096;")
+        .contains("load_module /m/echo.so;")
+        .contains("worker_connections 10512;")
+        .contains("location = /delay/100 {")
+        .contains("echo_sleep 0.100;")
+        .contains("echo_duplicate 1256 \"x\";")
+        .contains("daemon off;");
+    // nginx's own default is left unsaid, as a user's config would
+    assertThat(NginxServer.config(Path.of("/tmp/x"), null, 4321, 100, 0, 10, 511))
+        .contains("listen 127.0.0.1:4321;").doesNotContain("load_module")
+        .doesNotContain("echo_duplicate");
+  }
+
+  @Test
+  void externalServersGetTheLargerHeap() throws Exception {
+    try (LatencyServer server = LatencyServer.start(Duration.ofMillis(1))) {
+      Path own = dir.resolve("own.json");
+      Path external = dir.resolve("external.json");
+      assertThat(run("bench", "io", "--tasks", "2", "--latency-ms", "1", "--strategies", "virtual",
+          "--runs", "1", "--warmup", "0", "--json", own.toString()).code()).isEqualTo(0);
+      assertThat(run("bench", "io", "--url", server.uri() + "?ms=1", "--tasks", "2",
+          "--strategies", "virtual", "--runs", "1", "--warmup", "0", "--json",
+          external.toString()).code()).isEqualTo(0);
+      assertThat(BenchCommandTest.read(own).path("params").path("jvm_args").toString())
+          .contains("-Xmx192m");
+      assertThat(BenchCommandTest.read(external).path("params").path("jvm_args").toString())
+          .contains("-Xmx512m");
+    }
+  }
+
+  /** A python that imports aiohttp: python3 on the PATH, else Debian's. */
+  static String pythonWithAiohttp() {
+    for (String python : List.of("python3", "/usr/bin/python3")) {
+      try {
+        Process p = new ProcessBuilder(python, "-c", "import aiohttp")
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
+          return python;
+        }
+        p.destroyForcibly().waitFor();
+      } catch (Exception e) {
+        // try the next one
+      }
+    }
+    return null;
+  }
+
+  static boolean nginxWithEcho() {
+    boolean nginx = Files.isExecutable(Path.of("/usr/sbin/nginx"))
+        || System.getenv("PATH") != null && java.util.Arrays.stream(
+            System.getenv("PATH").split(java.io.File.pathSeparator))
+            .anyMatch(p -> Files.isExecutable(Path.of(p, "nginx")));
+    return nginx && Files.isRegularFile(Path.of("/usr/lib/nginx/modules/ngx_http_echo_module.so"));
+  }
+}
