@@ -2,6 +2,7 @@ package io.gearbox.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gearbox.testing.Leaks;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * given a class path.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@ExtendWith(NoThreadLeaks.class)
+@ExtendWith(Leaks.class)
 class ConsumerProjectTest {
 
   private static final double FACTOR =

@@ -2,6 +2,7 @@ package io.gearbox.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gearbox.testing.Leaks;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Runs each example's main as a user would, and checks what it prints. No timing is asserted. */
-@ExtendWith(NoThreadLeaks.class)
+@ExtendWith(Leaks.class)
 class ExamplesTest {
 
   private final ByteArrayOutputStream captured = new ByteArrayOutputStream();

@@ -3,9 +3,9 @@ package io.gearbox.cli.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.gearbox.cli.NoThreadLeaks;
 import io.gearbox.cli.bench.BenchCommandTest.Result;
 import io.gearbox.examples.LatencyServer;
+import io.gearbox.testing.Leaks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +24,7 @@ import tools.jackson.databind.JsonNode;
  * nginx, its echo module and python3-aiohttp are Debian packages that {@code ./gearbox test}
  * installs; without them those tests are skipped with the reason.
  */
-@ExtendWith(NoThreadLeaks.class)
+@ExtendWith(Leaks.class)
 class IoClientsTest {
 
   @TempDir Path dir;
@@ -130,7 +130,7 @@ class IoClientsTest {
       // each fetch waited for nginx's echo_sleep of 30 ms: a run cannot be faster
       assertThat(row.path("wall_s").path("min").asDouble()).isGreaterThanOrEqualTo(0.030);
     }
-    // NoThreadLeaks then checks that no nginx master or worker is left
+    // Leaks then checks that no nginx master or worker is left
   }
 
   @Test
