@@ -1,5 +1,6 @@
 package io.gearbox.internal.process;
 
+import io.gearbox.ProcessPool;
 import io.gearbox.ProcessTaskHandle;
 import io.gearbox.TaskHandle;
 import java.io.Serializable;
@@ -23,9 +24,9 @@ import java.util.concurrent.TimeoutException;
  */
 final class ProcessExecutorService implements ExecutorService {
 
-  private final ProcessPoolEngine pool;
+  private final ProcessPool pool;
 
-  ProcessExecutorService(ProcessPoolEngine pool) {
+  ProcessExecutorService(ProcessPool pool) {
     this.pool = pool;
   }
 

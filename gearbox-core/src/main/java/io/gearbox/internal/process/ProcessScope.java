@@ -11,11 +11,11 @@ import java.util.concurrent.TimeoutException;
 /** A structured scope of a process pool: the driver pool's scope, with tasks sent to workers. */
 final class ProcessScope implements TaskScope {
 
-  private final ProcessPoolEngine pool;
+  private final Calls calls;
   private final TaskScope drivers;
 
-  ProcessScope(ProcessPoolEngine pool, TaskScope drivers) {
-    this.pool = pool;
+  ProcessScope(Calls calls, TaskScope drivers) {
+    this.calls = calls;
     this.drivers = drivers;
   }
 
@@ -28,7 +28,7 @@ final class ProcessScope implements TaskScope {
   public <T> TaskHandle<T> fork(Callable<T> task, TaskOptions options) {
     Objects.requireNonNull(task, "task");
     Objects.requireNonNull(options, "options");
-    RemoteCall<T> call = pool.callFor(task, options.retries());
+    RemoteCall<T> call = calls.call(task, options.retries());
     return new RemoteHandle<>(drivers.fork(call, options), call);
   }
 

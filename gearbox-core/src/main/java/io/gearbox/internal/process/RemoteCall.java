@@ -9,13 +9,20 @@ import java.util.concurrent.Callable;
 /**
  * The driver task for one remote call: what runs on a driver thread of the process pool. It holds
  * the encoded task and, as the call proceeds, what the worker reported (output, pid, attempts,
- * CPU time, the cancel rung) for the task's {@link RemoteHandle}.
+ * CPU time, the cancel rung) for the task's {@link RemoteHandle}. Running it hands it to its
+ * {@link Driver} ({@code CallDriver}), which it knows only by that interface: the flow goes
+ * facade -> driver pool -> call -> driver -> worker, never back up.
  *
  * @param <T> the result type
  */
 final class RemoteCall<T> implements Callable<T>, RunAware {
 
-  final ProcessPoolEngine pool;
+  /** Runs a call on a worker; what {@link #call()} hands the call to. */
+  interface Driver {
+    <T> T execute(RemoteCall<T> call) throws Exception;
+  }
+
+  final Driver driver;
   final byte kind;
   final String pkg;
   final byte[] task;
@@ -42,9 +49,9 @@ final class RemoteCall<T> implements Callable<T>, RunAware {
    */
   volatile boolean awaitingWorker;
 
-  RemoteCall(ProcessPoolEngine pool, byte kind, String pkg, byte[] task, byte[] items,
+  RemoteCall(Driver driver, byte kind, String pkg, byte[] task, byte[] items,
       int itemCount, int maxRetries, Object source) {
-    this.pool = pool;
+    this.driver = driver;
     this.kind = kind;
     this.pkg = pkg;
     this.task = task;
@@ -63,6 +70,12 @@ final class RemoteCall<T> implements Callable<T>, RunAware {
   @Override
   public T call() throws Exception {
     started = true;
-    return pool.execute(this);
+    return driver.execute(this);
+  }
+
+  /** Throws a checked exception unchecked: a task's own exception, as the task threw it. */
+  @SuppressWarnings("unchecked")
+  static <E extends Throwable> E sneaky(Throwable t) throws E {
+    throw (E) t;
   }
 }

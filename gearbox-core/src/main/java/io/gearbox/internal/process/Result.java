@@ -33,6 +33,11 @@ record Result(byte status, long wallNanos, long cpuNanos, TaskOutput output, byt
     });
   }
 
+  /** Writes a RESULT frame: the reply to the RUN whose call id it repeats. */
+  static void write(Frames frames, long callId, byte[] payload) throws IOException {
+    frames.write(Frames.RESULT, callId, payload);
+  }
+
   /** Decodes a RESULT payload. */
   static Result decode(byte[] payload) throws IOException {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload));
