@@ -5,6 +5,7 @@ import io.gearbox.PoisonTaskException;
 import io.gearbox.TaskCodec;
 import io.gearbox.WorkerCrashedException;
 import io.gearbox.WorkerSite;
+import io.gearbox.internal.codec.Values;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.InvalidClassException;

@@ -2,6 +2,9 @@ package io.gearbox.internal.process;
 
 import io.gearbox.TaskCodec;
 import io.gearbox.TaskNotSerializableException;
+import io.gearbox.internal.codec.JdkCodec;
+import io.gearbox.internal.codec.SerializationPaths;
+import io.gearbox.internal.codec.Values;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.Serializable;

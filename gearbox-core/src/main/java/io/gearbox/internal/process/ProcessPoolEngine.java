@@ -19,6 +19,8 @@ import io.gearbox.TaskState;
 import io.gearbox.internal.Durations;
 import io.gearbox.internal.ExecutorPool;
 import io.gearbox.internal.PoolConfig;
+import io.gearbox.internal.codec.JdkCodec;
+import io.gearbox.internal.remote.RemoteExecutorService;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -294,7 +296,7 @@ public final class ProcessPoolEngine implements ProcessPool {
 
   @Override
   public ExecutorService asExecutorService() {
-    return new ProcessExecutorService(this);
+    return new RemoteExecutorService(this);
   }
 
   @Override
