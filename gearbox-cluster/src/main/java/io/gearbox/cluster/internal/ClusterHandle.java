@@ -17,13 +17,8 @@ final class ClusterHandle<T> extends DriverHandle<T> implements ClusterTaskHandl
   private final ClusterCall<T> call;
 
   ClusterHandle(TaskHandle<T> driver, ClusterCall<T> call) {
-    super(driver);
+    super(driver, call);
     this.call = call;
-  }
-
-  @Override
-  public Object source() {
-    return call.source;
   }
 
   @Override
@@ -35,11 +30,6 @@ final class ClusterHandle<T> extends DriverHandle<T> implements ClusterTaskHandl
   public OptionalLong memberPid() {
     long pid = call.pid;
     return pid < 0 ? OptionalLong.empty() : OptionalLong.of(pid);
-  }
-
-  @Override
-  public int attempts() {
-    return call.attempts;
   }
 
   @Override

@@ -21,13 +21,8 @@ final class RemoteHandle<T> extends DriverHandle<T> implements ProcessTaskHandle
   private final RemoteCall<T> call;
 
   RemoteHandle(TaskHandle<T> driver, RemoteCall<T> call) {
-    super(driver);
+    super(driver, call);
     this.call = call;
-  }
-
-  @Override
-  public Object source() {
-    return call.source;
   }
 
   @Override
@@ -39,11 +34,6 @@ final class RemoteHandle<T> extends DriverHandle<T> implements ProcessTaskHandle
   public OptionalLong workerPid() {
     long pid = call.pid;
     return pid < 0 ? OptionalLong.empty() : OptionalLong.of(pid);
-  }
-
-  @Override
-  public int attempts() {
-    return call.attempts;
   }
 
   @Override

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * The handle of a task that runs in another JVM (a process-pool worker, a cluster member): its
  * driver task's handle (state, waiting, cancellation, deadline), which every method here delegates
- * to, plus what the engine's call records, which the engine's subclass adds. Shared by the engines
+ * to, plus what the engine's call records ({@link DriverCall}; the engine's subclass adds its own). Shared by the engines
  * that run a task as a "driver" task on an {@code ExecutorPool}, so each keeps only its transport.
  * Thread-safe as the driver's handle is.
  *
@@ -22,13 +22,22 @@ public abstract class DriverHandle<T> implements TaskHandle<T> {
 
   /** The driver task's handle. */
   protected final TaskHandle<T> driver;
+  private final DriverCall<T> call;
 
-  protected DriverHandle(TaskHandle<T> driver) {
+  protected DriverHandle(TaskHandle<T> driver, DriverCall<T> call) {
     this.driver = driver;
+    this.call = call;
   }
 
   /** What the user submitted (a callable, a runnable wrapped as one), or null for a map batch. */
-  public abstract Object source();
+  public Object source() {
+    return call.source;
+  }
+
+  /** How many times the task was sent: 0 if never, more than 1 after a retry. */
+  public int attempts() {
+    return call.attempts;
+  }
 
   @Override
   public long id() {
