@@ -207,7 +207,9 @@ class ProcessMapAndChannelTest {
   @Test
   void scope_childFails_siblingInItsWorkerIsCancelledAndInterrupted() throws Exception {
     String dir = tmp.toString();
-    try (ProcessPool p = pool(2)) {
+    // a grace the loaded machine cannot outrun: the sibling stops at its interrupt at once, and the
+    // default 1 s once ran out before the worker's reply was read (KILLED) at a load of 17 on 2 cores
+    try (ProcessPool p = ProcessTests.pool(h, 2, b -> b.cancelGrace(Delays.LONG))) {
       TaskHandle<Object> sibling;
       try (TaskScope scope = p.openScope()) {
         sibling = scope.fork((SerializableCallable<Object>) () -> {

@@ -206,6 +206,22 @@ class ClusterPoolTest {
   }
 
   @Test
+  void executorServiceViewRunsCallablesAndRunnablesOnMembersAndShutsThePoolDown() throws Exception {
+    ClusterPool p = connect();
+    java.util.concurrent.ExecutorService es = p.asExecutorService();
+    assertThat(es.submit((Callable<Long> & Serializable) ClusterPoolTest::pid).get())
+        .isNotEqualTo(pid());
+    assertThat(es.submit((Runnable & Serializable) () -> { }, "done").get()).isEqualTo("done");
+    Runnable notSerializable = () -> { };
+    assertThatThrownBy(() -> es.submit(notSerializable))
+        .isInstanceOf(TaskNotSerializableException.class);
+    es.shutdown();
+    assertThat(es.awaitTermination(Delays.LONG.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
+        .isTrue();
+    assertThat(p.isShutdown()).isTrue();
+  }
+
+  @Test
   void deadlineCompletesTheHandleAtOnceAndInterruptsTheTaskOnItsMember(@TempDir Path dir)
       throws Exception {
     ClusterPool p = connect();

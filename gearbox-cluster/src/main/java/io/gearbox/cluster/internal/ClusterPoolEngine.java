@@ -26,7 +26,8 @@ import io.gearbox.cluster.ClusterTaskHandle;
 import io.gearbox.cluster.MemberLostException;
 import io.gearbox.internal.ExecutorPool;
 import io.gearbox.internal.PoolConfig;
-import io.gearbox.internal.process.ClusterCodecSeam;
+import io.gearbox.internal.codec.RemoteCodec;
+import io.gearbox.internal.remote.RemoteExecutorService;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ import java.util.stream.Stream;
  * ({@code IExecutorService.submitToMember}), and wait for the {@link Reply}.
  *
  * <p><b>Encoding</b> happens on the submitting thread through the process pool's codec
- * ({@link ClusterCodecSeam}), so a task that cannot be encoded fails at submit with its field
+ * ({@link RemoteCodec}), so a task that cannot be encoded fails at submit with its field
  * path; decoding on both sides goes through its allow-list.
  *
  * <p><b>Member loss.</b> Hazelcast fails the call's future with {@link MemberLeftException} (or a
@@ -101,7 +102,7 @@ public final class ClusterPoolEngine implements ClusterPool {
   private final IExecutorService tasks;
   private final IExecutorService control;
   private final MemberTable table;
-  private final ClusterCodecSeam codec;
+  private final RemoteCodec codec;
   private final String[] extraPackages;
   private final String callPrefix = UUID.randomUUID().toString() + ":";
   private final AtomicLong callIds = new AtomicLong();
@@ -124,7 +125,7 @@ public final class ClusterPoolEngine implements ClusterPool {
     this.tasks = hz.getExecutorService(HazelcastSetup.TASKS);
     this.control = hz.getExecutorService(HazelcastSetup.CONTROL);
     this.table = new MemberTable(hz, settings.placement());
-    this.codec = new ClusterCodecSeam(settings.allowPackages(), Integer.MAX_VALUE);
+    this.codec = new RemoteCodec(settings.allowPackages(), Integer.MAX_VALUE);
     this.extraPackages = settings.allowPackages().toArray(String[]::new);
   }
 
@@ -603,7 +604,7 @@ public final class ClusterPoolEngine implements ClusterPool {
 
   @Override
   public ExecutorService asExecutorService() {
-    return new ClusterExecutorService(this);
+    return new RemoteExecutorService(this);
   }
 
   @Override

@@ -7,7 +7,7 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializable;
 import io.gearbox.RemoteTaskException;
 import io.gearbox.TaskNotSerializableException;
-import io.gearbox.internal.process.ClusterCodecSeam;
+import io.gearbox.internal.codec.RemoteCodec;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +40,7 @@ public final class RemoteRun implements Callable<Reply>, DataSerializable, Hazel
   static volatile boolean draining;
 
   private static final long MAX_BYTES = Integer.MAX_VALUE;
-  private static final ClusterCodecSeam CODEC = new ClusterCodecSeam(List.of(), MAX_BYTES);
+  private static final RemoteCodec CODEC = new RemoteCodec(List.of(), MAX_BYTES);
 
   private String callKey;
   private byte kind;

@@ -2,6 +2,7 @@ package io.gearbox.internal.process;
 
 import io.gearbox.ProcessChannel;
 import io.gearbox.TaskCodec;
+import io.gearbox.internal.codec.SerializationPaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;

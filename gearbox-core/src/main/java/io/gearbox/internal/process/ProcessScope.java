@@ -3,57 +3,22 @@ package io.gearbox.internal.process;
 import io.gearbox.TaskHandle;
 import io.gearbox.TaskOptions;
 import io.gearbox.TaskScope;
-import java.time.Duration;
-import java.util.Objects;
+import io.gearbox.internal.remote.DriverScope;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeoutException;
 
 /** A structured scope of a process pool: the driver pool's scope, with tasks sent to workers. */
-final class ProcessScope implements TaskScope {
+final class ProcessScope extends DriverScope {
 
-  private final ProcessPoolEngine pool;
-  private final TaskScope drivers;
+  private final Calls calls;
 
-  ProcessScope(ProcessPoolEngine pool, TaskScope drivers) {
-    this.pool = pool;
-    this.drivers = drivers;
+  ProcessScope(Calls calls, TaskScope drivers) {
+    super(drivers);
+    this.calls = calls;
   }
 
   @Override
-  public <T> TaskHandle<T> fork(Callable<T> task) {
-    return fork(task, TaskOptions.defaults());
-  }
-
-  @Override
-  public <T> TaskHandle<T> fork(Callable<T> task, TaskOptions options) {
-    Objects.requireNonNull(task, "task");
-    Objects.requireNonNull(options, "options");
-    RemoteCall<T> call = pool.callFor(task, options.retries());
+  protected <T> TaskHandle<T> forkRemote(TaskScope drivers, Callable<T> task, TaskOptions options) {
+    RemoteCall<T> call = calls.call(task, options.retries());
     return new RemoteHandle<>(drivers.fork(call, options), call);
-  }
-
-  @Override
-  public void join() throws InterruptedException {
-    drivers.join();
-  }
-
-  @Override
-  public void join(Duration timeout) throws InterruptedException, TimeoutException {
-    drivers.join(timeout);
-  }
-
-  @Override
-  public void cancel() {
-    drivers.cancel();
-  }
-
-  @Override
-  public boolean isCancelled() {
-    return drivers.isCancelled();
-  }
-
-  @Override
-  public void close() {
-    drivers.close();
   }
 }

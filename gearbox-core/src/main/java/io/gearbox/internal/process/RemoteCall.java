@@ -1,36 +1,36 @@
 package io.gearbox.internal.process;
 
 import io.gearbox.CancelRung;
-import io.gearbox.TaskHandle;
 import io.gearbox.TaskOutput;
-import io.gearbox.internal.RunAware;
-import java.util.concurrent.Callable;
+import io.gearbox.internal.remote.DriverCall;
 
 /**
- * The driver task for one remote call: what runs on a driver thread of the process pool. It holds
- * the encoded task and, as the call proceeds, what the worker reported (output, pid, attempts,
- * CPU time, the cancel rung) for the task's {@link RemoteHandle}.
+ * The driver task for one remote call: what runs on a driver thread of the process pool. Besides
+ * what every remote call records ({@link DriverCall}: id, name, attempts, pid), it holds the
+ * encoded task and, as the call proceeds, what the worker reported (output, CPU time, the cancel
+ * rung) for the task's {@link RemoteHandle}. Running it hands it to its
+ * {@link Driver} ({@code CallDriver}), which it knows only by that interface: the flow goes
+ * facade -> driver pool -> call -> driver -> worker, never back up.
  *
  * @param <T> the result type
  */
-final class RemoteCall<T> implements Callable<T>, RunAware {
+final class RemoteCall<T> extends DriverCall<T> {
 
-  final ProcessPoolEngine pool;
+  /** Runs a call on a worker; what {@link #call()} hands the call to. */
+  interface Driver {
+    <T> T execute(RemoteCall<T> call) throws Exception;
+  }
+
+  final Driver driver;
   final byte kind;
   final String pkg;
   final byte[] task;
   final byte[] items; // batches only
   final int itemCount;
-  final int maxRetries;
-  final Object source; // what the user submitted
 
-  volatile long taskId;
-  volatile String name = "task";
   volatile boolean started;
-  volatile int attempts;
   /** Time spent waiting for a worker to start, over every attempt. Written by the driver only. */
   volatile long startupNanos;
-  volatile long pid = -1;
   volatile TaskOutput output = TaskOutput.EMPTY;
   volatile CancelRung rung = CancelRung.NONE;
   volatile long workerWallNanos = -1;
@@ -42,27 +42,26 @@ final class RemoteCall<T> implements Callable<T>, RunAware {
    */
   volatile boolean awaitingWorker;
 
-  RemoteCall(ProcessPoolEngine pool, byte kind, String pkg, byte[] task, byte[] items,
+  RemoteCall(Driver driver, byte kind, String pkg, byte[] task, byte[] items,
       int itemCount, int maxRetries, Object source) {
-    this.pool = pool;
+    super(maxRetries, source);
+    this.driver = driver;
     this.kind = kind;
     this.pkg = pkg;
     this.task = task;
     this.items = items;
     this.itemCount = itemCount;
-    this.maxRetries = maxRetries;
-    this.source = source;
-  }
-
-  @Override
-  public void starting(TaskHandle<?> run) {
-    taskId = run.id();
-    name = run.name();
   }
 
   @Override
   public T call() throws Exception {
     started = true;
-    return pool.execute(this);
+    return driver.execute(this);
+  }
+
+  /** Throws a checked exception unchecked: a task's own exception, as the task threw it. */
+  @SuppressWarnings("unchecked")
+  static <E extends Throwable> E sneaky(Throwable t) throws E {
+    throw (E) t;
   }
 }

@@ -6,32 +6,23 @@ import io.gearbox.TaskHandle;
 import io.gearbox.TaskOutput;
 import io.gearbox.TaskState;
 import io.gearbox.TaskTimings;
-import java.time.Duration;
+import io.gearbox.internal.remote.DriverHandle;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * A process-pool task's handle: the driver task's handle (state, waiting, cancellation, deadline)
- * plus what the worker reported. Timings are the driver's queue and wall times with the worker's
+ * A process-pool task's handle: the driver task's handle (state, waiting, cancellation, deadline;
+ * {@link DriverHandle}) plus what the worker reported. Timings are the driver's queue and wall times with the worker's
  * CPU time.
  *
  * @param <T> the result type
  */
-final class RemoteHandle<T> implements ProcessTaskHandle<T> {
+final class RemoteHandle<T> extends DriverHandle<T> implements ProcessTaskHandle<T> {
 
-  private final TaskHandle<T> driver;
   private final RemoteCall<T> call;
 
   RemoteHandle(TaskHandle<T> driver, RemoteCall<T> call) {
-    this.driver = driver;
+    super(driver, call);
     this.call = call;
-  }
-
-  RemoteCall<T> call() {
-    return call;
   }
 
   @Override
@@ -43,11 +34,6 @@ final class RemoteHandle<T> implements ProcessTaskHandle<T> {
   public OptionalLong workerPid() {
     long pid = call.pid;
     return pid < 0 ? OptionalLong.empty() : OptionalLong.of(pid);
-  }
-
-  @Override
-  public int attempts() {
-    return call.attempts;
   }
 
   @Override
@@ -64,31 +50,11 @@ final class RemoteHandle<T> implements ProcessTaskHandle<T> {
     return CancelRung.NONE;
   }
 
-  @Override
-  public long id() {
-    return driver.id();
-  }
-
-  @Override
-  public String name() {
-    return driver.name();
-  }
-
   /** The driver's state, except that a task whose driver still waits for a worker is PENDING. */
   @Override
   public TaskState status() {
     TaskState s = driver.status();
     return s == TaskState.RUNNING && call.awaitingWorker ? TaskState.PENDING : s;
-  }
-
-  @Override
-  public T join() {
-    return driver.join();
-  }
-
-  @Override
-  public boolean await(Duration timeout) throws InterruptedException {
-    return driver.await(timeout);
   }
 
   @Override
@@ -101,52 +67,6 @@ final class RemoteHandle<T> implements ProcessTaskHandle<T> {
     long startup = Math.min(call.startupNanos, t.wallNanos());
     return new TaskTimings(t.queuedNanos() + startup, t.wallNanos() - startup, call.workerCpuNanos,
         startup);
-  }
-
-  @Override
-  public CompletableFuture<T> toCompletableFuture() {
-    return driver.toCompletableFuture();
-  }
-
-  @Override
-  public boolean cancel(boolean mayInterruptIfRunning) {
-    return driver.cancel(mayInterruptIfRunning);
-  }
-
-  @Override
-  public boolean isCancelled() {
-    return driver.isCancelled();
-  }
-
-  @Override
-  public boolean isDone() {
-    return driver.isDone();
-  }
-
-  @Override
-  public T get() throws InterruptedException, ExecutionException {
-    return driver.get();
-  }
-
-  @Override
-  public T get(long timeout, TimeUnit unit)
-      throws InterruptedException, ExecutionException, TimeoutException {
-    return driver.get(timeout, unit);
-  }
-
-  @Override
-  public T resultNow() {
-    return driver.resultNow();
-  }
-
-  @Override
-  public Throwable exceptionNow() {
-    return driver.exceptionNow();
-  }
-
-  @Override
-  public State state() {
-    return driver.state();
   }
 
   @Override

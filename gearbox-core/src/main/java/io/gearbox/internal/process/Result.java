@@ -10,7 +10,7 @@ import java.io.IOException;
  * frame, the pool's driver decodes it. Payload, in order: status ({@link Frames#OK} or
  * {@link Frames#THREW}), the worker's wall and CPU nanoseconds (CPU -1 when unmeasured), the task's
  * stdout and stderr, the bytes of output dropped past the capture limit, then the value's bytes
- * (a {@link Values} encoding: one value, a batch, or the thrown exception) to the end of the frame.
+ * (a {@link io.gearbox.internal.codec.Values} encoding: one value, a batch, or the thrown exception) to the end of the frame.
  *
  * @param status {@link Frames#OK} or {@link Frames#THREW}
  * @param wallNanos the worker's wall time for the call
@@ -31,6 +31,11 @@ record Result(byte status, long wallNanos, long cpuNanos, TaskOutput output, byt
       d.writeLong(output.truncatedBytes());
       d.write(body);
     });
+  }
+
+  /** Writes a RESULT frame: the reply to the RUN whose call id it repeats. */
+  static void write(Frames frames, long callId, byte[] payload) throws IOException {
+    frames.write(Frames.RESULT, callId, payload);
   }
 
   /** Decodes a RESULT payload. */

@@ -20,7 +20,7 @@ import java.util.Set;
  * refers to), with the type arguments the signature keeps, and, for classes outside the JDK,
  * the types of their serialized fields, their superclasses and a sealed type's permitted
  * subclasses, transitively. What is found is allowed when the caller decodes the task's results
- * ({@link JdkCodec#allowClasses}); an {@code Object}-typed or erased result tells nothing, and
+ * ({@link io.gearbox.internal.codec.JdkCodec#allowClasses}); an {@code Object}-typed or erased result tells nothing, and
  * then only what the allow-list allows anyway passes. Computed once per task class.
  */
 final class ResultTypes {

@@ -35,6 +35,11 @@ record Run(int attempt, byte kind, String pkg, byte[] task, byte[] items) {
     return new byte[][] {header, task, itemsHeader, items == null ? NO_BYTES : items};
   }
 
+  /** Writes a RUN frame: {@code parts} from {@link #encode}, {@code callId} the attempt's own id. */
+  static void write(Frames frames, long callId, byte[][] parts) throws IOException {
+    frames.write(Frames.RUN, callId, parts);
+  }
+
   /** Decodes a RUN payload; throws on an unknown kind. */
   static Run decode(byte[] payload) throws IOException {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload));

@@ -27,9 +27,18 @@ import java.util.function.BiConsumer;
  * when the process does. When a read hits end of stream, or the process exits (watched through
  * {@link Process#onExit()}, so a worker that dies idle is noticed too), {@link #die()} waits for
  * the exit status, fails every pending call with its own {@link WorkerCrashedException}, and
- * tells the {@link WorkerSet}, once.
+ * tells its {@link Owner} (the pool's {@code WorkerSet}), once.
  */
 final class Worker {
+
+  /** Who is told about this worker's end and its stale replies: the pool's set of workers. */
+  interface Owner {
+    /** The worker has died (called once, after its pending calls have failed). */
+    void onDeath(Worker w);
+
+    /** A RESULT came for a call id no longer waited for (a superseded attempt's). */
+    void staleResult();
+  }
 
   /** Lines of unattributed output kept for crash reports. */
   static final int TAIL_LINES = 20;
@@ -59,7 +68,7 @@ final class Worker {
   /** Threads serving this worker's channel requests, by request id. */
   final Map<Long, Thread> channelHandlers = new ConcurrentHashMap<>();
   private volatile BiConsumer<Worker, Frames.Frame> requests;
-  private volatile WorkerSet set;
+  private volatile Owner set;
   /** Set when the pool itself retires or kills the worker: its end is not a crash. */
   volatile boolean expectedExit;
   /** Whether this worker records the pool's AOT cache (written when it exits). */
@@ -114,7 +123,7 @@ final class Worker {
    * Attaches the authenticated socket (switched to non-blocking: drivers read their own replies)
    * and watches for the process to exit, so a worker that dies while idle is noticed at once.
    */
-  void attach(Frames authenticated, BiConsumer<Worker, Frames.Frame> requests, WorkerSet set)
+  void attach(Frames authenticated, BiConsumer<Worker, Frames.Frame> requests, Owner set)
       throws IOException {
     this.frames = authenticated;
     this.requests = requests;
@@ -169,7 +178,7 @@ final class Worker {
       if (f.type() == Frames.RESULT) {
         Pending done = pending.remove(f.id());
         if (done == null) {
-          set.staleResults.increment();
+          set.staleResult();
         } else {
           done.reply().complete(f);
         }

@@ -5,8 +5,10 @@ import io.gearbox.RemoteTaskException;
 import io.gearbox.TaskCodec;
 import io.gearbox.TaskOutput;
 import io.gearbox.internal.CpuClock;
+import io.gearbox.internal.codec.JdkCodec;
+import io.gearbox.internal.codec.SerializationPaths;
+import io.gearbox.internal.codec.Values;
 import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -224,9 +226,9 @@ public final class WorkerMain {
       }
       try {
         try {
-          frames.write(Frames.RESULT, f.id(), result);
+          Result.write(frames, f.id(), result);
         } catch (ProtocolException overCap) { // refused before anything was written
-          frames.write(Frames.RESULT, f.id(), failure(new IllegalStateException("the task's reply"
+          Result.write(frames, f.id(), failure(new IllegalStateException("the task's reply"
               + " (its result and captured output, " + result.length + " bytes) is over the frame"
               + " cap of " + frames.maxFrame() + " bytes (ProcessPoolBuilder.maxFrameBytes):"
               + " return or print less, or raise the cap")));
@@ -441,14 +443,8 @@ public final class WorkerMain {
       waiter.complete(f);
     } else if (f.type() == Frames.CH_ITEM) {
       // its taker gave up (interrupted or timed out) while the item was in transit: give it back
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload()));
-      String name = Frames.readString(in);
-      byte[] item = Frames.readBytes(in);
+      byte[] payload = ChannelMessages.Item.decode(f.payload()).encode(); // a CH_PUT of it
       long id = channelRequestIds.incrementAndGet();
-      byte[] payload = Frames.payload(d -> {
-        Frames.writeString(d, name);
-        Frames.writeBytes(d, item);
-      });
       controlWriter.execute(() -> {
         try {
           frames.write(Frames.CH_PUT, id, payload);
@@ -491,7 +487,7 @@ public final class WorkerMain {
   private void cancelRequest(long id) {
     controlWriter.execute(() -> {
       try {
-        frames.write(Frames.CH_CANCEL, id);
+        ChannelMessages.writeCancel(frames, id);
       } catch (IOException e) {
         Runtime.getRuntime().halt(0); // the pool is gone
       }
@@ -500,14 +496,6 @@ public final class WorkerMain {
 
   TaskCodec codec() {
     return codec;
-  }
-
-  /** Channel requests carry the channel name and, for takes, a wait in nanoseconds. */
-  static byte[] takeRequest(String name, long waitNanos) {
-    return Frames.payload(d -> {
-      Frames.writeString(d, name);
-      d.writeLong(waitNanos);
-    });
   }
 
   /** The worker side of a channel: requests over the worker's socket. */
@@ -536,10 +524,8 @@ public final class WorkerMain {
       java.util.Objects.requireNonNull(item, "item");
       try {
         byte[] bytes = worker.codec().encode(item);
-        Frames.Frame reply = worker.channelRequest(Frames.CH_PUT, Frames.payload(d -> {
-          Frames.writeString(d, name);
-          Frames.writeBytes(d, bytes);
-        }), null);
+        Frames.Frame reply = worker.channelRequest(Frames.CH_PUT,
+            new ChannelMessages.Item(name, bytes).encode(), null);
         if (reply.type() == Frames.CH_CLOSED) {
           throw new IllegalStateException("channel '" + name + "' is closed");
         }
@@ -566,7 +552,8 @@ public final class WorkerMain {
     @SuppressWarnings("unchecked")
     private Optional<T> receive(long waitNanos) throws InterruptedException {
       try {
-        Frames.Frame reply = worker.channelRequest(Frames.CH_TAKE, takeRequest(name, waitNanos),
+        Frames.Frame reply = worker.channelRequest(Frames.CH_TAKE,
+            new ChannelMessages.Take(name, waitNanos).encode(),
             waitNanos < 0 ? null : Duration.ofNanos(waitNanos));
         if (reply == null) {
           return Optional.empty();
@@ -574,9 +561,7 @@ public final class WorkerMain {
         if (reply.type() == Frames.CH_CLOSED) {
           throw new IllegalStateException("channel '" + name + "' is closed");
         }
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(reply.payload()));
-        Frames.readString(in);
-        byte[] bytes = Frames.readBytes(in);
+        byte[] bytes = ChannelMessages.Item.decode(reply.payload()).item();
         if (bytes.length == 0) {
           return Optional.empty(); // the wait ran out on the pool's side
         }

@@ -56,7 +56,7 @@ import java.util.function.BiConsumer;
  * fails its task with {@link PoolBrokenException}. Retirements (maxTasksPerWorker, maxWorkerRss)
  * and kills by the cancel ladder are expected and not counted.
  */
-final class WorkerSet {
+final class WorkerSet implements Worker.Owner {
 
   static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
   /** Connections allowed in their handshake at once; a worker's handshake takes milliseconds. */
@@ -227,7 +227,7 @@ final class WorkerSet {
   private void retire(Worker w) {
     w.expectedExit = true;
     try {
-      w.frames().write(Frames.SHUTDOWN, 0);
+      Control.writeShutdown(w.frames());
     } catch (IOException e) {
       w.kill();
       return;
@@ -249,8 +249,14 @@ final class WorkerSet {
     w.kill();
   }
 
+  @Override
+  public void staleResult() {
+    staleResults.increment();
+  }
+
   /** Called by {@link Worker#die()} once the worker is gone. */
-  void onDeath(Worker w) {
+  @Override
+  public void onDeath(Worker w) {
     lock.lock();
     try {
       live.remove(w);
@@ -626,7 +632,7 @@ final class WorkerSet {
       w.process.descendants().forEach(ProcessHandle::destroyForcibly); // processes tasks started
       try {
         if (w.frames() != null) {
-          w.frames().write(Frames.SHUTDOWN, 0);
+          Control.writeShutdown(w.frames());
         }
       } catch (IOException ignored) {
         // already gone

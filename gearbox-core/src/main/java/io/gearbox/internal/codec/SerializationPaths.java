@@ -1,4 +1,4 @@
-package io.gearbox.internal.process;
+package io.gearbox.internal.codec;
 
 import io.gearbox.TaskNotSerializableException;
 import java.io.Serializable;
@@ -16,14 +16,14 @@ import java.util.Map;
  * flag): {@code task (Fetch).client (java.net.http.HttpClient)}. Walks fields reflectively,
  * captured arguments of serializable lambdas, and the elements of collections, maps and arrays.
  */
-final class SerializationPaths {
+public final class SerializationPaths {
 
   private static final int MAX_DEPTH = 64;
 
   private SerializationPaths() {}
 
   /** The exception to throw for a value that failed to encode. */
-  static TaskNotSerializableException explain(String what, Object root, Throwable cause) {
+  public static TaskNotSerializableException explain(String what, Object root, Throwable cause) {
     Finding f = find(root, what, new IdentityHashMap<>(), 0);
     if (f == null) {
       String msg = what + " (" + root.getClass().getName() + ") cannot be serialized: " + cause;

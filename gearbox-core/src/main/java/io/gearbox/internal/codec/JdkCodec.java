@@ -1,4 +1,4 @@
-package io.gearbox.internal.process;
+package io.gearbox.internal.codec;
 
 import io.gearbox.TaskCodec;
 import java.io.ByteArrayInputStream;
@@ -32,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * class of the task's package that no task or result type names (a comparator with side effects,
  * say) is refused.
  */
-final class JdkCodec implements TaskCodec {
+public final class JdkCodec implements TaskCodec {
 
   static final long MAX_DEPTH = 200;
   static final long MAX_REFERENCES = 10_000_000;
@@ -59,7 +59,7 @@ final class JdkCodec implements TaskCodec {
   /**
    * @param wholeTaskPackages true in a worker (task packages allowed whole), false in the caller
    */
-  JdkCodec(Collection<String> extraPackages, long maxBytes, boolean wholeTaskPackages) {
+  public JdkCodec(Collection<String> extraPackages, long maxBytes, boolean wholeTaskPackages) {
     packages.addAll(DEFAULT_PACKAGES);
     packages.addAll(extraPackages);
     this.maxBytes = maxBytes;
@@ -67,12 +67,12 @@ final class JdkCodec implements TaskCodec {
   }
 
   /** Allows a task's package from now on, as this side trusts task packages ("" is the unnamed one). */
-  void allowTaskPackage(String pkg) {
+  public void allowTaskPackage(String pkg) {
     taskPackages.add(pkg);
   }
 
   /** Allows these classes (by name) from now on: a task's graph and result types. */
-  void allowClasses(Collection<String> names) {
+  public void allowClasses(Collection<String> names) {
     classes.addAll(names);
   }
 
@@ -80,7 +80,7 @@ final class JdkCodec implements TaskCodec {
    * Encodes a value and adds to {@code seen} every class whose description the stream wrote (the
    * value's object graph, a lambda's capturing class included).
    */
-  byte[] encodeRecording(Object value, Set<Class<?>> seen) throws IOException {
+  public byte[] encodeRecording(Object value, Set<Class<?>> seen) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
     try (ObjectOutputStream out = new ObjectOutputStream(bytes) {
       @Override
@@ -102,7 +102,7 @@ final class JdkCodec implements TaskCodec {
    * Whether a worker would allow this class in a task of package {@code taskPackage}: the rule of
    * the worker side, for the check at submit.
    */
-  boolean workerAllows(Class<?> c, String taskPackage) {
+  public boolean workerAllows(Class<?> c, String taskPackage) {
     Class<?> e = c;
     while (e.isArray()) {
       e = e.getComponentType();

@@ -1,4 +1,4 @@
-package io.gearbox.internal.process;
+package io.gearbox.internal.codec;
 
 import io.gearbox.TaskCodec;
 import java.io.IOException;
@@ -13,7 +13,7 @@ import java.util.List;
  * an {@code ArrayList} on both sides) of Integers, Longs, Doubles or Strings are packed as arrays,
  * which is what lets a map move millions of tiny items per second.
  */
-final class Values {
+public final class Values {
 
   static final byte CODEC = 0;
   static final byte NULL = 1;
@@ -29,7 +29,7 @@ final class Values {
 
   private Values() {}
 
-  static byte[] encode(Object v, TaskCodec codec) throws IOException {
+  public static byte[] encode(Object v, TaskCodec codec) throws IOException {
     return switch (v) {
       case null -> new byte[] {NULL};
       case Integer i -> ByteBuffer.allocate(5).put(INT).putInt(i).array();
@@ -45,14 +45,14 @@ final class Values {
   }
 
   /** A value already encoded by the codec, tagged as such. */
-  static byte[] codecValue(byte[] body) {
+  public static byte[] codecValue(byte[] body) {
     byte[] out = new byte[body.length + 1];
     out[0] = CODEC;
     System.arraycopy(body, 0, out, 1, body.length);
     return out;
   }
 
-  static Object decode(byte[] b, TaskCodec codec) throws IOException, ClassNotFoundException {
+  public static Object decode(byte[] b, TaskCodec codec) throws IOException, ClassNotFoundException {
     if (b.length == 0) {
       throw new java.net.ProtocolException("empty value");
     }
@@ -70,7 +70,7 @@ final class Values {
   }
 
   /** Encodes a map batch: a packed array when every element has the same simple type. */
-  static byte[] encodeBatch(List<?> items, TaskCodec codec) throws IOException {
+  public static byte[] encodeBatch(List<?> items, TaskCodec codec) throws IOException {
     int n = items.size();
     Class<?> type = n == 0 || items.getFirst() == null ? null : items.getFirst().getClass();
     if (type != null && (type == Integer.class || type == Long.class || type == Double.class
@@ -117,7 +117,7 @@ final class Values {
   }
 
   /** Decodes what {@link #encodeBatch} (or {@link #encode}) wrote. */
-  static Object decodeBatch(byte[] b, TaskCodec codec) throws IOException, ClassNotFoundException {
+  public static Object decodeBatch(byte[] b, TaskCodec codec) throws IOException, ClassNotFoundException {
     if (b.length == 0 || b[0] < INT_LIST) {
       return decode(b, codec);
     }

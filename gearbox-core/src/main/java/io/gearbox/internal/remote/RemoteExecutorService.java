@@ -1,6 +1,6 @@
-package io.gearbox.internal.process;
+package io.gearbox.internal.remote;
 
-import io.gearbox.ProcessTaskHandle;
+import io.gearbox.Pool;
 import io.gearbox.TaskHandle;
 import java.io.Serializable;
 import java.time.Duration;
@@ -17,15 +17,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A process pool as an {@link ExecutorService}. Runnables and callables must be serializable;
- * {@code execute} reports a task's exception to the uncaught-exception handler of the caller's
+ * A pool that runs tasks in other JVMs (a process pool, a cluster pool) as an {@link
+ * ExecutorService}: submit returns the pool's handles; runnables and callables must be
+ * serializable (a runnable is sent wrapped in a {@link RunnableCall}); shutting the view down
+ * shuts the pool down, and {@code shutdownNow} returns the runnables that never started. {@code
+ * execute} reports a task's exception to the uncaught-exception handler of the caller's
  * thread pool-side, as the thread pools' views do, here the driver thread's.
  */
-final class ProcessExecutorService implements ExecutorService {
+public final class RemoteExecutorService implements ExecutorService {
 
-  private final ProcessPoolEngine pool;
+  private final Pool pool;
 
-  ProcessExecutorService(ProcessPoolEngine pool) {
+  public RemoteExecutorService(Pool pool) {
     this.pool = pool;
   }
 
@@ -41,7 +44,7 @@ final class ProcessExecutorService implements ExecutorService {
   @Override
   public void execute(Runnable command) {
     Objects.requireNonNull(command, "command");
-    ProcessTaskHandle<Object> h = pool.submit(new RunnableCall<>(command, null));
+    TaskHandle<Object> h = pool.submit(new RunnableCall<>(command, null));
     h.toCompletableFuture().whenComplete((v, e) -> {
       if (e != null && !(e instanceof CancellationException)) {
         Thread t = Thread.currentThread();
@@ -159,7 +162,7 @@ final class ProcessExecutorService implements ExecutorService {
   public List<Runnable> shutdownNow() {
     List<Runnable> out = new ArrayList<>();
     for (TaskHandle<?> h : pool.shutdownNow()) {
-      Object source = h instanceof RemoteHandle<?> r ? r.call().source : null;
+      Object source = h instanceof DriverHandle<?> r ? r.source() : null;
       if (source instanceof RunnableCall<?> rc) {
         out.add(rc.runnable());
       } else if (source instanceof Callable<?> c) {

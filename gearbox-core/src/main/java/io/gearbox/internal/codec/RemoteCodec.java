@@ -1,4 +1,4 @@
-package io.gearbox.internal.process;
+package io.gearbox.internal.codec;
 
 import io.gearbox.TaskNotSerializableException;
 import java.io.IOException;
@@ -8,17 +8,16 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * The one place where {@code gearbox-cluster} reaches into the process pool's codec: JDK
- * serialization behind the allow-list of {@link JdkCodec}, the field-path explanation of
- * {@link SerializationPaths} for a value that cannot be encoded, and the packed value and batch
- * bodies of {@link Values} (Integer, Long, Double, String and lists of them skip JDK serialization). Everything else in the cluster
- * module goes through this class, so a change to the process pool's codec touches only this file.
+ * The codec of the engines that run tasks in other JVMs than the process pool's own workers (the
+ * cluster pool in {@code gearbox-cluster}): JDK serialization behind the allow-list of
+ * {@link JdkCodec}, the field-path explanation of {@link SerializationPaths} for a value that
+ * cannot be encoded, and the packed value and batch bodies of {@link Values} (Integer, Long,
+ * Double, String and lists of them skip JDK serialization). Such an engine goes through this class
+ * alone, so a change to the codec's internals touches only this file.
  *
- * <p>It lives in the core's package to use those package-private classes without reflection: the
- * cluster module runs on the class path (as the CLI and the tests do), where a package may span
- * jars. Thread-safe.
+ * <p>Thread-safe.
  */
-public final class ClusterCodecSeam {
+public final class RemoteCodec {
 
   private final JdkCodec codec;
 
@@ -29,7 +28,7 @@ public final class ClusterCodecSeam {
    *
    * @param maxBytes the largest stream the decoder accepts
    */
-  public ClusterCodecSeam(Collection<String> extraPackages, long maxBytes) {
+  public RemoteCodec(Collection<String> extraPackages, long maxBytes) {
     this.codec = new JdkCodec(extraPackages, maxBytes, true);
   }
 
