@@ -431,7 +431,7 @@ public final class WorkerMain {
   public static <T> ProcessChannel<T> channel(String name) {
     WorkerMain w = instance;
     if (w == null) {
-      throw new IllegalStateException("ProcessChannel.named(\"" + name + "\") works only in a task"
+      throw new IllegalStateException("Gearbox.workerChannel(\"" + name + "\") works only in a task"
           + " running in a process-pool worker; in the caller use ProcessPool.channel(...)");
     }
     return (ProcessChannel<T>) new WorkerChannel<>(w, name);
