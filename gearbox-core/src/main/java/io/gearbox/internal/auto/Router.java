@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -122,6 +123,8 @@ public final class Router extends AbstractExecutorService implements Routing {
    * is evidence that its key waits.
    */
   private static final long WAIT_EVIDENCE_NANOS = 1_000_000;
+  /** Probe threads may be this many times the probe permits (see the constructor). */
+  private static final int PROBE_MAX_FACTOR = 4;
   /** Idle probe threads end after this long. */
   private static final long PROBE_KEEP_ALIVE_SECONDS = 2;
   private static final java.lang.management.OperatingSystemMXBean OS =
@@ -163,10 +166,13 @@ public final class Router extends AbstractExecutorService implements Routing {
     this.probeWidth = Math.max(MIN_PROBE_WIDTH, cores);
     int probeThreads = PROBE_WIDTHS * probeWidth;
     this.probeSlots = new Semaphore(probeThreads);
-    this.probe = new ThreadPoolExecutor(probeThreads, probeThreads,
-        PROBE_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+    // No core threads and a hand-off queue: a probe goes to an idle probe thread if one waits,
+    // else to a new thread (a queue behind core threads would start a new thread for each of the
+    // first probes even with idle ones). The permits bound the probes; the maximum leaves room
+    // for threads that have just released theirs and for spares, so it never refuses a probe.
+    this.probe = new ThreadPoolExecutor(0, PROBE_MAX_FACTOR * probeThreads,
+        PROBE_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(),
         CpuClock.poolThreads(Thread.ofPlatform().name(prefix + "probe-", 1).factory()));
-    probe.allowCoreThreadTimeOut(true);
     this.virtual = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name(prefix + "virtual-", 1).factory());
     this.thresholdNanos = config.hogThreshold().toNanos();
@@ -266,15 +272,12 @@ public final class Router extends AbstractExecutorService implements Routing {
     RouteState route = (RouteState) run.routeTag();
     RouteState.Side side = route.choose(config.probeRuns(), probeWidth, config.reprobeEvery());
     if (side == RouteState.Side.PROBE) {
-      if (probeSlots.tryAcquire()) {
-        try {
-          probe.execute(() -> probeRun(run, route));
-          return;
-        } catch (RejectedExecutionException shutDown) {
-          probeSlots.release();
-          probeEnded(route);
-          throw shutDown;
-        }
+      if (startProbe(run, route)) {
+        return;
+      }
+      if (probe.isShutdown()) {
+        probeEnded(route);
+        throw new RejectedExecutionException("auto pool '" + name + "' is shut down");
       }
       probeEnded(route); // every probe thread is busy: wait with the others, or go to the route
       side = route.hasEvidence() ? route.side() : RouteState.Side.WAIT;
@@ -284,6 +287,45 @@ public final class Router extends AbstractExecutorService implements Routing {
     }
     dispatch(run, route, side == RouteState.Side.WAIT ? route.side() : side);
   }
+
+  /**
+   * Runs the run as a probe if a probe permit is free at once: on an idle probe thread if one
+   * waits (the probe side hands a run over only to a thread that waits for one), else on a new
+   * one. False if no permit is free or the probe side refused (shut down).
+   */
+  private boolean startProbe(RoutedRun run, RouteState route) {
+    if (!probeSlots.tryAcquire()) {
+      return false;
+    }
+    try {
+      probe.execute(() -> probeRun(run, route));
+      return true;
+    } catch (RejectedExecutionException refused) {
+      probeSlots.release();
+      return false;
+    }
+  }
+
+  /**
+   * Starts one idle probe thread, off the path of the runs: called by the thread that holds a
+   * key's first waiting run, so that the key's probes still missing once the first evidence
+   * releases its runs (a third probe, with two probes per key at once) find a thread waiting,
+   * rather than start one on a carrier that the released runs need (a platform thread's start
+   * waits until the new thread runs: 0.2 ms quiet, 3-7 ms measured at load 8-12). The thread
+   * ends after the probe keep-alive if no probe comes.
+   */
+  private void spareProbeThread() {
+    if (config.probeRuns() <= probeWidth || probe.getPoolSize() >= probeWidth * PROBE_WIDTHS) {
+      return;
+    }
+    try {
+      probe.execute(NO_OP);
+    } catch (RejectedExecutionException refused) {
+      // shut down, or every probe thread is taken: no spare
+    }
+  }
+
+  private static final Runnable NO_OP = () -> { };
 
   private void dispatch(RoutedRun run, RouteState route, RouteState.Side side) {
     if (side == RouteState.Side.CPU) {
@@ -318,6 +360,7 @@ public final class Router extends AbstractExecutorService implements Routing {
           route.watching = false; // closing: shutdown releases the waiters
         }
       }
+      spareProbeThread(); // after the watch: the evidence comes first
     }
     return true;
   }
@@ -437,13 +480,8 @@ public final class Router extends AbstractExecutorService implements Routing {
     if (route.takeFirstProbe(config.probeRuns(), probeWidth)) {
       // Late binding too: still no verdict and a probe is missing (a burst found every probe
       // thread busy and came here): be that probe if a probe thread is free now.
-      if (probeSlots.tryAcquire()) {
-        try {
-          probe.execute(() -> probeRun(run, route));
-          return;
-        } catch (RejectedExecutionException shutDown) {
-          probeSlots.release();
-        }
+      if (startProbe(run, route)) {
+        return;
       }
       probeEnded(route);
     }
