@@ -40,12 +40,12 @@ final class RouteState {
   final AtomicLong sinceProbe = new AtomicLong();
   /** The platform threads running this key's first probes now, with their kernel thread ids. */
   final Map<Thread, Long> probing = new ConcurrentHashMap<>();
-  /** Guards {@link #waiters} and {@link #watching}. */
+  /** Guards {@link #waiters} and {@link #held}. */
   final Object waitLock = new Object();
   /** Runs waiting for this key's first evidence; guarded by waitLock. */
   final ArrayDeque<RoutedRun> waiters = new ArrayDeque<>();
-  /** Whether a watch of this key's probes is running; guarded by waitLock. */
-  boolean watching;
+  /** Whether a run of this key has waited for the first evidence; guarded by waitLock. */
+  boolean held;
 
   private volatile PoolKind target;
   private volatile boolean decided;

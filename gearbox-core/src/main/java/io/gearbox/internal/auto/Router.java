@@ -146,6 +146,10 @@ public final class Router extends AbstractExecutorService implements Routing {
   private final Map<Thread, Running> running = new ConcurrentHashMap<>();
   private final ArrayDeque<CarrierHog> hogs = new ArrayDeque<>(); // guarded by itself
   private final Thread watcher;
+  /** Keys whose first probes run without evidence yet: the watcher looks at their probes. */
+  private final java.util.Set<RouteState> unjudged = ConcurrentHashMap.newKeySet();
+  private final Object watcherLock = new Object();
+  private boolean watcherWoken; // guarded by watcherLock
   private final long thresholdNanos;
   private final Object isolationLock = new Object();
   private Pool isolationPool; // guarded by isolationLock
@@ -299,6 +303,9 @@ public final class Router extends AbstractExecutorService implements Routing {
     }
     try {
       probe.execute(() -> probeRun(run, route));
+      if (!route.hasEvidence() && unjudged.add(route)) {
+        wakeWatcher(); // look at its probes from now on, before any run waits
+      }
       return true;
     } catch (RejectedExecutionException refused) {
       probeSlots.release();
@@ -343,24 +350,17 @@ public final class Router extends AbstractExecutorService implements Routing {
    * router is closing): the caller dispatches it.
    */
   private boolean holdForEvidence(RoutedRun run, RouteState route) {
-    boolean startWatch;
+    boolean first;
     synchronized (route.waitLock) {
       if (closing || route.hasEvidence() || route.probesInFlight.get() == 0) {
         return false;
       }
       route.waiters.addLast(run);
-      startWatch = !route.watching;
-      route.watching |= startWatch;
+      first = !route.held;
+      route.held = true;
     }
-    if (startWatch) {
-      try {
-        virtual.execute(() -> watchProbes(route));
-      } catch (RejectedExecutionException shutDown) {
-        synchronized (route.waitLock) {
-          route.watching = false; // closing: shutdown releases the waiters
-        }
-      }
-      spareProbeThread(); // after the watch: the evidence comes first
+    if (first) {
+      spareProbeThread();
     }
     return true;
   }
@@ -395,57 +395,48 @@ public final class Router extends AbstractExecutorService implements Routing {
   }
 
   /**
-   * Watches the running probes of a key whose runs wait, on a virtual thread of the pool, until
-   * none waits: a probe the kernel sees sleeping (not running, not runnable: blocked in I/O, a
-   * sleep, a lock) on looks spanning {@link #WAIT_EVIDENCE_NANOS} is evidence that the key waits,
-   * and its runs go to virtual threads at once rather than after the probe's whole run (a burst of
-   * fetches is not held up for one fetch). A probe that computes, even descheduled on a crowded
-   * machine, is runnable; its key's runs wait for the probe's measurement, or go to the CPU side
-   * once a probe has been seen running for the hog threshold, as long as a virtual thread may
-   * compute before it is called a carrier hog.
+   * One look at the running first probes of a key that has no evidence yet (on the watcher
+   * thread, every {@link #WAIT_LOOK_NANOS} while such keys exist): a probe the kernel sees
+   * sleeping (not running, not runnable: blocked in I/O, a sleep, a lock) on looks spanning
+   * {@link #WAIT_EVIDENCE_NANOS} is evidence that the key waits, and its runs go to virtual
+   * threads at once rather than after the probe's whole run (a burst of fetches is not held up
+   * for one fetch). A probe that computes, even descheduled on a crowded machine, is runnable;
+   * its key's runs wait for the probe's measurement, or go to the CPU side once a probe has been
+   * seen running for the hog threshold, as long as a virtual thread may compute before it is
+   * called a carrier hog. False when the key needs no more looks.
    */
-  private void watchProbes(RouteState route) {
-    Map<Thread, Long> sleepingSince = new java.util.HashMap<>();
-    Map<Thread, Long> runningSince = new java.util.HashMap<>();
-    try (CpuClock.ThreadStates states = new CpuClock.ThreadStates()) {
-      while (true) {
-        synchronized (route.waitLock) {
-          if (route.waiters.isEmpty() || closing) {
-            route.watching = false;
-            return;
-          }
-        }
-        long now = System.nanoTime();
-        for (Map.Entry<Thread, Long> probeThread : route.probing.entrySet()) {
-          Boolean waiting = states.waiting(probeThread.getValue());
-          if (waiting == null) { // no kernel view: the JVM's (sleep, park, lock; not socket I/O)
-            Thread.State state = probeThread.getKey().getState();
-            waiting = state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING
-                || state == Thread.State.BLOCKED;
-          }
-          Map<Thread, Long> streak = waiting ? sleepingSince : runningSince;
-          (waiting ? runningSince : sleepingSince).remove(probeThread.getKey());
-          long since = streak.computeIfAbsent(probeThread.getKey(), t -> now);
-          if (waiting && now - since >= WAIT_EVIDENCE_NANOS) {
-            route.seenWaiting();
-            releaseWaiters(route);
-            break;
-          }
-          if (!waiting && now - since >= thresholdNanos) {
-            // computing without a wait as long as a carrier hog would: the runs need not wait
-            // for the end of a long probe (nor for one that spins on what they would provide)
-            route.seenComputing();
-            releaseWaiters(route);
-            break;
-          }
-        }
-        Thread.sleep(Duration.ofNanos(WAIT_LOOK_NANOS));
+  private boolean lookAtProbes(RouteState route, CpuClock.ThreadStates states,
+      Map<Thread, Long> sleepingSince, Map<Thread, Long> runningSince) {
+    if (closing || route.hasEvidence() || route.probesInFlight.get() == 0) {
+      releaseWaiters(route); // whatever ended the looks lets its waiting runs go
+      return false;
+    }
+    long now = System.nanoTime();
+    for (Map.Entry<Thread, Long> probeThread : route.probing.entrySet()) {
+      Thread thread = probeThread.getKey();
+      Boolean waiting = states.waiting(probeThread.getValue());
+      if (waiting == null) { // no kernel view: the JVM's (sleep, park, lock; not socket I/O)
+        Thread.State state = thread.getState();
+        waiting = state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING
+            || state == Thread.State.BLOCKED;
       }
-    } catch (InterruptedException e) {
-      synchronized (route.waitLock) {
-        route.watching = false; // shutdownNow: the waiters are drained
+      Map<Thread, Long> streak = waiting ? sleepingSince : runningSince;
+      (waiting ? runningSince : sleepingSince).remove(thread);
+      long since = streak.computeIfAbsent(thread, t -> now);
+      if (waiting && now - since >= WAIT_EVIDENCE_NANOS) {
+        route.seenWaiting();
+        releaseWaiters(route);
+        return false;
+      }
+      if (!waiting && now - since >= thresholdNanos) {
+        // computing without a wait as long as a carrier hog would: the runs need not wait
+        // for the end of a long probe (nor for one that spins on what they would provide)
+        route.seenComputing();
+        releaseWaiters(route);
+        return false;
       }
     }
+    return true;
   }
 
   /**
@@ -650,19 +641,77 @@ public final class Router extends AbstractExecutorService implements Routing {
     }
   }
 
+  /**
+   * The watcher thread: the carrier-hog scan every {@code interval}, and while keys without
+   * evidence have first probes running, a look at those probes every {@link #WAIT_LOOK_NANOS}.
+   * The probes are looked at from the moment they start, so a burst's runs often find the
+   * evidence already there and are never held; this thread exists anyway, so a look costs one
+   * timed wake-up of a platform thread (a virtual thread's sleep costs two: the timer's thread
+   * and a carrier, which a crowded machine stretched from 0.5 ms to 5-30 ms).
+   */
   private void watch() {
     long interval = Math.max(MIN_LOOK_INTERVAL_NANOS, thresholdNanos / LOOKS_PER_THRESHOLD);
+    Map<Thread, Long> sleepingSince = new java.util.HashMap<>();
+    Map<Thread, Long> runningSince = new java.util.HashMap<>();
+    CpuClock.ThreadStates states = null; // the probe threads' files, open while looking
     try {
-      while (!virtual.awaitTermination(interval, TimeUnit.NANOSECONDS)) {
-        scan();
+      long nextScan = System.nanoTime() + interval;
+      while (true) {
+        if (closing) { // runs no longer wait; termination comes when the virtual side ends
+          if (virtual.awaitTermination(Math.max(0, nextScan - System.nanoTime()),
+              TimeUnit.NANOSECONDS)) {
+            break;
+          }
+        } else {
+          boolean looking = false;
+          if (states == null && !unjudged.isEmpty()) {
+            states = new CpuClock.ThreadStates();
+          }
+          for (RouteState route : unjudged) {
+            if (lookAtProbes(route, states, sleepingSince, runningSince)) {
+              looking = true;
+            } else {
+              unjudged.remove(route);
+            }
+          }
+          if (!looking && states != null) {
+            sleepingSince.clear();
+            runningSince.clear();
+            states.close();
+            states = null;
+          }
+          long now = System.nanoTime();
+          long wait = looking ? Math.min(WAIT_LOOK_NANOS, nextScan - now) : nextScan - now;
+          synchronized (watcherLock) {
+            if (!watcherWoken && !closing && wait > 0) {
+              TimeUnit.NANOSECONDS.timedWait(watcherLock, wait);
+            }
+            watcherWoken = false;
+          }
+        }
+        if (System.nanoTime() - nextScan >= 0) {
+          scan();
+          nextScan = System.nanoTime() + interval;
+        }
       }
     } catch (InterruptedException e) {
       // only shutdownNow of the JVM's own threads would do this; fall through to cleanup
     } finally {
+      if (states != null) {
+        states.close();
+      }
       closeIsolation(false);
       if (pinning != null) {
         pinning.close();
       }
+    }
+  }
+
+  /** Wakes the watcher thread: a key to look at, or shutdown. */
+  private void wakeWatcher() {
+    synchronized (watcherLock) {
+      watcherWoken = true;
+      watcherLock.notifyAll();
     }
   }
 
@@ -777,6 +826,7 @@ public final class Router extends AbstractExecutorService implements Routing {
   @Override
   public void shutdown() {
     closing = true;
+    wakeWatcher();
     for (RouteState route : routes.values()) {
       releaseWaiters(route); // to virtual threads, before the sides stop taking runs
     }
@@ -788,6 +838,7 @@ public final class Router extends AbstractExecutorService implements Routing {
   @Override
   public List<Runnable> shutdownNow() {
     closing = true;
+    wakeWatcher();
     List<Runnable> drained = new ArrayList<>();
     for (RouteState route : routes.values()) {
       synchronized (route.waitLock) {
