@@ -50,20 +50,25 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code probe}: platform threads, as many as {@code probeSlots} permits ({@code
  *       PROBE_WIDTHS} probe widths), of which one key uses at most {@code probeWidth} (one per
  *       core) for its first probes at once. A run becomes a probe only if it gets a permit at
- *       once, so a probe never waits behind another. (A {@code SynchronousQueue} did the same by
- *       rejecting, but a rejection builds an exception and a message: thousands per second in a
- *       burst of submits.) The run measures its CPU and run-queue time itself (the probe asks
- *       its thread's sampler to measure it); the probe adds the allocation counter.
+ *       once, so a probe never waits behind another (a permit is taken without an exception
+ *       when none is free: thousands of submits per second in a burst). The executor has no core
+ *       threads and a hand-off queue, with room for more threads than permits, so it never
+ *       refuses a permitted probe and hands it to an idle probe thread when one waits. The run
+ *       measures its CPU and run-queue time itself (the probe asks its thread's sampler to
+ *       measure it); the probe adds the allocation counter.
  * </ul>
  *
  * <p><b>The first evidence.</b> A run of a key with no verdict and no evidence yet, while probes
  * of the key run, is held in the key's {@code waiters} (under its {@code waitLock}), not
  * dispatched: it goes where the first evidence points, so that a burst's runs queued behind its
- * probes follow it. Evidence is a measured probe (its share), or a probe that a watch (a
- * virtual thread of the pool, looking every {@code WAIT_LOOK_NANOS} while runs wait) sees
- * sleeping in the kernel for {@code WAIT_EVIDENCE_NANOS} (the key waits: virtual threads) or
- * running for the hog threshold (the key computes: the CPU side). When no probe of the key runs
- * any more, the runs go on too. Dispatching them happens under the key's wait lock, and shutdown
+ * probes follow it. Evidence is a measured probe that waited (one is enough) or two that
+ * computed, or a probe that the watcher thread (looking every {@code WAIT_LOOK_NANOS} at the
+ * probes of keys without evidence, from the moment they start) sees sleeping in the kernel for
+ * {@code WAIT_EVIDENCE_NANOS} (the key waits: virtual threads) or running for the hog threshold
+ * (the key computes: the CPU side). When no probe of the key runs any more, the runs go on too,
+ * where the probes measured so far point. The thread that holds a key's first waiting run starts
+ * one spare probe thread, so that the probe still missing after the release does not start a
+ * platform thread on a carrier. Dispatching them happens under the key's wait lock, and shutdown
  * releases every key's waiters (to virtual threads) under that lock before it stops the sides,
  * so no accepted run is stranded; shutdownNow returns them.
  *
@@ -80,8 +85,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Detector.</b> One platform daemon thread, {@code gearbox-<pool>-carrier-watch}, wakes
  * every quarter of the hog threshold and looks at each registered virtual thread: a thread seen
  * RUNNABLE on every wake for longer than the threshold, whose stack is not inside a park, is a
- * carrier hog. The thread exits when the virtual side has terminated, and then shuts the
- * isolation pool and the JFR pinning stream down.
+ * carrier hog. The same thread looks at new keys' probes (the first evidence, above). It exits
+ * when the virtual side has terminated, and then shuts the isolation pool and the JFR pinning
+ * stream down.
  *
  * <p><b>Termination</b> is that of the three executors, the detector thread and the isolation
  * pool.
