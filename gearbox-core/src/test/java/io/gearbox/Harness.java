@@ -41,7 +41,7 @@ import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
  * <p>It also runs a wedged-test detector: a test still running after {@link Delays#WEDGED} gets
  * every thread dumped to stderr and is interrupted.
  */
-final class Harness implements BeforeEachCallback, AfterEachCallback, InvocationInterceptor {
+public final class Harness implements BeforeEachCallback, AfterEachCallback, InvocationInterceptor {
 
   /** Every Gearbox thread name starts with this. */
   static final String GEARBOX_PREFIX = "gearbox-";

@@ -2,6 +2,7 @@ package io.gearbox.internal.auto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gearbox.Harness;
 import io.gearbox.PoolKind;
 import io.gearbox.Saturation;
 import java.time.Duration;
@@ -10,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The first evidence of a key before its verdict, on {@link RouteState} directly: which measured
@@ -17,6 +19,8 @@ import org.junit.jupiter.api.Test;
  * {@code io.gearbox.AutoPoolTest}.)
  */
 class RouteStateTest {
+
+  @RegisterExtension final Harness h = new Harness();
 
   private static final long MS = 1_000_000;
 
