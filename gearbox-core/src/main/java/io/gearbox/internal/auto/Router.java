@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -49,20 +50,25 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code probe}: platform threads, as many as {@code probeSlots} permits ({@code
  *       PROBE_WIDTHS} probe widths), of which one key uses at most {@code probeWidth} (one per
  *       core) for its first probes at once. A run becomes a probe only if it gets a permit at
- *       once, so a probe never waits behind another. (A {@code SynchronousQueue} did the same by
- *       rejecting, but a rejection builds an exception and a message: thousands per second in a
- *       burst of submits.) The run measures its CPU and run-queue time itself (the probe asks
- *       its thread's sampler to measure it); the probe adds the allocation counter.
+ *       once, so a probe never waits behind another (a permit is taken without an exception
+ *       when none is free: thousands of submits per second in a burst). The executor has no core
+ *       threads and a hand-off queue, with room for more threads than permits, so it never
+ *       refuses a permitted probe and hands it to an idle probe thread when one waits. The run
+ *       measures its CPU and run-queue time itself (the probe asks its thread's sampler to
+ *       measure it); the probe adds the allocation counter.
  * </ul>
  *
  * <p><b>The first evidence.</b> A run of a key with no verdict and no evidence yet, while probes
  * of the key run, is held in the key's {@code waiters} (under its {@code waitLock}), not
  * dispatched: it goes where the first evidence points, so that a burst's runs queued behind its
- * probes follow it. Evidence is a measured probe (its share), or a probe that a watch (a
- * virtual thread of the pool, looking every {@code WAIT_LOOK_NANOS} while runs wait) sees
- * sleeping in the kernel for {@code WAIT_EVIDENCE_NANOS} (the key waits: virtual threads) or
- * running for the hog threshold (the key computes: the CPU side). When no probe of the key runs
- * any more, the runs go on too. Dispatching them happens under the key's wait lock, and shutdown
+ * probes follow it. Evidence is a measured probe that waited (one is enough) or two that
+ * computed, or a probe that the watcher thread (looking every {@code WAIT_LOOK_NANOS} at the
+ * probes of keys without evidence, from the moment they start) sees sleeping in the kernel for
+ * {@code WAIT_EVIDENCE_NANOS} (the key waits: virtual threads) or running for the hog threshold
+ * (the key computes: the CPU side). When no probe of the key runs any more, the runs go on too,
+ * where the probes measured so far point. The thread that holds a key's first waiting run starts
+ * one spare probe thread, so that the probe still missing after the release does not start a
+ * platform thread on a carrier. Dispatching them happens under the key's wait lock, and shutdown
  * releases every key's waiters (to virtual threads) under that lock before it stops the sides,
  * so no accepted run is stranded; shutdownNow returns them.
  *
@@ -79,8 +85,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Detector.</b> One platform daemon thread, {@code gearbox-<pool>-carrier-watch}, wakes
  * every quarter of the hog threshold and looks at each registered virtual thread: a thread seen
  * RUNNABLE on every wake for longer than the threshold, whose stack is not inside a park, is a
- * carrier hog. The thread exits when the virtual side has terminated, and then shuts the
- * isolation pool and the JFR pinning stream down.
+ * carrier hog. The same thread looks at new keys' probes (the first evidence, above). It exits
+ * when the virtual side has terminated, and then shuts the isolation pool and the JFR pinning
+ * stream down.
  *
  * <p><b>Termination</b> is that of the three executors, the detector thread and the isolation
  * pool.
@@ -122,6 +129,8 @@ final class Router extends AbstractExecutorService implements Routing {
    * is evidence that its key waits.
    */
   private static final long WAIT_EVIDENCE_NANOS = 1_000_000;
+  /** Probe threads may be this many times the probe permits (see the constructor). */
+  private static final int PROBE_MAX_FACTOR = 4;
   /** Idle probe threads end after this long. */
   private static final long PROBE_KEEP_ALIVE_SECONDS = 2;
   private static final java.lang.management.OperatingSystemMXBean OS =
@@ -143,6 +152,10 @@ final class Router extends AbstractExecutorService implements Routing {
   private final Map<Thread, Running> running = new ConcurrentHashMap<>();
   private final ArrayDeque<CarrierHog> hogs = new ArrayDeque<>(); // guarded by itself
   private final Thread watcher;
+  /** Keys whose first probes run without evidence yet: the watcher looks at their probes. */
+  private final java.util.Set<RouteState> unjudged = ConcurrentHashMap.newKeySet();
+  private final Object watcherLock = new Object();
+  private boolean watcherWoken; // guarded by watcherLock
   private final long thresholdNanos;
   private final Object isolationLock = new Object();
   private Pool isolationPool; // guarded by isolationLock
@@ -163,10 +176,13 @@ final class Router extends AbstractExecutorService implements Routing {
     this.probeWidth = Math.max(MIN_PROBE_WIDTH, cores);
     int probeThreads = PROBE_WIDTHS * probeWidth;
     this.probeSlots = new Semaphore(probeThreads);
-    this.probe = new ThreadPoolExecutor(probeThreads, probeThreads,
-        PROBE_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+    // No core threads and a hand-off queue: a probe goes to an idle probe thread if one waits,
+    // else to a new thread (a queue behind core threads would start a new thread for each of the
+    // first probes even with idle ones). The permits bound the probes; the maximum leaves room
+    // for threads that have just released theirs and for spares, so it never refuses a probe.
+    this.probe = new ThreadPoolExecutor(0, PROBE_MAX_FACTOR * probeThreads,
+        PROBE_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(),
         CpuClock.poolThreads(Thread.ofPlatform().name(prefix + "probe-", 1).factory()));
-    probe.allowCoreThreadTimeOut(true);
     this.virtual = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name(prefix + "virtual-", 1).factory());
     this.thresholdNanos = config.hogThreshold().toNanos();
@@ -266,15 +282,12 @@ final class Router extends AbstractExecutorService implements Routing {
     RouteState route = (RouteState) run.routeTag();
     RouteState.Side side = route.choose(config.probeRuns(), probeWidth, config.reprobeEvery());
     if (side == RouteState.Side.PROBE) {
-      if (probeSlots.tryAcquire()) {
-        try {
-          probe.execute(() -> probeRun(run, route));
-          return;
-        } catch (RejectedExecutionException shutDown) {
-          probeSlots.release();
-          probeEnded(route);
-          throw shutDown;
-        }
+      if (startProbe(run, route)) {
+        return;
+      }
+      if (probe.isShutdown()) {
+        probeEnded(route);
+        throw new RejectedExecutionException("auto pool '" + name + "' is shut down");
       }
       probeEnded(route); // every probe thread is busy: wait with the others, or go to the route
       side = route.hasEvidence() ? route.side() : RouteState.Side.WAIT;
@@ -284,6 +297,48 @@ final class Router extends AbstractExecutorService implements Routing {
     }
     dispatch(run, route, side == RouteState.Side.WAIT ? route.side() : side);
   }
+
+  /**
+   * Runs the run as a probe if a probe permit is free at once: on an idle probe thread if one
+   * waits (the probe side hands a run over only to a thread that waits for one), else on a new
+   * one. False if no permit is free or the probe side refused (shut down).
+   */
+  private boolean startProbe(RoutedRun run, RouteState route) {
+    if (!probeSlots.tryAcquire()) {
+      return false;
+    }
+    try {
+      probe.execute(() -> probeRun(run, route));
+      if (!route.hasEvidence() && unjudged.add(route)) {
+        wakeWatcher(); // look at its probes from now on, before any run waits
+      }
+      return true;
+    } catch (RejectedExecutionException refused) {
+      probeSlots.release();
+      return false;
+    }
+  }
+
+  /**
+   * Starts one idle probe thread, off the path of the runs: called by the thread that holds a
+   * key's first waiting run, so that the key's probes still missing once the first evidence
+   * releases its runs (a third probe, with two probes per key at once) find a thread waiting,
+   * rather than start one on a carrier that the released runs need (a platform thread's start
+   * waits until the new thread runs: 0.2 ms quiet, 3-7 ms measured at load 8-12). The thread
+   * ends after the probe keep-alive if no probe comes.
+   */
+  private void spareProbeThread() {
+    if (config.probeRuns() <= probeWidth || probe.getPoolSize() >= probeWidth * PROBE_WIDTHS) {
+      return;
+    }
+    try {
+      probe.execute(NO_OP);
+    } catch (RejectedExecutionException refused) {
+      // shut down, or every probe thread is taken: no spare
+    }
+  }
+
+  private static final Runnable NO_OP = () -> { };
 
   private void dispatch(RoutedRun run, RouteState route, RouteState.Side side) {
     if (side == RouteState.Side.CPU) {
@@ -301,23 +356,17 @@ final class Router extends AbstractExecutorService implements Routing {
    * router is closing): the caller dispatches it.
    */
   private boolean holdForEvidence(RoutedRun run, RouteState route) {
-    boolean startWatch;
+    boolean first;
     synchronized (route.waitLock) {
       if (closing || route.hasEvidence() || route.probesInFlight.get() == 0) {
         return false;
       }
       route.waiters.addLast(run);
-      startWatch = !route.watching;
-      route.watching |= startWatch;
+      first = !route.held;
+      route.held = true;
     }
-    if (startWatch) {
-      try {
-        virtual.execute(() -> watchProbes(route));
-      } catch (RejectedExecutionException shutDown) {
-        synchronized (route.waitLock) {
-          route.watching = false; // closing: shutdown releases the waiters
-        }
-      }
+    if (first) {
+      spareProbeThread();
     }
     return true;
   }
@@ -352,57 +401,48 @@ final class Router extends AbstractExecutorService implements Routing {
   }
 
   /**
-   * Watches the running probes of a key whose runs wait, on a virtual thread of the pool, until
-   * none waits: a probe the kernel sees sleeping (not running, not runnable: blocked in I/O, a
-   * sleep, a lock) on looks spanning {@link #WAIT_EVIDENCE_NANOS} is evidence that the key waits,
-   * and its runs go to virtual threads at once rather than after the probe's whole run (a burst of
-   * fetches is not held up for one fetch). A probe that computes, even descheduled on a crowded
-   * machine, is runnable; its key's runs wait for the probe's measurement, or go to the CPU side
-   * once a probe has been seen running for the hog threshold, as long as a virtual thread may
-   * compute before it is called a carrier hog.
+   * One look at the running first probes of a key that has no evidence yet (on the watcher
+   * thread, every {@link #WAIT_LOOK_NANOS} while such keys exist): a probe the kernel sees
+   * sleeping (not running, not runnable: blocked in I/O, a sleep, a lock) on looks spanning
+   * {@link #WAIT_EVIDENCE_NANOS} is evidence that the key waits, and its runs go to virtual
+   * threads at once rather than after the probe's whole run (a burst of fetches is not held up
+   * for one fetch). A probe that computes, even descheduled on a crowded machine, is runnable;
+   * its key's runs wait for the probe's measurement, or go to the CPU side once a probe has been
+   * seen running for the hog threshold, as long as a virtual thread may compute before it is
+   * called a carrier hog. False when the key needs no more looks.
    */
-  private void watchProbes(RouteState route) {
-    Map<Thread, Long> sleepingSince = new java.util.HashMap<>();
-    Map<Thread, Long> runningSince = new java.util.HashMap<>();
-    try (CpuClock.ThreadStates states = new CpuClock.ThreadStates()) {
-      while (true) {
-        synchronized (route.waitLock) {
-          if (route.waiters.isEmpty() || closing) {
-            route.watching = false;
-            return;
-          }
-        }
-        long now = System.nanoTime();
-        for (Map.Entry<Thread, Long> probeThread : route.probing.entrySet()) {
-          Boolean waiting = states.waiting(probeThread.getValue());
-          if (waiting == null) { // no kernel view: the JVM's (sleep, park, lock; not socket I/O)
-            Thread.State state = probeThread.getKey().getState();
-            waiting = state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING
-                || state == Thread.State.BLOCKED;
-          }
-          Map<Thread, Long> streak = waiting ? sleepingSince : runningSince;
-          (waiting ? runningSince : sleepingSince).remove(probeThread.getKey());
-          long since = streak.computeIfAbsent(probeThread.getKey(), t -> now);
-          if (waiting && now - since >= WAIT_EVIDENCE_NANOS) {
-            route.seenWaiting();
-            releaseWaiters(route);
-            break;
-          }
-          if (!waiting && now - since >= thresholdNanos) {
-            // computing without a wait as long as a carrier hog would: the runs need not wait
-            // for the end of a long probe (nor for one that spins on what they would provide)
-            route.seenComputing();
-            releaseWaiters(route);
-            break;
-          }
-        }
-        Thread.sleep(Duration.ofNanos(WAIT_LOOK_NANOS));
+  private boolean lookAtProbes(RouteState route, CpuClock.ThreadStates states,
+      Map<Thread, Long> sleepingSince, Map<Thread, Long> runningSince) {
+    if (closing || route.hasEvidence() || route.probesInFlight.get() == 0) {
+      releaseWaiters(route); // whatever ended the looks lets its waiting runs go
+      return false;
+    }
+    long now = System.nanoTime();
+    for (Map.Entry<Thread, Long> probeThread : route.probing.entrySet()) {
+      Thread thread = probeThread.getKey();
+      Boolean waiting = states.waiting(probeThread.getValue());
+      if (waiting == null) { // no kernel view: the JVM's (sleep, park, lock; not socket I/O)
+        Thread.State state = thread.getState();
+        waiting = state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING
+            || state == Thread.State.BLOCKED;
       }
-    } catch (InterruptedException e) {
-      synchronized (route.waitLock) {
-        route.watching = false; // shutdownNow: the waiters are drained
+      Map<Thread, Long> streak = waiting ? sleepingSince : runningSince;
+      (waiting ? runningSince : sleepingSince).remove(thread);
+      long since = streak.computeIfAbsent(thread, t -> now);
+      if (waiting && now - since >= WAIT_EVIDENCE_NANOS) {
+        route.seenWaiting();
+        releaseWaiters(route);
+        return false;
+      }
+      if (!waiting && now - since >= thresholdNanos) {
+        // computing without a wait as long as a carrier hog would: the runs need not wait
+        // for the end of a long probe (nor for one that spins on what they would provide)
+        route.seenComputing();
+        releaseWaiters(route);
+        return false;
       }
     }
+    return true;
   }
 
   /**
@@ -437,13 +477,8 @@ final class Router extends AbstractExecutorService implements Routing {
     if (route.takeFirstProbe(config.probeRuns(), probeWidth)) {
       // Late binding too: still no verdict and a probe is missing (a burst found every probe
       // thread busy and came here): be that probe if a probe thread is free now.
-      if (probeSlots.tryAcquire()) {
-        try {
-          probe.execute(() -> probeRun(run, route));
-          return;
-        } catch (RejectedExecutionException shutDown) {
-          probeSlots.release();
-        }
+      if (startProbe(run, route)) {
+        return;
       }
       probeEnded(route);
     }
@@ -612,19 +647,77 @@ final class Router extends AbstractExecutorService implements Routing {
     }
   }
 
+  /**
+   * The watcher thread: the carrier-hog scan every {@code interval}, and while keys without
+   * evidence have first probes running, a look at those probes every {@link #WAIT_LOOK_NANOS}.
+   * The probes are looked at from the moment they start, so a burst's runs often find the
+   * evidence already there and are never held; this thread exists anyway, so a look costs one
+   * timed wake-up of a platform thread (a virtual thread's sleep costs two: the timer's thread
+   * and a carrier, which a crowded machine stretched from 0.5 ms to 5-30 ms).
+   */
   private void watch() {
     long interval = Math.max(MIN_LOOK_INTERVAL_NANOS, thresholdNanos / LOOKS_PER_THRESHOLD);
+    Map<Thread, Long> sleepingSince = new java.util.HashMap<>();
+    Map<Thread, Long> runningSince = new java.util.HashMap<>();
+    CpuClock.ThreadStates states = null; // the probe threads' files, open while looking
     try {
-      while (!virtual.awaitTermination(interval, TimeUnit.NANOSECONDS)) {
-        scan();
+      long nextScan = System.nanoTime() + interval;
+      while (true) {
+        if (closing) { // runs no longer wait; termination comes when the virtual side ends
+          if (virtual.awaitTermination(Math.max(0, nextScan - System.nanoTime()),
+              TimeUnit.NANOSECONDS)) {
+            break;
+          }
+        } else {
+          boolean looking = false;
+          if (states == null && !unjudged.isEmpty()) {
+            states = new CpuClock.ThreadStates();
+          }
+          for (RouteState route : unjudged) {
+            if (lookAtProbes(route, states, sleepingSince, runningSince)) {
+              looking = true;
+            } else {
+              unjudged.remove(route);
+            }
+          }
+          if (!looking && states != null) {
+            sleepingSince.clear();
+            runningSince.clear();
+            states.close();
+            states = null;
+          }
+          long now = System.nanoTime();
+          long wait = looking ? Math.min(WAIT_LOOK_NANOS, nextScan - now) : nextScan - now;
+          synchronized (watcherLock) {
+            if (!watcherWoken && !closing && wait > 0) {
+              TimeUnit.NANOSECONDS.timedWait(watcherLock, wait);
+            }
+            watcherWoken = false;
+          }
+        }
+        if (System.nanoTime() - nextScan >= 0) {
+          scan();
+          nextScan = System.nanoTime() + interval;
+        }
       }
     } catch (InterruptedException e) {
       // only shutdownNow of the JVM's own threads would do this; fall through to cleanup
     } finally {
+      if (states != null) {
+        states.close();
+      }
       closeIsolation(false);
       if (pinning != null) {
         pinning.close();
       }
+    }
+  }
+
+  /** Wakes the watcher thread: a key to look at, or shutdown. */
+  private void wakeWatcher() {
+    synchronized (watcherLock) {
+      watcherWoken = true;
+      watcherLock.notifyAll();
     }
   }
 
@@ -739,6 +832,7 @@ final class Router extends AbstractExecutorService implements Routing {
   @Override
   public void shutdown() {
     closing = true;
+    wakeWatcher();
     for (RouteState route : routes.values()) {
       releaseWaiters(route); // to virtual threads, before the sides stop taking runs
     }
@@ -750,6 +844,7 @@ final class Router extends AbstractExecutorService implements Routing {
   @Override
   public List<Runnable> shutdownNow() {
     closing = true;
+    wakeWatcher();
     List<Runnable> drained = new ArrayList<>();
     for (RouteState route : routes.values()) {
       synchronized (route.waitLock) {

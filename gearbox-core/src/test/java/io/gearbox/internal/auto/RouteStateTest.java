@@ -1,0 +1,92 @@
+package io.gearbox.internal.auto;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gearbox.Harness;
+import io.gearbox.PoolKind;
+import io.gearbox.Saturation;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The first evidence of a key before its verdict, on {@link RouteState} directly: which measured
+ * probes let the runs waiting behind them go, and where. (The pool-level promises are in
+ * {@code io.gearbox.AutoPoolTest}.)
+ */
+class RouteStateTest {
+
+  @RegisterExtension final Harness h = new Harness();
+
+  private static final long MS = 1_000_000;
+
+  private Router router;
+
+  @BeforeEach
+  void start() {
+    router = new Router(new AutoConfig("route-state-test", 64, Saturation.BLOCK, false, 0, 3, 16,
+        Duration.ofMillis(100), null, Map.of(), () -> {
+          throw new IllegalStateException("no isolation here");
+        }, false));
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    router.shutdown();
+    assertThat(router.awaitTermination(30, TimeUnit.SECONDS)).as("router terminated").isTrue();
+    assertThat(Thread.interrupted()).isFalse();
+  }
+
+  private RouteState fresh() {
+    return new RouteState(router, "k", 1, null, false);
+  }
+
+  @Test
+  void firstEvidence_oneProbeThatLooksComputing_isNotEnoughToSendTheRunsToTheCpuSide() {
+    RouteState route = fresh();
+    // measured on a crowded machine: a 5 ms fetch, 1.0 ms CPU, 5.7 ms wall, 4.4 ms run queue:
+    // share 0.76 over the 1.3 ms left; it sent 98 held fetches to the CPU side
+    route.record(1_032_000, 5_728_000, 4_369_000, -1, "test");
+    assertThat(route.hasEvidence()).isFalse();
+    // runs that find no probe in flight any more go where it points meanwhile
+    assertThat(route.side()).isEqualTo(RouteState.Side.CPU);
+    assertThat(route.snapshot().reason()).contains("1 of 3 runs measured", "runs wait");
+
+    route.record(50 * MS, 51 * MS, 0, -1, "test"); // a second one computing: now it is evidence
+    assertThat(route.hasEvidence()).isTrue();
+    assertThat(route.target()).isEqualTo(PoolKind.CPU);
+    assertThat(route.snapshot().reason()).endsWith("-> cpu meanwhile");
+  }
+
+  @Test
+  void firstEvidence_oneProbeThatWaits_isEnoughToSendTheRunsToVirtualThreads() {
+    RouteState route = fresh();
+    route.record(300_000, 20 * MS, 500_000, -1, "test");
+    assertThat(route.hasEvidence()).isTrue();
+    assertThat(route.side()).isEqualTo(RouteState.Side.VIRTUAL);
+    assertThat(route.snapshot().reason()).endsWith("-> virtual meanwhile");
+  }
+
+  @Test
+  void firstEvidence_probeSeenWaiting_isNotUndoneByOneProbeThatLooksComputing() {
+    RouteState route = fresh();
+    route.seenWaiting();
+    route.record(1_032_000, 5_728_000, 4_369_000, -1, "test");
+    assertThat(route.hasEvidence()).isTrue();
+    assertThat(route.side()).isEqualTo(RouteState.Side.VIRTUAL);
+  }
+
+  @Test
+  void verdict_stillTakesTheMedianOfTheProbes() {
+    RouteState route = fresh();
+    route.record(1_032_000, 5_728_000, 4_369_000, -1, "test"); // cold, computing-looking
+    route.record(300_000, 20 * MS, 0, -1, "test");
+    route.record(400_000, 20 * MS, 0, -1, "test");
+    assertThat(route.target()).isEqualTo(PoolKind.VIRTUAL);
+    assertThat(route.snapshot().reason()).doesNotStartWith("probing").endsWith("-> virtual");
+  }
+}
