@@ -1,6 +1,6 @@
 package gearboxtest.hostile;
 
-import io.gearbox.internal.process.WorkerMain;
+import io.gearbox.ProcessTests;
 import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
@@ -33,7 +33,7 @@ public final class Gadget implements Serializable {
   @Serial
   private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
     in.defaultReadObject();
-    if (WorkerMain.inWorker()) {
+    if (ProcessTests.inWorker()) {
       Runtime.getRuntime().halt(RAN_IN_WORKER);
     }
     READ_IN_CALLER.incrementAndGet();

@@ -1,6 +1,5 @@
 package io.gearbox;
 
-import io.gearbox.internal.process.WorkerMain;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
@@ -53,7 +52,7 @@ final class Bomb implements Serializable {
   @Serial
   private void writeObject(ObjectOutputStream out) throws IOException {
     out.defaultWriteObject();
-    if (where == (WorkerMain.inWorker() ? Where.WORKER_WRITE : Where.CALLER_WRITE)) {
+    if (where == (ProcessTests.inWorker() ? Where.WORKER_WRITE : Where.CALLER_WRITE)) {
       explode(failure);
     }
   }
@@ -61,14 +60,14 @@ final class Bomb implements Serializable {
   @Serial
   private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
     in.defaultReadObject();
-    if (where == (WorkerMain.inWorker() ? Where.WORKER_READ : Where.CALLER_READ)) {
+    if (where == (ProcessTests.inWorker() ? Where.WORKER_READ : Where.CALLER_READ)) {
       explode(failure);
     }
   }
 
   /** Fails as told; a lethal failure only in a worker. */
   static void explode(Failure failure) {
-    if (failure != Failure.THROW && !WorkerMain.inWorker()) {
+    if (failure != Failure.THROW && !ProcessTests.inWorker()) {
       throw new AssertionError("Bomb " + failure + " would have killed the caller's JVM");
     }
     switch (failure) {

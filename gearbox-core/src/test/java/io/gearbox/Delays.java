@@ -11,26 +11,26 @@ import java.time.Duration;
  * {@link #LONG} for something that should happen, and at least {@link #SHORT} before concluding that
  * something that should not happen did not.
  */
-final class Delays {
+public final class Delays {
 
   /** The one factor, from {@code -Dgearbox.test.delayFactor}. */
-  static final double FACTOR = factor();
+  public static final double FACTOR = factor();
 
   /** A short while: how long a wrong behaviour is given to show itself (JSR-166 SHORT_DELAY_MS). */
-  static final Duration SHORT = scaled(Duration.ofMillis(50));
+  public static final Duration SHORT = scaled(Duration.ofMillis(50));
 
   /** A task deadline that the test waits past (JSR-166 SMALL_DELAY_MS). */
-  static final Duration SMALL = scaled(Duration.ofMillis(250));
+  public static final Duration SMALL = scaled(Duration.ofMillis(250));
 
   /** Generous bound on anything that should happen "promptly" (JSR-166 LONG_DELAY_MS). */
-  static final Duration LONG = scaled(Duration.ofSeconds(10));
+  public static final Duration LONG = scaled(Duration.ofSeconds(10));
 
   /** A test running this long is wedged: its threads are dumped and it is interrupted. */
-  static final Duration WEDGED = LONG.multipliedBy(6);
+  public static final Duration WEDGED = LONG.multipliedBy(6);
 
   private Delays() {}
 
-  static Duration scaled(Duration base) {
+  public static Duration scaled(Duration base) {
     return Duration.ofNanos((long) (base.toNanos() * FACTOR));
   }
 

@@ -299,7 +299,7 @@ public final class Harness implements BeforeEachCallback, AfterEachCallback, Inv
   }
 
   /** Awaitility, polling on the test thread, bounded by {@link Delays#LONG}. */
-  static ConditionFactory eventually() {
+  public static ConditionFactory eventually() {
     return Awaitility.await()
         .atMost(Delays.LONG)
         .pollInSameThread()

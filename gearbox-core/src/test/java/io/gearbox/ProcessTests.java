@@ -21,9 +21,10 @@ import java.util.function.UnaryOperator;
 /**
  * Shared steps of the process-pool tests. The static methods marked "in a worker" are called from
  * tasks, so they run in worker JVMs (the test classes are on the workers' class path); they take
- * paths as strings because {@link Path} is not serializable.
+ * paths as strings because {@link Path} is not serializable. Public for the tests of the engine's
+ * internals in {@code io.gearbox.internal.process} and for {@code gearboxtest}'s hostile classes.
  */
-final class ProcessTests {
+public final class ProcessTests {
 
   /**
    * Starts a harness thread that adds each line a child process prints to {@code lines}, until its
@@ -31,7 +32,7 @@ final class ProcessTests {
    * closes the pipe: a read caught in between fails with "Stream closed". For a child that is gone
    * (tests SIGKILL some) that is the end of its output; for a live one it is a failure.
    */
-  static Thread collectLines(Harness h, String name, Process p, Queue<String> lines) {
+  public static Thread collectLines(Harness h, String name, Process p, Queue<String> lines) {
     return h.startThread(name, () -> {
       try (BufferedReader r = new BufferedReader(
           new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -47,12 +48,12 @@ final class ProcessTests {
   }
 
   /** How long a pool's workers may take to come up on a crowded machine. */
-  static final Duration STARTUP = Delays.LONG.multipliedBy(3);
+  public static final Duration STARTUP = Delays.LONG.multipliedBy(3);
 
   private ProcessTests() {}
 
   /** A pool with output replay off and a short cancel grace, tracked, with every worker up. */
-  static ProcessPool pool(Harness h, int workers, UnaryOperator<ProcessPoolBuilder> config) {
+  public static ProcessPool pool(Harness h, int workers, UnaryOperator<ProcessPoolBuilder> config) {
     ProcessPool p = config.apply(Gearbox.processBuilder().workers(workers).replayOutput(false)
         .cancelGrace(Duration.ofMillis(300))).build();
     h.track(p);
@@ -61,33 +62,47 @@ final class ProcessTests {
   }
 
   /** Waits until exactly n workers are live. */
-  static void awaitLive(ProcessPool p, int n) {
+  public static void awaitLive(ProcessPool p, int n) {
     Harness.eventually().atMost(STARTUP).pollInterval(Duration.ofMillis(20))
         .until(() -> p.processStats().live() == n);
   }
 
   /** The task's own exception: the cause of what join throws. */
-  static Throwable failure(TaskHandle<?> t) {
+  public static Throwable failure(TaskHandle<?> t) {
     Throwable thrown = catchThrowable(t::join);
     assertThat(thrown).as("%s should have failed", t).isInstanceOf(TaskFailedException.class);
     return thrown.getCause();
   }
 
   /** Whether a process with this pid is running (a zombie counts as gone). */
-  static boolean alive(long pid) {
+  public static boolean alive(long pid) {
     return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
   }
 
   /** Waits in the test until a marker file exists. */
-  static void awaitFile(Path dir, String name) {
+  public static void awaitFile(Path dir, String name) {
     Harness.eventually().atMost(STARTUP).pollInterval(Duration.ofMillis(10))
         .until(() -> Files.exists(dir.resolve(name)));
   }
 
   // ---------------------------------------------------------------- in a worker
 
+  /**
+   * Whether this JVM is a process-pool worker: the launcher's record of its main class (the
+   * system property {@code sun.java.command}, "[module/]class args") names the engine's worker
+   * entry point. Read here rather than through the engine, which keeps that flag to itself.
+   */
+  public static boolean inWorker() {
+    String command = System.getProperty("sun.java.command", "");
+    String main = command.split(" ", 2)[0];
+    return main.substring(main.indexOf('/') + 1).equals(WORKER_MAIN);
+  }
+
+  /** The worker's main class, by name: the class is the engine's, not the API's. */
+  private static final String WORKER_MAIN = "io.gearbox.internal.process.WorkerMain";
+
   /** Creates a marker file (in a worker or the test). */
-  static void touch(String dir, String name) {
+  public static void touch(String dir, String name) {
     try {
       Files.writeString(Path.of(dir, name), Long.toString(ProcessHandle.current().pid()));
     } catch (IOException e) {
@@ -95,19 +110,19 @@ final class ProcessTests {
     }
   }
 
-  static boolean exists(String dir, String name) {
+  public static boolean exists(String dir, String name) {
     return Files.exists(Path.of(dir, name));
   }
 
   /** In a worker: waits, interruptibly, until a marker file exists. */
-  static void awaitFileInWorker(String dir, String name) throws InterruptedException {
+  public static void awaitFileInWorker(String dir, String name) throws InterruptedException {
     while (!exists(dir, name)) {
       Thread.sleep(5);
     }
   }
 
   /** In a worker: sleeps until the wall clock reaches the instant, so that tasks act together. */
-  static void sleepUntil(long epochMillis) throws InterruptedException {
+  public static void sleepUntil(long epochMillis) throws InterruptedException {
     long left = epochMillis - System.currentTimeMillis();
     if (left > 0) {
       Thread.sleep(left);
@@ -117,7 +132,7 @@ final class ProcessTests {
   private static final List<byte[]> LEAKED = new ArrayList<>();
 
   /** In a worker: keeps this many more bytes reachable for good, every page touched. */
-  static void leak(int bytes) {
+  public static void leak(int bytes) {
     byte[] b = new byte[bytes];
     Arrays.fill(b, (byte) 1);
     synchronized (LEAKED) {
@@ -126,7 +141,7 @@ final class ProcessTests {
   }
 
   /** Sends SIGKILL to a process, the caller's own included (which ProcessHandle refuses). */
-  static void sigkill(long pid) throws IOException, InterruptedException {
+  public static void sigkill(long pid) throws IOException, InterruptedException {
     new ProcessBuilder("kill", "-KILL", Long.toString(pid)).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
   }

@@ -31,6 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * a task's own object graph or in the static result type of a task ({@link #allowClasses}); so a
  * class of the task's package that no task or result type names (a comparator with side effects,
  * say) is refused.
+ *
+ * <p>Public for internal.process; not exported.
  */
 public final class JdkCodec implements TaskCodec {
 

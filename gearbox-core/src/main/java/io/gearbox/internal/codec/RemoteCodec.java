@@ -16,6 +16,8 @@ import java.util.List;
  * alone, so a change to the codec's internals touches only this file.
  *
  * <p>Thread-safe.
+ *
+ * <p>Public for gearbox-cluster (on the class path); not exported.
  */
 public final class RemoteCodec {
 

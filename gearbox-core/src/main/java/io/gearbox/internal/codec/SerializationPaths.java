@@ -15,6 +15,8 @@ import java.util.Map;
  * serialized (what {@code -Dsun.io.serialization.extendedDebugInfo} would print, without a JVM
  * flag): {@code task (Fetch).client (java.net.http.HttpClient)}. Walks fields reflectively,
  * captured arguments of serializable lambdas, and the elements of collections, maps and arrays.
+ *
+ * <p>Public for internal.process; not exported.
  */
 public final class SerializationPaths {
 

@@ -12,6 +12,8 @@ import java.util.List;
  * trip; everything else is tagged {@link #CODEC} and left to the pool's codec. Map batches (always
  * an {@code ArrayList} on both sides) of Integers, Longs, Doubles or Strings are packed as arrays,
  * which is what lets a map move millions of tiny items per second.
+ *
+ * <p>Public for internal.process; not exported.
  */
 public final class Values {
 

@@ -20,7 +20,7 @@ import javax.crypto.spec.SecretKeySpec;
  * provider classes costs a cold worker tens of milliseconds of its start-up; the workers' AOT
  * cache ({@link WorkerAotCache}) has them loaded and linked already.
  */
-public final class Auth {
+final class Auth {
 
   static final int NONCE_BYTES = 32;
   static final String ALGORITHM = "HmacSHA256";
@@ -58,13 +58,13 @@ public final class Auth {
   }
 
   /** HMAC-SHA256(secret, role | nonce | workerId | pid), the proof each side sends. */
-  public static byte[] mac(String secretHex, String role, byte[] nonce, int workerId, long pid) {
+  static byte[] mac(String secretHex, String role, byte[] nonce, int workerId, long pid) {
     return hmacSha256(HexFormat.of().parseHex(secretHex), role.getBytes(StandardCharsets.US_ASCII),
         nonce, ByteBuffer.allocate(12).putInt(workerId).putLong(pid).array());
   }
 
   /** HMAC-SHA256 (RFC 2104) of the concatenated parts, by the JDK's {@link Mac}. */
-  public static byte[] hmacSha256(byte[] key, byte[]... parts) {
+  static byte[] hmacSha256(byte[] key, byte[]... parts) {
     try {
       Mac mac = Mac.getInstance(ALGORITHM);
       mac.init(new SecretKeySpec(key, ALGORITHM));
@@ -79,7 +79,7 @@ public final class Auth {
   }
 
   /** Constant-time comparison of two proofs. */
-  public static boolean same(byte[] a, byte[] b) {
+  static boolean same(byte[] a, byte[] b) {
     return MessageDigest.isEqual(a, b);
   }
 }

@@ -8,6 +8,8 @@ import java.util.List;
 /**
  * The validated settings of a process pool, built by {@link io.gearbox.ProcessPoolBuilder}.
  *
+ * <p>Public for io.gearbox.ProcessPoolBuilder, which makes one; not exported.
+ *
  * @param name pool name, or null for a generated one
  * @param workers worker JVMs
  * @param maxInFlight bound on queued plus running tasks

@@ -68,6 +68,8 @@ import java.util.stream.Stream;
  * {@link Reaper}; once the drivers have terminated (no driver holds a worker) it closes the
  * channels, and the workers are asked to exit, terminated, then killed, and reaped ({@link
  * WorkerSet#close()}). The pool is terminated when the reaper has ended.
+ *
+ * <p>Public for io.gearbox.ProcessPoolBuilder ({@link #start}); not exported.
  */
 public final class ProcessPoolEngine implements ProcessPool {
 
@@ -350,7 +352,7 @@ public final class ProcessPoolEngine implements ProcessPool {
   }
 
   /** The socket directory, for tests of its permissions. */
-  public Path socketDirectory() {
+  Path socketDirectory() {
     return workers.socketDirectory();
   }
 

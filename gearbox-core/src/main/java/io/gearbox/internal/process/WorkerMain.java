@@ -56,6 +56,8 @@ import java.util.function.Function;
  *       result, so a late cancel can neither hit the next task nor close the socket (an
  *       interrupted write would).
  * </ol>
+ *
+ * <p>Public for io.gearbox.Gearbox.workerChannel ({@link #channel}); not exported.
  */
 public final class WorkerMain {
 
@@ -91,7 +93,7 @@ public final class WorkerMain {
   }
 
   /** Whether this JVM is a process-pool worker. */
-  public static boolean inWorker() {
+  static boolean inWorker() {
     return inWorker;
   }
 

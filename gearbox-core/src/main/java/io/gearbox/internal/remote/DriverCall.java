@@ -14,12 +14,14 @@ import java.util.concurrent.Callable;
  * <p>Fields are written by the one driver thread running the call and read by any thread
  * (volatile).
  *
+ * <p>Public for internal.process's RemoteCall and gearbox-cluster's ClusterCall; not exported.
+ *
  * @param <T> the result type
  */
 public abstract class DriverCall<T> implements Callable<T>, RunAware {
 
   /** What the user submitted (a callable, a runnable wrapped as one), or null for a map batch. */
-  public final Object source;
+  final Object source;
   /** How many times the call may be sent again after its worker or member was lost. */
   public final int maxRetries;
 

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeoutException;
  * that run a task as a "driver" task on an {@code ExecutorPool}, so each keeps only its transport.
  * Thread-safe as the driver's handle is.
  *
+ * <p>Public for internal.process's RemoteHandle and gearbox-cluster's ClusterHandle; not exported.
+ *
  * @param <T> the result type
  */
 public abstract class DriverHandle<T> implements TaskHandle<T> {
@@ -30,7 +32,7 @@ public abstract class DriverHandle<T> implements TaskHandle<T> {
   }
 
   /** What the user submitted (a callable, a runnable wrapped as one), or null for a map batch. */
-  public Object source() {
+  Object source() {
     return call.source;
   }
 

@@ -12,6 +12,8 @@ import java.util.concurrent.TimeoutException;
  * A structured scope of an engine that runs tasks in other JVMs: the driver pool's scope, with
  * each forked task turned into the engine's remote call ({@link #forkRemote});
  * joining, cancelling and closing are the driver scope's.
+ *
+ * <p>Public for internal.process's ProcessScope and gearbox-cluster's ClusterScope; not exported.
  */
 public abstract class DriverScope implements TaskScope {
 

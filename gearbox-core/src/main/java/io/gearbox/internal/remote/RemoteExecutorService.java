@@ -23,6 +23,8 @@ import java.util.concurrent.TimeoutException;
  * shuts the pool down, and {@code shutdownNow} returns the runnables that never started. {@code
  * execute} reports a task's exception to the uncaught-exception handler of the caller's
  * thread pool-side, as the thread pools' views do, here the driver thread's.
+ *
+ * <p>Public for the process and cluster pools' engines; not exported.
  */
 public final class RemoteExecutorService implements ExecutorService {
 

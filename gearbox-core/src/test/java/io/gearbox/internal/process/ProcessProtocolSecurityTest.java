@@ -1,4 +1,4 @@
-package io.gearbox;
+package io.gearbox.internal.process;
 
 import static io.gearbox.ProcessTests.failure;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -6,8 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import gearboxtest.hostile.Gadget;
 import gearboxtest.hostile.HostileException;
-import io.gearbox.internal.process.ProcessPoolEngine;
-import io.gearbox.internal.process.WorkerMain;
+import io.gearbox.Delays;
+import io.gearbox.Harness;
+import io.gearbox.ProcessPool;
+import io.gearbox.ProcessPoolStats;
+import io.gearbox.ProcessTaskHandle;
+import io.gearbox.ProcessTests;
+import io.gearbox.RemoteTaskException;
+import io.gearbox.TaskNotSerializableException;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

@@ -1,6 +1,8 @@
-package io.gearbox;
+package io.gearbox.internal.process;
 
-import io.gearbox.internal.process.ProcessPoolEngine;
+import io.gearbox.Gearbox;
+import io.gearbox.ProcessPool;
+import io.gearbox.TaskOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,7 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Test-only main class for {@link ProcessFaultsTest}: a caller JVM started under a low file
+ * Test-only main class for {@link SocketFaultsTest}: a caller JVM started under a low file
  * descriptor limit ({@code ulimit -n}), whose pool's acceptor meets accept() errors. It prints
  * what it sees as lines ({@code SOCKET <path>}, {@code RESULT ok} or {@code RESULT failed ...}),
  * and halts if the test JVM goes away (its stdin reaches end of file).

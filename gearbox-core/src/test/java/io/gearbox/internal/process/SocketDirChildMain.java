@@ -1,9 +1,10 @@
-package io.gearbox;
+package io.gearbox.internal.process;
 
-import io.gearbox.internal.process.ProcessPoolEngine;
+import io.gearbox.Gearbox;
+import io.gearbox.ProcessPool;
 
 /**
- * Test-only main class for {@link ProcessFaultsTest}: a caller JVM that starts a pool (sweeping
+ * Test-only main class for {@link SocketFaultsTest}: a caller JVM that starts a pool (sweeping
  * stale socket directories, as the first pool of a JVM does), prints {@code DIR <its socket
  * directory>}, and then, by its argument: {@code hold} waits to be killed (it halts if the test
  * JVM goes away: its stdin reaches end of file), {@code exit} exits without closing the pool,

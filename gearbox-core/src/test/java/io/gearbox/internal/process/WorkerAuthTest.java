@@ -1,8 +1,8 @@
-package io.gearbox;
+package io.gearbox.internal.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gearbox.internal.process.Auth;
+import io.gearbox.Harness;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
