@@ -59,7 +59,8 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
   public abstract PoolKind kind();
 
   /**
-   * The pool's name, used in thread names ({@code gearbox-<name>-<n>}), messages and stats.
+   * The pool's name, used in thread names ({@code gearbox-<name>-<n>}; a virtual pool's threads
+   * all share {@code gearbox-<name>-virtual}), messages and stats.
    * Default: the kind and a sequence number, e.g. {@code threads-3}.
    *
    * @throws NullPointerException if name is null

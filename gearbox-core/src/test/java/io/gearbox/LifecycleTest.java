@@ -146,7 +146,8 @@ class LifecycleTest {
   @ParameterizedTest
   @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
   void threadNames_allStartWithGearboxAndThePoolName(PoolKind kind) throws Exception {
-    Set<String> names = ConcurrentHashMap.newKeySet();
+    List<String> names = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Set<Long> threadIds = ConcurrentHashMap.newKeySet(); // a virtual pool's threads share a name
     CountDownLatch started = new CountDownLatch(Harness.TEST_THREADS);
     try (Pool pool = h.pool(kind)) {
       String prefix = Harness.GEARBOX_PREFIX + pool.name() + "-";
@@ -154,17 +155,63 @@ class LifecycleTest {
         for (int i = 0; i < Harness.TEST_THREADS; i++) {
           pool.submit(() -> {
             names.add(Thread.currentThread().getName());
+            threadIds.add(Thread.currentThread().threadId());
             started.countDown();
             never.await();
             return null;
           }, TaskOptions.timeout(Duration.ofDays(1))); // a deadline starts the timer thread too
         }
         Harness.await(started);
+        assertThat(threadIds).hasSize(Harness.TEST_THREADS);
         assertThat(names).hasSize(Harness.TEST_THREADS).allSatisfy(n -> assertThat(n).startsWith(prefix));
         List<String> live = ThreadDumps.all(Harness.GEARBOX_PREFIX).stream()
             .map(ThreadDumps.LiveThread::name).toList();
         assertThat(live).isNotEmpty().allSatisfy(n -> assertThat(n).startsWith(prefix));
         assertThat(live).anySatisfy(n -> assertThat(n).contains("timer"));
+      } finally {
+        never.countDown();
+      }
+    }
+  }
+
+  /**
+   * A virtual pool's threads share one name, {@code gearbox-<pool>-virtual} (one string per pool,
+   * not one per task): it is what the task's own thread reports, what a JSON thread dump lists for
+   * each of them, and what a stuck-task report names.
+   */
+  @Test
+  void virtualPool_threadsShareThePoolsNameInTasksDumpsAndStuckReports() throws Exception {
+    String expected = Harness.GEARBOX_PREFIX + "vnames-virtual";
+    CountDownLatch started = new CountDownLatch(3);
+    List<String> names = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Pool pool = h.track(Gearbox.virtualBuilder().name("vnames").build())) {
+      try {
+        List<TaskHandle<Object>> handles = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          handles.add(pool.submit(() -> {
+            names.add(Thread.currentThread().getName());
+            started.countDown();
+            while (true) { // outlives its cancel: a stuck task until the test lets it go
+              try {
+                never.await();
+                return null;
+              } catch (InterruptedException ignored) {
+                // keep waiting
+              }
+            }
+          }));
+        }
+        Harness.await(started);
+        assertThat(names).containsExactly(expected, expected, expected);
+        assertThat(ThreadDumps.virtual(Harness.GEARBOX_PREFIX + "vnames-"))
+            .extracting(ThreadDumps.LiveThread::name)
+            .containsExactly(expected, expected, expected);
+        assertThat(handles.get(0).cancel(true)).isTrue();
+        eventually().untilAsserted(() -> assertThat(pool.stats().stuck())
+            .singleElement().satisfies(stuck -> {
+              assertThat(stuck.taskId()).isEqualTo(handles.get(0).id());
+              assertThat(stuck.thread()).isEqualTo(expected);
+            }));
       } finally {
         never.countDown();
       }

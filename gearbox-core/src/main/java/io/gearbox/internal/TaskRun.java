@@ -38,8 +38,9 @@ import java.util.concurrent.TimeoutException;
  * termination wait for; the pool's in-flight permit is released only at exit, so the bound on
  * in-flight work counts threads really in use.
  *
- * <p><b>Interrupts.</b> {@code runner} is read and written under {@code runnerLock} (a private
- * object: a handle is public, and code that locks it must not delay its runner) so that cancel
+ * <p><b>Interrupts.</b> {@code runner} is read and written under the monitor of {@code done} (a
+ * future the pool never hands out, so no user code can hold its monitor; a handle is public, and
+ * code that locks it must not delay its runner) so that cancel
  * never interrupts a thread that has already moved on to another task (the race FutureTask closes
  * with its INTERRUPTING state). The runner wins the PENDING -> RUNNING CAS before it records
  * itself, so a cancel or deadline can land in between and find no thread to interrupt; the runner
@@ -96,13 +97,12 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   TaskRun<?> inFlightPrev;
   TaskRun<?> inFlightNext;
   boolean inFlightLinked;
-  private final Object runnerLock = new Object();
-  private Thread runner; // guarded by runnerLock
-  private boolean interruptedByPool; // guarded by runnerLock
+  private Thread runner; // guarded by done's monitor
+  private boolean interruptedByPool; // guarded by done's monitor
   private T value;
   private Throwable error;
   private boolean endedWhileRunning;
-  private boolean codeStarted; // guarded by runnerLock; published to waiters by done
+  private boolean codeStarted; // guarded by done's monitor; published to waiters by done
   /** When cancel or the deadline ended the task while it ran (stuck-task reports); else 0. */
   private volatile long terminalNanos;
   private volatile TaskTimings timings = TaskTimings.NONE;
@@ -110,6 +110,11 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   private long runQueueNanos;
   private volatile ScheduledFuture<?> deadline;
   private volatile boolean exitRecorded;
+  /**
+   * Completed when the handle is done; never handed out ({@link #toCompletableFuture()} returns a
+   * view), so its monitor is private to the pool and guards the runner fields (one object less
+   * per task than a lock of their own).
+   */
   final CompletableFuture<Void> done = new CompletableFuture<>();
   /** Created on demand (only scopes wait for exits); see {@link #exitedFuture()}. */
   private volatile CompletableFuture<Void> exited;
@@ -146,46 +151,69 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
 
   @Override
   public void run() {
-    if (!STATE.compareAndSet(this, PENDING, RUNNING)) {
-      exit(null); // cancelled or timed out while queued: never runs
-      return;
-    }
-    Thread me = Thread.currentThread();
+    // Split in three so that the frame under the task's code stays small: a task that parks keeps
+    // its whole stack in a heap chunk until it resumes, and an interpreted frame holds every local
+    // slot of its method (this one had ~22: ~190 B more per parked virtual task than the JDK's
+    // FutureTask.run). Only what the end of the run needs is kept here.
     WorkerTally tally = PoolThread.tallyOf(pool);
-    pool.onTransition(TaskState.PENDING, TaskState.RUNNING, tally);
-    boolean ended;
-    synchronized (runnerLock) {
-      // Cancelled or timed out between the CAS and here? Then endEarly found no runner to
-      // interrupt, and the task's code must not start at all.
-      ended = state != RUNNING;
-      if (!ended) {
-        runner = me;
-        codeStarted = true;
-      }
-    }
-    if (ended) {
-      exit(null, tally);
+    if (!begin(tally)) {
       return;
     }
     // never on a virtual thread (the auto pool runs some there): it would read -1 anyway, after
     // creating a thread-local sampler for a thread that runs one task
-    CpuClock.Sampler sampler = pool.measuresCpu() && !me.isVirtual() ? CpuClock.sampler() : null;
-    long[] clock = sampler != null && sampler.measureNext() ? new long[4] : null;
-    if (clock != null && !sampler.read(clock)) {
-      clock = null;
-    }
+    CpuClock.Sampler sampler =
+        pool.measuresCpu() && !Thread.currentThread().isVirtual() ? CpuClock.sampler() : null;
+    long[] clock = sampler != null ? startClock(sampler) : null;
     long start = System.nanoTime();
     T result = null;
     Throwable failure = null;
     try {
-      if (task instanceof RunAware aware) {
-        aware.starting(this);
+      if (task instanceof RunAware) {
+        ((RunAware) task).starting(this);
       }
       result = task.call();
     } catch (Throwable t) {
       failure = t;
     }
-    long end = System.nanoTime();
+    end(tally, sampler, clock, start, System.nanoTime(), result, failure);
+  }
+
+  /**
+   * PENDING -> RUNNING and records the runner; false if the task ended before its code could
+   * start (its exit is then recorded).
+   */
+  private boolean begin(WorkerTally tally) {
+    if (!STATE.compareAndSet(this, PENDING, RUNNING)) {
+      exit(null); // cancelled or timed out while queued: never runs
+      return false;
+    }
+    pool.onTransition(TaskState.PENDING, TaskState.RUNNING, tally);
+    boolean ended;
+    synchronized (done) {
+      // Cancelled or timed out between the CAS and here? Then endEarly found no runner to
+      // interrupt, and the task's code must not start at all.
+      ended = state != RUNNING;
+      if (!ended) {
+        runner = Thread.currentThread();
+        codeStarted = true;
+      }
+    }
+    if (ended) {
+      exit(null, tally);
+      return false;
+    }
+    return true;
+  }
+
+  /** A run's clock readings at its start (CPU, run queue), or null if this run is not measured. */
+  private static long[] startClock(CpuClock.Sampler sampler) {
+    long[] clock = sampler.measureNext() ? new long[4] : null;
+    return clock != null && sampler.read(clock) ? clock : null;
+  }
+
+  /** The rest of {@link #run()} once the task's code has returned or thrown. */
+  private void end(WorkerTally tally, CpuClock.Sampler sampler, long[] clock, long start, long end,
+      T result, Throwable failure) {
     long cpu = -1;
     if (clock != null) {
       long cpuStart = clock[0];
@@ -207,7 +235,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
     } else {
       finish(TaskState.FAILED, null, failure, tally);
     }
-    synchronized (runnerLock) {
+    synchronized (done) {
       runner = null;
       if (interruptedByPool) {
         Thread.interrupted(); // the interrupt was ours; do not leak it into the thread's next job
@@ -257,7 +285,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   CompletableFuture<Void> exitedFuture() {
     CompletableFuture<Void> f = exited;
     if (f == null) {
-      synchronized (runnerLock) {
+      synchronized (done) {
         f = exited;
         if (f == null) {
           f = new CompletableFuture<>();
@@ -331,7 +359,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   }
 
   private void interruptRunner() {
-    synchronized (runnerLock) {
+    synchronized (done) {
       if (runner != null) {
         interruptedByPool = true;
         runner.interrupt();
@@ -550,7 +578,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
     if (!done.isDone() || (s != TaskState.CANCELLED && s != TaskState.TIMED_OUT)) {
       return false;
     }
-    synchronized (runnerLock) {
+    synchronized (done) {
       return !codeStarted;
     }
   }
@@ -627,7 +655,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
 
   /** The thread still running this task's code, or null. */
   Thread runner() {
-    synchronized (runnerLock) {
+    synchronized (done) {
       return runner;
     }
   }
