@@ -28,6 +28,9 @@ final class RouteState {
   /** Measured first probes that must point to the CPU side before their key's runs go there. */
   static final int CPU_EVIDENCE_RUNS = 2;
 
+  /** A run whose off-queue time was at least this share GC pause is not measured. */
+  static final double PAUSE_SPOILS = 0.5;
+
   static final String METHOD_HOG = "carrier-hog detector (virtual thread runnable without parking)";
 
   final String key;
@@ -154,11 +157,29 @@ final class RouteState {
    * A measured run: CPU, wall and run-queue time (runnable but descheduled, not waiting: see
    * {@link Measure}), allocation (-1 if unknown), and how it was measured.
    */
-  synchronized void record(long cpuNanos, long wallNanos, long runQueueNanos, long allocatedBytes,
+  void record(long cpuNanos, long wallNanos, long runQueueNanos, long allocatedBytes,
       String how) {
-    double s = Policy.share(cpuNanos, Math.max(cpuNanos, wallNanos - Math.max(0, runQueueNanos)));
+    record(cpuNanos, wallNanos, runQueueNanos, 0, allocatedBytes, how);
+  }
+
+  /**
+   * A measured run, as above, during which the JVM paused for garbage collection for {@code
+   * pauseNanos} (0 if not, -1 if unknown): the pause was neither the task's computing nor its
+   * waiting, so it is left out of the share. A run that a pause took {@link #PAUSE_SPOILS} or more
+   * of (its wall time less run-queue time) says nothing about its task (a 20 ms spin around a
+   * 28 ms pause and a 1 ms sleep inside one look alike) and is not measured.
+   *
+   * @return whether the run was measured
+   */
+  synchronized boolean record(long cpuNanos, long wallNanos, long runQueueNanos, long pauseNanos,
+      long allocatedBytes, String how) {
+    long offQueue = wallNanos - Math.max(0, runQueueNanos);
+    if (pauseNanos > 0 && pauseNanos >= PAUSE_SPOILS * offQueue) {
+      return false;
+    }
+    double s = Policy.share(cpuNanos, Math.max(cpuNanos, offQueue - Math.max(0, pauseNanos)));
     if (Double.isNaN(s)) {
-      return;
+      return false;
     }
     long n = measured + 1;
     measured = n;
@@ -203,11 +224,11 @@ final class RouteState {
         }
         reason = probingReason();
       }
-      return;
+      return true;
     }
     share = Double.isNaN(share) ? s : share + Policy.ALPHA * (s - share);
     if (fixed != null) {
-      return;
+      return true;
     }
     if (target == PoolKind.VIRTUAL && share >= Policy.MOVE_TO_CPU) {
       decide(PoolKind.CPU, null, false);
@@ -216,6 +237,7 @@ final class RouteState {
     } else {
       reason = Policy.evidence(share, n, target);
     }
+    return true;
   }
 
   /**
