@@ -65,6 +65,8 @@ final class RouteState {
   private long allocated; // guarded by this
   private long allocatedRuns; // guarded by this
   private int changes; // guarded by this
+  /** Runs not measured because a GC pause took most of them; guarded by this. */
+  private int spoiled;
   private String method; // guarded by this
   private String reason; // guarded by this
 
@@ -167,17 +169,25 @@ final class RouteState {
    * pauseNanos} (0 if not, -1 if unknown): the pause was neither the task's computing nor its
    * waiting, so it is left out of the share. A run that a pause took {@link #PAUSE_SPOILS} or more
    * of (its wall time less run-queue time) says nothing about its task (a 20 ms spin around a
-   * 28 ms pause and a 1 ms sleep inside one look alike) and is not measured.
+   * 28 ms pause and a 1 ms sleep inside one look alike) and is not measured, up to the probe
+   * count of such runs per key: a key whose runs are spoiled that often makes the pauses itself
+   * (it allocates), and its later runs are measured with the pauses in, as waiting.
    *
    * @return whether the run was measured
    */
   synchronized boolean record(long cpuNanos, long wallNanos, long runQueueNanos, long pauseNanos,
       long allocatedBytes, String how) {
     long offQueue = wallNanos - Math.max(0, runQueueNanos);
-    if (pauseNanos > 0 && pauseNanos >= PAUSE_SPOILS * offQueue) {
-      return false;
+    long pause = Math.max(0, pauseNanos);
+    if (pause > 0 && pause >= PAUSE_SPOILS * offQueue) {
+      if (spoiled < router.probeRuns()) {
+        spoiled++;
+        return false;
+      }
+      // spoiled again and again: the pauses are this key's own (it allocates), as before
+      pause = 0;
     }
-    double s = Policy.share(cpuNanos, Math.max(cpuNanos, offQueue - Math.max(0, pauseNanos)));
+    double s = Policy.share(cpuNanos, Math.max(cpuNanos, offQueue - pause));
     if (Double.isNaN(s)) {
       return false;
     }

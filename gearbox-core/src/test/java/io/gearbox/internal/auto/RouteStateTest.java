@@ -115,4 +115,15 @@ class RouteStateTest {
     assertThat(unknown.record(20 * MS, 21 * MS, 0, -1, -1, "test")).isTrue();
     assertThat(unknown.snapshot().cpuShare()).isGreaterThan(0.9);
   }
+
+  @Test
+  void gcPause_spoilingAKeysRunsAgainAndAgain_isTheKeysOwnAndCounted() {
+    RouteState route = fresh();
+    for (int i = 0; i < 3; i++) { // the probe count of this router
+      assertThat(route.record(20 * MS, 60 * MS, 0, 40 * MS, -1, "test")).isFalse();
+    }
+    // an allocating key makes its own pauses: measured with them, as before, not held forever
+    assertThat(route.record(20 * MS, 60 * MS, 0, 40 * MS, -1, "test")).isTrue();
+    assertThat(route.snapshot().measuredRuns()).isEqualTo(1);
+  }
 }
