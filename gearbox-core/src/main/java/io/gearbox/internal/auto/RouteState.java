@@ -28,6 +28,9 @@ final class RouteState {
   /** Measured first probes that must point to the CPU side before their key's runs go there. */
   static final int CPU_EVIDENCE_RUNS = 2;
 
+  /** A run whose off-queue time was at least this share GC pause is not measured. */
+  static final double PAUSE_SPOILS = 0.5;
+
   static final String METHOD_HOG = "carrier-hog detector (virtual thread runnable without parking)";
 
   final String key;
@@ -62,6 +65,8 @@ final class RouteState {
   private long allocated; // guarded by this
   private long allocatedRuns; // guarded by this
   private int changes; // guarded by this
+  /** Runs not measured because a GC pause took most of them; guarded by this. */
+  private int spoiled;
   private String method; // guarded by this
   private String reason; // guarded by this
 
@@ -154,11 +159,37 @@ final class RouteState {
    * A measured run: CPU, wall and run-queue time (runnable but descheduled, not waiting: see
    * {@link Measure}), allocation (-1 if unknown), and how it was measured.
    */
-  synchronized void record(long cpuNanos, long wallNanos, long runQueueNanos, long allocatedBytes,
+  void record(long cpuNanos, long wallNanos, long runQueueNanos, long allocatedBytes,
       String how) {
-    double s = Policy.share(cpuNanos, Math.max(cpuNanos, wallNanos - Math.max(0, runQueueNanos)));
+    record(cpuNanos, wallNanos, runQueueNanos, 0, allocatedBytes, how);
+  }
+
+  /**
+   * A measured run, as above, during which the JVM paused for garbage collection for {@code
+   * pauseNanos} (0 if not, -1 if unknown): the pause was neither the task's computing nor its
+   * waiting, so it is left out of the share. A run that a pause took {@link #PAUSE_SPOILS} or more
+   * of (its wall time less run-queue time) says nothing about its task (a 20 ms spin around a
+   * 28 ms pause and a 1 ms sleep inside one look alike) and is not measured, up to the probe
+   * count of such runs per key: a key whose runs are spoiled that often makes the pauses itself
+   * (it allocates), and its later runs are measured with the pauses in, as waiting.
+   *
+   * @return whether the run was measured
+   */
+  synchronized boolean record(long cpuNanos, long wallNanos, long runQueueNanos, long pauseNanos,
+      long allocatedBytes, String how) {
+    long offQueue = wallNanos - Math.max(0, runQueueNanos);
+    long pause = Math.max(0, pauseNanos);
+    if (pause > 0 && pause >= PAUSE_SPOILS * offQueue) {
+      if (spoiled < router.probeRuns()) {
+        spoiled++;
+        return false;
+      }
+      // spoiled again and again: the pauses are this key's own (it allocates), as before
+      pause = 0;
+    }
+    double s = Policy.share(cpuNanos, Math.max(cpuNanos, offQueue - pause));
     if (Double.isNaN(s)) {
-      return;
+      return false;
     }
     long n = measured + 1;
     measured = n;
@@ -203,11 +234,11 @@ final class RouteState {
         }
         reason = probingReason();
       }
-      return;
+      return true;
     }
     share = Double.isNaN(share) ? s : share + Policy.ALPHA * (s - share);
     if (fixed != null) {
-      return;
+      return true;
     }
     if (target == PoolKind.VIRTUAL && share >= Policy.MOVE_TO_CPU) {
       decide(PoolKind.CPU, null, false);
@@ -216,6 +247,7 @@ final class RouteState {
     } else {
       reason = Policy.evidence(share, n, target);
     }
+    return true;
   }
 
   /**

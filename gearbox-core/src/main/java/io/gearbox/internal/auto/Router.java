@@ -131,6 +131,8 @@ final class Router extends AbstractExecutorService implements Routing {
   private static final long WAIT_EVIDENCE_NANOS = 1_000_000;
   /** Probe threads may be this many times the probe permits (see the constructor). */
   private static final int PROBE_MAX_FACTOR = 4;
+  /** CPU-side runs shorter than this, 50 us, do not read the GC pause clock around the next. */
+  private static final long TINY_RUN_NANOS = 50_000;
   /** Idle probe threads end after this long. */
   private static final long PROBE_KEEP_ALIVE_SECONDS = 2;
   private static final java.lang.management.OperatingSystemMXBean OS =
@@ -447,29 +449,48 @@ final class Router extends AbstractExecutorService implements Routing {
 
   /**
    * Runs one probe: the run measures its own CPU and run-queue time (the thread's sampler is told
-   * to measure it, tiny or not); the probe adds its allocation.
+   * to measure it, tiny or not); the probe adds its allocation and the JVM's GC pauses during it.
+   * A probe that a pause spoiled (see {@link RouteState#record(long, long, long, long, long,
+   * String)}) is not measured: its permit and its place in flight go to the key's next waiting
+   * run, which becomes a probe on this thread, so the waiting runs keep waiting for evidence
+   * rather than go on without it (one G1 pause stops both of a burst's concurrent probes).
    */
-  private void probeRun(RoutedRun run, RouteState route) {
-    CpuClock.sampler().measureNextRun();
+  private void probeRun(RoutedRun first, RouteState route) {
     Thread me = Thread.currentThread();
-    route.probing.put(me, CpuClock.osThreadId());
-    long alloc0 = Measure.allocatedBytes();
+    RoutedRun run = first;
     try {
-      run.run();
-    } finally {
-      long alloc1 = Measure.allocatedBytes();
-      route.probing.remove(me);
-      try {
-        route.runs.increment();
-        TaskTimings t = run.timings();
-        if (t.wallNanos() > 0 && t.cpuMeasured()) { // it ran, and was measured
-          route.record(t.cpuNanos(), t.wallNanos(), run.runQueueNanos(),
-              alloc0 >= 0 && alloc1 >= 0 ? alloc1 - alloc0 : -1, RouteState.methodProbe());
+      while (run != null) {
+        CpuClock.sampler().measureNextRun();
+        route.probing.put(me, CpuClock.osThreadId());
+        long alloc0 = Measure.allocatedBytes();
+        long pause0 = Measure.pauseNanos();
+        boolean spoiled = false;
+        try {
+          run.run();
+        } finally {
+          long pause1 = Measure.pauseNanos();
+          long alloc1 = Measure.allocatedBytes();
+          route.probing.remove(me);
+          route.runs.increment();
+          TaskTimings t = run.timings();
+          if (t.wallNanos() > 0 && t.cpuMeasured()) { // it ran, and was measured
+            spoiled = !route.record(t.cpuNanos(), t.wallNanos(), run.runQueueNanos(),
+                pause0 >= 0 && pause1 >= 0 ? pause1 - pause0 : -1,
+                alloc0 >= 0 && alloc1 >= 0 ? alloc1 - alloc0 : -1, RouteState.methodProbe());
+          }
         }
-      } finally {
-        probeSlots.release();
-        probeEnded(route);
+        run = spoiled ? nextWaiter(route) : null;
       }
+    } finally {
+      probeSlots.release();
+      probeEnded(route);
+    }
+  }
+
+  /** The key's next waiting run, to replace a spoiled probe, or null (none, or evidence came). */
+  private RoutedRun nextWaiter(RouteState route) {
+    synchronized (route.waitLock) {
+      return closing || route.hasEvidence() ? null : route.waiters.pollFirst();
     }
   }
 
@@ -509,16 +530,20 @@ final class Router extends AbstractExecutorService implements Routing {
   /**
    * A run on the CPU side finished (called on its thread): its measurement, when its thread's
    * sampler measured it (every run, or one per millisecond of a thread while runs are tiny), feeds
-   * the key's route and the sizing average.
+   * the key's route and the sizing average, less the GC pauses since {@code pause0} (-1: not read).
    */
-  private void cpuRan(RoutedRun run) {
+  private void cpuRan(RoutedRun run, long pause0) {
     RouteState route = (RouteState) run.routeTag();
     route.runs.increment();
     TaskTimings t = run.timings();
     if (t.cpuMeasured() && t.wallNanos() > 0) {
       long runQueue = run.runQueueNanos();
-      route.record(t.cpuNanos(), t.wallNanos(), runQueue, -1, RouteState.methodCpuSide());
-      sizingSample(t.cpuNanos(), Math.max(t.cpuNanos(), t.wallNanos() - runQueue));
+      long pause = pause0 >= 0 ? Measure.pauseNanos() - pause0 : -1;
+      if (route.record(t.cpuNanos(), t.wallNanos(), runQueue, pause, -1,
+          RouteState.methodCpuSide())) {
+        sizingSample(t.cpuNanos(),
+            Math.max(t.cpuNanos(), t.wallNanos() - runQueue - Math.max(0, pause)));
+      }
     }
   }
 
@@ -909,10 +934,24 @@ final class Router extends AbstractExecutorService implements Routing {
       super(threads, threads, 0L, TimeUnit.MILLISECONDS, Router.this.new CpuQueue(), factory);
     }
 
+    /**
+     * Per CPU thread: [0] the GC pause clock when its run started (-1: not read), [1] 1 if its
+     * last run was long enough to read it (reading costs ~1 us; a tiny task takes 0.1 us).
+     */
+    private final ThreadLocal<long[]> pauseClock = ThreadLocal.withInitial(() -> new long[] {-1, 1});
+
+    @Override
+    protected void beforeExecute(Thread thread, Runnable r) {
+      long[] clock = pauseClock.get();
+      clock[0] = clock[1] != 0 ? Measure.pauseNanos() : -1;
+    }
+
     @Override
     protected void afterExecute(Runnable r, Throwable t) {
       if (r instanceof RoutedRun run) {
-        cpuRan(run);
+        long[] clock = pauseClock.get();
+        cpuRan(run, clock[0]);
+        clock[1] = run.timings().wallNanos() >= TINY_RUN_NANOS ? 1 : 0;
       }
     }
   }

@@ -89,4 +89,41 @@ class RouteStateTest {
     assertThat(route.target()).isEqualTo(PoolKind.VIRTUAL);
     assertThat(route.snapshot().reason()).doesNotStartWith("probing").endsWith("-> virtual");
   }
+
+  @Test
+  void gcPause_isNeitherComputingNorWaiting_andASpoiledRunIsNotMeasured() {
+    RouteState route = fresh();
+    // measured at load 15 with a 2 MB young generation: a 20 ms spin (CPU time) whose probe
+    // covered a 124 ms G1 pause read 0.14 and sent a compute burst to virtual threads
+    assertThat(route.record(20 * MS, 517 * MS, 372 * MS, 124 * MS, -1, "test"))
+        .as("a run the pause took most of").isFalse();
+    assertThat(route.snapshot().measuredRuns()).isZero();
+    assertThat(route.hasEvidence()).isFalse();
+
+    // a shorter pause is left out of the share: a spin stays computing...
+    assertThat(route.record(20 * MS, 60 * MS, 30 * MS, 9 * MS, -1, "test")).isTrue();
+    assertThat(route.snapshot().cpuShare()).isGreaterThan(0.9);
+    // ...and a sleep stays waiting
+    RouteState sleeper = fresh();
+    assertThat(sleeper.record(MS / 10, 100 * MS, 0, 30 * MS, -1, "test")).isTrue();
+    assertThat(sleeper.snapshot().cpuShare()).isLessThan(0.01);
+    assertThat(sleeper.side()).isEqualTo(RouteState.Side.VIRTUAL);
+    // a 1 ms sleep inside a 30 ms pause says nothing either way
+    assertThat(fresh().record(MS / 10, 31 * MS, 0, 30 * MS, -1, "test")).isFalse();
+    // an unknown pause (-1) is no pause
+    RouteState unknown = fresh();
+    assertThat(unknown.record(20 * MS, 21 * MS, 0, -1, -1, "test")).isTrue();
+    assertThat(unknown.snapshot().cpuShare()).isGreaterThan(0.9);
+  }
+
+  @Test
+  void gcPause_spoilingAKeysRunsAgainAndAgain_isTheKeysOwnAndCounted() {
+    RouteState route = fresh();
+    for (int i = 0; i < 3; i++) { // the probe count of this router
+      assertThat(route.record(20 * MS, 60 * MS, 0, 40 * MS, -1, "test")).isFalse();
+    }
+    // an allocating key makes its own pauses: measured with them, as before, not held forever
+    assertThat(route.record(20 * MS, 60 * MS, 0, 40 * MS, -1, "test")).isTrue();
+    assertThat(route.snapshot().measuredRuns()).isEqualTo(1);
+  }
 }
