@@ -60,7 +60,17 @@ public final class AcceptorChildMain {
       }
       say("ACCEPT_ERRORS " + acceptErrors(pool));
       long worker = pool.workerPids().getFirst();
-      ProcessHandle.of(worker).ifPresent(ProcessHandle::destroyForcibly);
+      ProcessHandle.of(worker).ifPresent(p -> {
+        p.destroyForcibly();
+        p.onExit().join();
+      });
+      // A task submitted before the pool has seen the kill may be sent to the dead worker and fail
+      // with it (the pool learns of a SIGKILL from outside at the socket's end); the point here is
+      // the replacement, so wait until the pool has let the dead worker go.
+      long giveUp = System.nanoTime() + startTimeout.toNanos();
+      while (pool.workerPids().contains(worker) && System.nanoTime() - giveUp < 0) {
+        Thread.sleep(10);
+      }
       try {
         String result = pool.submit(() -> "replaced",
             TaskOptions.defaults().withTimeout(startTimeout.multipliedBy(2))).join();
