@@ -49,14 +49,8 @@ public final class RemoteCodec {
     codec.allowTaskPackage(value == null ? "java.lang" : value.getClass().getPackageName());
     try {
       return codec.encode(value);
-    } catch (NotSerializableException e) {
-      throw SerializationPaths.explain(what, value, e);
-    } catch (IOException | RuntimeException e) {
-      throw new TaskNotSerializableException(what + " (" + value.getClass().getName()
-          + ") could not be encoded: " + e, value.getClass().getName(), what, e);
-    } catch (StackOverflowError e) {
-      throw new TaskNotSerializableException(what + " (" + value.getClass().getName()
-          + ") is an object graph too deep to serialize", value.getClass().getName(), what, e);
+    } catch (IOException | RuntimeException | StackOverflowError e) {
+      throw SerializationPaths.encodingFailed(what, value, e);
     }
   }
 
@@ -71,11 +65,8 @@ public final class RemoteCodec {
     }
     try {
       return Values.encode(value, codec);
-    } catch (NotSerializableException e) {
-      throw SerializationPaths.explain(what, value, e);
     } catch (IOException | RuntimeException e) {
-      throw new TaskNotSerializableException(what + " (" + value.getClass().getName()
-          + ") could not be encoded: " + e, value.getClass().getName(), what, e);
+      throw SerializationPaths.encodingFailed(what, value, e);
     }
   }
 

@@ -96,15 +96,8 @@ final class Calls {
       jdkCodec.allowClasses(ResultTypes.of(value).stream()
           .filter(name -> packageOf(name).equals(pkg)).toList());
       return bytes;
-    } catch (NotSerializableException e) {
-      throw SerializationPaths.explain(what, value, e);
-    } catch (IOException | RuntimeException e) {
-      throw new TaskNotSerializableException(what + " (" + value.getClass().getName()
-          + ") could not be encoded: " + e, value.getClass().getName(), what, e);
-    } catch (StackOverflowError e) {
-      throw new TaskNotSerializableException(what + " (" + value.getClass().getName()
-          + ") is an object graph too deep to serialize (its encoding overflowed the stack)",
-          value.getClass().getName(), what, e);
+    } catch (IOException | RuntimeException | StackOverflowError e) {
+      throw SerializationPaths.encodingFailed(what, value, e);
     }
   }
 
