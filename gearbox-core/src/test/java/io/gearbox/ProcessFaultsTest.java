@@ -153,7 +153,10 @@ class ProcessFaultsTest {
       assertThatThrownBy(() -> p.submit(NarrowTasks.capturing(other)))
           .isInstanceOf(TaskNotSerializableException.class)
           .hasMessageContaining(Gadget.class.getName())
-          .hasMessageContaining("allowPackages(\"gearboxtest.hostile\")");
+          .hasMessageContaining("allowPackages(\"gearboxtest.hostile\")")
+          .hasMessageStartingWith("task (")
+          .satisfies(t -> assertThat(t.getMessage()).as("said once, not wrapped in itself")
+              .doesNotContain("could not be encoded").doesNotContain("TaskNotSerializableException"));
       assertThat(p.stats().submitted()).as("nothing reached the pool").isZero();
     }
   }

@@ -26,11 +26,15 @@ public final class SerializationPaths {
 
   /**
    * The exception to throw when encoding {@code value} failed with {@code failure}: the field path
-   * for a {@link java.io.NotSerializableException}, else what the codec said, or that the graph
+   * for a {@link java.io.NotSerializableException}, a {@link TaskNotSerializableException} (an
+   * allow-list check) as it is, else what the codec said, or that the graph
    * was too deep for the stack. The one mapping of the process and cluster pools' encoders.
    */
   public static TaskNotSerializableException encodingFailed(String what, Object value,
       Throwable failure) {
+    if (failure instanceof TaskNotSerializableException said) {
+      return said; // already names the value and the reason (an allow-list check): not wrapped twice
+    }
     if (failure instanceof java.io.NotSerializableException) {
       return explain(what, value, failure);
     }
