@@ -49,9 +49,11 @@ public final class Gearbox {
 
   /**
    * How long {@link Pool#close(Duration)} waits, after cancelling what remains, for the pool's
-   * threads to exit: 2 seconds.
+   * threads to exit: 2 seconds. (Not to be confused with a process pool's cancel grace,
+   * {@link ProcessPoolBuilder#DEFAULT_CANCEL_GRACE}: how long a cancelled task's worker has to
+   * stop before it is killed.)
    */
-  public static final Duration DEFAULT_CANCEL_GRACE = Duration.ofSeconds(2);
+  public static final Duration CLOSE_AFTER_CANCEL_WAIT = Duration.ofSeconds(2);
 
   private Gearbox() {}
 

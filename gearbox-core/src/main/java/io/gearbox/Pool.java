@@ -171,7 +171,7 @@ public interface Pool extends AutoCloseable {
 
   /**
    * Shuts down, waits up to {@code grace} for accepted tasks to finish, then cancels the rest and
-   * waits up to {@link Gearbox#DEFAULT_CANCEL_GRACE} more for their threads to exit.
+   * waits up to {@link Gearbox#CLOSE_AFTER_CANCEL_WAIT} more for their threads to exit.
    *
    * @return true if the pool terminated; false only when a task ignores interrupts and still holds
    *     its thread (see {@link PoolStats#stuck()})

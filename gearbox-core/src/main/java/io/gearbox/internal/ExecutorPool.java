@@ -724,7 +724,7 @@ public final class ExecutorPool implements Pool {
         return true;
       }
       shutdownNow();
-      return awaitTermination(Gearbox.DEFAULT_CANCEL_GRACE);
+      return awaitTermination(Gearbox.CLOSE_AFTER_CANCEL_WAIT);
     } catch (InterruptedException e) {
       shutdownNow();
       Thread.currentThread().interrupt();
