@@ -45,7 +45,7 @@ class ProcessCustomCodecTest {
   }
 
   @Test
-  void customCodec_refusingATask_failsTheSubmitWithTheCodecsReason_andThePoolGoesOn() {
+  void customCodecRefusingATask_failsTheSubmitWithTheCodecsReasonAndThePoolGoesOn() {
     try (ProcessPool p = pool()) {
       assertThatThrownBy(() -> p.submit(new TaggedCodec.Refused()))
           .isInstanceOf(TaskNotSerializableException.class)
@@ -56,7 +56,7 @@ class ProcessCustomCodecTest {
   }
 
   @Test
-  void customCodec_refusingAResultInTheWorker_failsThatTaskOnly() {
+  void customCodecRefusingAResultInTheWorker_failsThatTaskOnly() {
     try (ProcessPool p = pool()) {
       long pid = p.workerPids().getFirst();
       Throwable refused = ProcessTests.failure(p.submit(TaggedCodec.Refused::new));
@@ -83,7 +83,7 @@ class ProcessCustomCodecTest {
   }
 
   @Test
-  void codecWithoutPublicNoArgConstructor_isRefusedAtBuild_startingNoWorker() {
+  void codecWithoutPublicNoArgConstructor_isRefusedAtBuildStartingNoWorker() {
     assertThatThrownBy(() -> Gearbox.processBuilder().workers(1).codec(UnmakeableCodec.class).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(UnmakeableCodec.class.getName())
