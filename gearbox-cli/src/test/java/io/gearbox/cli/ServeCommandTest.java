@@ -43,7 +43,7 @@ class ServeCommandTest {
   private static final Pattern RUNNING = Pattern.compile("\"running\":(\\d+)");
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = { // the messages quote with '
       "--port=70000                | --port must be from 0 to 65535, was 70000",
       "--port=x                    | Invalid value for option '--port'",
       "--handlers=fast             | --handlers: unknown handlers 'fast': expected hybrid, virtual, threads or auto",

@@ -162,7 +162,7 @@ class HybridServiceTest {
   // ------------------------------------------------------------------ bad input
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = { // the messages quote with '
       "/io                      | missing query parameter 'ms'",
       "/io?ms=                  | 'ms' must be a whole number",
       "/io?ms=abc               | 'ms' must be a whole number from 0 to 999, was 'abc'",
