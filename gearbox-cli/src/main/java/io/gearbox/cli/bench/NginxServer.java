@@ -26,12 +26,15 @@ import java.util.stream.Stream;
  * <p>It runs in the foreground ({@code daemon off}) as this JVM's child, so closing it (SIGTERM,
  * nginx's fast shutdown, which also ends its workers) or this JVM's exit leaves nothing running.
  *
- * <p>Two settings differ from nginx's defaults, both because 10,000 clients connect at once:
+ * <p>These settings differ from nginx's defaults, all because 10,000 clients connect at once:
  * {@code worker_connections} (default 512, Debian's 768) is raised above the task count, or nginx
  * refuses connections; and the listen backlog (nginx's default 511) is {@code backlog} (the kernel
  * caps it at {@code net.core.somaxconn}). With 511, a burst of 10,000 connects overflows the
  * accept queue and each dropped SYN is retried by the client's kernel after 1 s, which is then
- * the run's time whatever the client (see docs/benchmarks.md).
+ * the run's time whatever the client (see docs/benchmarks.md). The workers' open-file limit is
+ * raised to match ({@code worker_rlimit_nofile}, within the inherited hard limit). Whatever nginx
+ * logs while the bench runs
+ * ({@link #complaints()}) is printed as a warning.
  */
 final class NginxServer implements AutoCloseable {
 
@@ -92,7 +95,7 @@ final class NginxServer implements AutoCloseable {
       try {
         Path conf = dir.resolve("nginx.conf");
         Files.writeString(conf, config(dir, module, port, latencyMillis, bodyBytes, connections,
-            backlog));
+            backlog, openFilesHardLimit()));
         process = new ProcessBuilder(nginx, "-p", dir.toString(), "-e", dir.resolve("error.log").toString(),
             "-c", conf.toString())
             .redirectErrorStream(true)
@@ -122,9 +125,14 @@ final class NginxServer implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + port + "/delay/" + latencyMillis);
   }
 
-  /** The configuration file's text, for the report. */
+  /**
+   * The configuration file's text.
+   *
+   * @param openFilesHardLimit this process's hard limit on open files (nginx inherits it), or -1
+   *     when unknown
+   */
   static String config(Path dir, String module, int port, long latencyMillis, int bodyBytes,
-      int connections, int backlog) {
+      int connections, int backlog, long openFilesHardLimit) {
     String d = dir.toString();
     StringBuilder c = new StringBuilder();
     c.append("# written by gearbox bench io --server nginx\n");
@@ -135,7 +143,10 @@ final class NginxServer implements AutoCloseable {
     if (module != null) {
       c.append("load_module ").append(module).append(";\n");
     }
-    c.append("worker_rlimit_nofile ").append(2L * connections + 1024).append(";\n");
+    c.append("worker_rlimit_nofile ").append(openFilesLimit(connections, openFilesHardLimit))
+        .append(";\n");
+    // multi_accept stays off (nginx's default): accepting every queued connection at once was
+    // measured no faster here (docs/benchmarks.md)
     c.append("events { worker_connections ").append(connections + 512L).append("; }\n");
     c.append("http {\n");
     c.append("  access_log off;\n");
@@ -163,6 +174,32 @@ final class NginxServer implements AutoCloseable {
     return c.toString();
   }
 
+  /**
+   * The workers' open-file limit: a descriptor per connection with room to spare, but never above
+   * the hard limit nginx inherits, which a process without privileges cannot raise: asking for
+   * more made each worker log "setrlimit(RLIMIT_NOFILE, 21024) failed" (hard limit 20,000 here)
+   * and keep the limit it had.
+   */
+  static long openFilesLimit(int connections, long hardLimit) {
+    long wanted = 2L * connections + 1024;
+    return hardLimit > 0 ? Math.min(wanted, hardLimit) : wanted;
+  }
+
+  /** The hard limit on open files from /proc/self/limits, or -1 when it cannot be read. */
+  static long openFilesHardLimit() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+        if (line.startsWith("Max open files")) {
+          String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+          return f[1].equals("unlimited") ? -1 : Long.parseLong(f[1]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or a format this does not know: leave the limit as computed
+    }
+    return -1;
+  }
+
   private boolean awaitListening() {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() - deadline < 0) {
@@ -182,6 +219,21 @@ final class NginxServer implements AutoCloseable {
       }
     }
     return false;
+  }
+
+  /**
+   * What nginx wrote to its error log (level warn and above) since it started: empty when it
+   * had nothing to complain about. A full run at this load must leave it empty; lines such as
+   * "worker_connections are not enough" or "Too many open files" mean the configuration, not the
+   * client, limited the run, and the bench prints them as a warning.
+   */
+  List<String> complaints() {
+    try {
+      return Files.readAllLines(dir.resolve("error.log"), StandardCharsets.UTF_8).stream()
+          .map(String::strip).filter(l -> !l.isEmpty()).toList();
+    } catch (IOException e) {
+      return List.of(); // nothing logged: nginx creates the file on its first line
+    }
   }
 
   /** The last line nginx logged (its reason for not starting), or its exit code. */

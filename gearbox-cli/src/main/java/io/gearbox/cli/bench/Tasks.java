@@ -130,19 +130,56 @@ final class Tasks {
     }
   }
 
-  /** One JDK HttpClient per JVM, as a user would keep one. */
+  /**
+   * Closes the clients the fetches share ({@link SharedApacheClient}, {@link SharedHttpClient})
+   * with every connection they keep open; the next fetch builds a new one. {@code bench io} calls
+   * it at the end of each run, inside the timed region, so that each run starts with no open
+   * connection and pays for closing them, as the seed's asyncio does with one
+   * {@code ClientSession} per run (see docs/benchmarks.md). {@code HttpURLConnection} keeps at
+   * most 5 idle connections per destination and has nothing to close here.
+   */
+  static void closeClients() {
+    SharedApacheClient.close();
+    SharedHttpClient.close();
+  }
+
+  /** One JDK HttpClient per JVM (until {@link #closeClients()}), as a user would keep one. */
   static final class SharedHttpClient {
-    private static final HttpClient CLIENT = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Workloads.FETCH_TIMEOUT)
-        .build();
+    private static volatile HttpClient client;
 
     private SharedHttpClient() {}
+
+    private static HttpClient client() {
+      HttpClient c = client;
+      if (c == null) {
+        synchronized (SharedHttpClient.class) {
+          c = client;
+          if (c == null) {
+            c = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Workloads.FETCH_TIMEOUT)
+                .build();
+            client = c;
+          }
+        }
+      }
+      return c;
+    }
+
+    /** Closes the client, if one was built, after its requests in flight have ended. */
+    static synchronized void close() {
+      HttpClient c = client;
+      client = null;
+      if (c != null) {
+        c.close();
+      }
+    }
 
     static int fetch(URI uri) {
       HttpRequest request = HttpRequest.newBuilder(uri).timeout(Workloads.FETCH_TIMEOUT).build();
       try {
-        HttpResponse<byte[]> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response = client().send(request,
+            HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() >= 400) {
           throw new IOException("HTTP " + response.statusCode());
         }
@@ -160,9 +197,9 @@ final class Tasks {
    * One Apache HttpClient 5 (classic API) per JVM, as a user would keep one. Its pooling
    * connection manager allows 5 connections per route and 25 in all by default: 10,000 fetches at
    * once would queue behind 5 sockets, so both limits are raised to {@link #MAX_CONNECTIONS}, as
-   * aiohttp's unlimited connector; the pool keeps them open between runs (keep-alive), with a
-   * small buffer each ({@link #BUFFER_BYTES}). Blocking socket I/O: on a virtual thread a wait
-   * unmounts it.
+   * aiohttp's unlimited connector; the pool keeps them open (keep-alive) until
+   * {@link Tasks#closeClients()}, with a small buffer each ({@link #BUFFER_BYTES}). Blocking
+   * socket I/O: on a virtual thread a wait unmounts it.
    */
   static final class SharedApacheClient {
     /** The pool's limit per route and in all: the most tasks a bench io run has in flight. */
@@ -176,12 +213,28 @@ final class Tasks {
      */
     static final int BUFFER_BYTES = 2048;
 
-    private static final org.apache.hc.client5.http.impl.classic.CloseableHttpClient CLIENT;
+    private static volatile org.apache.hc.client5.http.impl.classic.CloseableHttpClient client;
 
-    static {
+    private SharedApacheClient() {}
+
+    private static org.apache.hc.client5.http.impl.classic.CloseableHttpClient client() {
+      org.apache.hc.client5.http.impl.classic.CloseableHttpClient c = client;
+      if (c == null) {
+        synchronized (SharedApacheClient.class) {
+          c = client;
+          if (c == null) {
+            c = build();
+            client = c;
+          }
+        }
+      }
+      return c;
+    }
+
+    private static org.apache.hc.client5.http.impl.classic.CloseableHttpClient build() {
       org.apache.hc.core5.util.Timeout timeout =
           org.apache.hc.core5.util.Timeout.of(Workloads.FETCH_TIMEOUT);
-      CLIENT = org.apache.hc.client5.http.impl.classic.HttpClients.custom()
+      return org.apache.hc.client5.http.impl.classic.HttpClients.custom()
           .setConnectionManager(org.apache.hc.client5.http.impl.io
               .PoolingHttpClientConnectionManagerBuilder.create()
               .setMaxConnTotal(MAX_CONNECTIONS)
@@ -200,11 +253,18 @@ final class Tasks {
           .build();
     }
 
-    private SharedApacheClient() {}
+    /** Closes the client, if one was built, and every connection its pool keeps. */
+    static synchronized void close() {
+      org.apache.hc.client5.http.impl.classic.CloseableHttpClient c = client;
+      client = null;
+      if (c != null) {
+        c.close(org.apache.hc.core5.io.CloseMode.GRACEFUL);
+      }
+    }
 
     static int fetch(URI uri) {
       try {
-        return CLIENT.execute(new org.apache.hc.client5.http.classic.methods.HttpGet(uri),
+        return client().execute(new org.apache.hc.client5.http.classic.methods.HttpGet(uri),
             response -> {
               if (response.getCode() >= 400) {
                 throw new IOException("HTTP " + response.getCode());

@@ -126,7 +126,7 @@ class BenchCommandTest {
     assertDocument(doc, "io", 2);
     assertThat(doc.path("params").path("tasks").asInt()).isEqualTo(4);
     assertThat(doc.path("params").path("latency_ms").asInt()).isEqualTo(20);
-    assertThat(doc.path("params").path("client").asString()).isEqualTo("urlconnection");
+    assertThat(doc.path("params").path("client").asString()).isEqualTo("apache"); // the default
     assertThat(strategies(doc)).containsExactlyElementsOf(all);
     for (JsonNode row : doc.path("results")) {
       assertThat(row.path("ok").asInt()).isEqualTo(4);

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.gearbox.cli.bench.BenchCommandTest.Result;
 import io.gearbox.examples.LatencyServer;
 import io.gearbox.testing.Leaks;
+import io.gearbox.testing.Delays;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,6 +55,16 @@ class IoClientsTest {
   }
 
   @Test
+  void theDefaultClientIsApacheAndTheHelpSaysWhy() {
+    assertThat(IoBench.DEFAULT_CLIENT).isEqualTo("apache");
+    Result help = run("bench", "io", "--help");
+    assertThat(help.code()).isEqualTo(0);
+    String text = help.out().replaceAll("\\s+", " ");
+    assertThat(text).contains("apache (Apache HttpClient 5, classic blocking API, one shared "
+        + "client; the default").contains("(default: apache)");
+  }
+
+  @Test
   void badServerBacklogOrPythonIsAUsageError() {
     for (String[] args : List.of(
         new String[] {"bench", "io", "--server", "apache"},
@@ -66,7 +78,7 @@ class IoClientsTest {
       assertThat(r.out()).as(String.join(" ", args)).isEmpty();
     }
     assertThat(run("bench", "io", "--client", "okhttp").err())
-        .contains("unknown --client 'okhttp'; choose urlconnection, httpclient, apache or raw");
+        .contains("unknown --client 'okhttp'; choose apache, urlconnection, httpclient or raw");
   }
 
   @Test
@@ -136,18 +148,143 @@ class IoClientsTest {
   @Test
   void nginxConfigListensOnLoopbackWithTheAskedBacklog() {
     String conf = NginxServer.config(Path.of("/tmp/x"), "/m/echo.so", 4321, 100, 1256, 10_000,
-        4096);
+        4096, 20_000);
     assertThat(conf).contains("listen 127.0.0.1:4321 backlog=4096;")
         .contains("load_module /m/echo.so;")
-        .contains("worker_connections 10512;")
+        .contains("worker_connections 10512; }").doesNotContain("multi_accept")
+        // 2 x 10,000 + 1024 wanted, capped at the hard limit nginx inherits
+        .contains("worker_rlimit_nofile 20000;")
         .contains("location = /delay/100 {")
         .contains("echo_sleep 0.100;")
         .contains("echo_duplicate 1256 \"x\";")
         .contains("daemon off;");
     // nginx's own default is left unsaid, as a user's config would
-    assertThat(NginxServer.config(Path.of("/tmp/x"), null, 4321, 100, 0, 10, 511))
+    assertThat(NginxServer.config(Path.of("/tmp/x"), null, 4321, 100, 0, 10, 511, -1))
         .contains("listen 127.0.0.1:4321;").doesNotContain("load_module")
-        .doesNotContain("echo_duplicate");
+        .doesNotContain("echo_duplicate").contains("worker_rlimit_nofile 1044;");
+  }
+
+  @Test
+  void nginxOpenFilesStayWithinTheInheritedHardLimit() {
+    assertThat(NginxServer.openFilesLimit(10_000, 20_000)).isEqualTo(20_000);
+    assertThat(NginxServer.openFilesLimit(10_000, 1_048_576)).isEqualTo(21_024);
+    assertThat(NginxServer.openFilesLimit(10_000, -1)).isEqualTo(21_024);
+    long hard = NginxServer.openFilesHardLimit(); // this JVM's, from /proc/self/limits
+    assertThat(hard == -1 || hard >= 1).as("hard limit %d", hard).isTrue();
+  }
+
+  @Test
+  void whatNginxLoggedIsOneWarningWithTheFirstLines() {
+    assertThat(IoBench.nginxWarning(List.of("a [alert] worker_connections are not enough")))
+        .isEqualTo("warning: nginx logged 1 line during the runs (its limits, not the client's, "
+            + "may have set the times):\n  a [alert] worker_connections are not enough");
+    String many = IoBench.nginxWarning(List.of("1", "2", "3", "4", "5"));
+    assertThat(many).startsWith("warning: nginx logged 5 lines").contains("\n  3")
+        .doesNotContain("\n  4").endsWith("\n  ...");
+  }
+
+  /**
+   * Each run of bench io starts with no connection open, as the seed's asyncio opens one
+   * ClientSession per run: within a run the shared clients reuse their connections (keep-alive),
+   * and {@link Tasks#closeClients()} closes them all, so the next fetch connects again.
+   */
+  @Test
+  void closingTheSharedClientsClosesTheirConnectionsAndTheNextFetchConnectsAgain()
+      throws Exception {
+    for (Tasks.Client client : List.of(Tasks.Client.APACHE, Tasks.Client.HTTPCLIENT)) {
+      try (KeepAliveServer server = new KeepAliveServer()) {
+        URI uri = server.uri();
+        for (int i = 0; i < 3; i++) {
+          assertThat(new Tasks.Fetch(uri, client).call()).as(client.label()).isEqualTo(2);
+        }
+        assertThat(server.accepted.get()).as(client.label() + ": one kept-alive connection")
+            .isEqualTo(1);
+        Tasks.closeClients();
+        assertThat(server.closedByClient.tryAcquire(Delays.LONG.toMillis(),
+            TimeUnit.MILLISECONDS)).as(client.label() + ": the client closed its connection")
+            .isTrue();
+        assertThat(new Tasks.Fetch(uri, client).call()).isEqualTo(2);
+        assertThat(server.accepted.get()).as(client.label() + ": connected again").isEqualTo(2);
+        Tasks.closeClients();
+        assertThat(server.closedByClient.tryAcquire(Delays.LONG.toMillis(),
+            TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(server.failure.get()).isNull();
+      }
+    }
+    Tasks.closeClients(); // nothing left to close: a no-op
+  }
+
+  /**
+   * A minimal HTTP/1.1 server that keeps connections alive and counts them: each request gets
+   * {@code ok} with a Content-Length; a connection the client closes releases a permit.
+   */
+  private static final class KeepAliveServer implements AutoCloseable {
+    final java.util.concurrent.atomic.AtomicInteger accepted =
+        new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.Semaphore closedByClient = new java.util.concurrent.Semaphore(0);
+    final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.net.ServerSocket listener = new java.net.ServerSocket(0, 50,
+        java.net.InetAddress.getLoopbackAddress());
+    private final java.util.List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.List<java.net.Socket> sockets =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Thread acceptor;
+
+    KeepAliveServer() throws java.io.IOException {
+      acceptor = Thread.ofPlatform().name("keep-alive-server-accept").start(this::acceptLoop);
+    }
+
+    URI uri() {
+      return URI.create("http://127.0.0.1:" + listener.getLocalPort() + "/");
+    }
+
+    private void acceptLoop() {
+      while (!listener.isClosed()) {
+        try {
+          java.net.Socket s = listener.accept();
+          accepted.incrementAndGet();
+          sockets.add(s);
+          threads.add(Thread.ofPlatform().name("keep-alive-server-conn").start(() -> serve(s)));
+        } catch (java.io.IOException e) {
+          return; // closed
+        }
+      }
+    }
+
+    private void serve(java.net.Socket s) {
+      try (s) {
+        java.io.InputStream in = s.getInputStream();
+        java.io.OutputStream out = s.getOutputStream();
+        int matched = 0;
+        for (int b; (b = in.read()) >= 0; ) {
+          matched = b == (matched % 2 == 0 ? '\r' : '\n') ? matched + 1 : (b == '\r' ? 1 : 0);
+          if (matched == 4) { // end of a request's head (GETs carry no body)
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+            matched = 0;
+          }
+        }
+        closedByClient.release(); // end of stream: the client closed the connection
+      } catch (java.io.IOException e) {
+        if (!listener.isClosed()) {
+          failure.compareAndSet(null, e);
+        }
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      listener.close();
+      acceptor.join();
+      for (java.net.Socket s : sockets) {
+        s.close();
+      }
+      for (Thread t : threads) {
+        t.join();
+      }
+    }
   }
 
   @Test
@@ -163,7 +300,7 @@ class IoClientsTest {
       assertThat(BenchCommandTest.read(own).path("params").path("jvm_args").toString())
           .contains("-Xmx192m");
       assertThat(BenchCommandTest.read(external).path("params").path("jvm_args").toString())
-          .contains("-Xmx512m");
+          .contains("-Xmx1g").contains("-Xmn768m");
     }
   }
 
