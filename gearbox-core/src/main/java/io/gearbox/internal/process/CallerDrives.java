@@ -24,7 +24,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>How</h2>
  *
- * <p>Only when a worker is idle now ({@link WorkerSet#tryAcquire()}) and the driver pool has a
+ * <p>Only on a platform thread (a virtual thread would hold its carrier while it waits in the
+ * selector), and only when a worker is idle now ({@link WorkerSet#tryAcquire()}) and the driver pool has a
  * permit free ({@link ExecutorPool#runHere}); otherwise the call is submitted to the drivers as
  * before. The driver task is admitted and run on this thread with everything a driver gives it:
  * its permit, counters, timings, deadline and cancellation (both interrupt this thread), retries
@@ -72,6 +73,11 @@ final class CallerDrives {
   <T> TaskHandle<T> drive(ExecutorPool drivers, RemoteCall<T> call, TaskOptions options) {
     if (Thread.currentThread().isInterrupted()) {
       return null; // the ordinary path cancels it and reports the interrupt
+    }
+    if (Thread.currentThread().isVirtual()) {
+      // a virtual thread would wait for the reply in a selector, holding its carrier: handing
+      // the call to a driver keeps invoke as cheap for it as its docs promise
+      return null;
     }
     enter();
     try {

@@ -149,6 +149,17 @@ class InvokeDrivesTest {
   }
 
   @Test
+  void invoke_fromAVirtualThread_goesThroughADriver() throws Exception {
+    try (ProcessPoolEngine p = pool(Duration.ofSeconds(5))) {
+      Thread invoker = Thread.ofVirtual().name("invoke-test-virtual").start(h.checked(() ->
+          assertThat(p.invoke((SerializableCallable<Integer>) () -> 6 * 7)).isEqualTo(42)));
+      Harness.join(invoker);
+      assertThat(p.callerDrivenCalls()).isZero();
+      assertCounted(p, 1, 0, 0, 0);
+    }
+  }
+
+  @Test
   void invoke_pastItsDeadlineWhileDriving_throwsAtTheDeadline_theLadderRunsWithoutTheCaller() {
     Duration grace = Delays.scaled(Duration.ofSeconds(5));
     try (ProcessPoolEngine p = pool(grace)) {
