@@ -76,7 +76,13 @@ public interface ProcessPool extends Pool {
    */
   <T> ProcessTaskHandle<T> submit(SerializableCallable<T> task, TaskOptions options);
 
-  /** {@link Pool#invoke} for a serializable lambda. */
+  /**
+   * {@link Pool#invoke} for a serializable lambda. When a worker is idle, a calling platform
+   * thread runs the round trip itself (it sends the task and reads the reply; no pool thread is
+   * woken), which makes {@code invoke} the fastest way to run one task and wait: half the
+   * wake-ups of {@code submit(task).join()}. States, deadlines, retries, stats and cancellation are the same;
+   * an interrupt of the caller cancels the task, as for any {@code invoke}.
+   */
   <T> T invoke(SerializableCallable<T> task);
 
   /**

@@ -401,6 +401,41 @@ public final class ExecutorPool implements Pool {
   }
 
   /**
+   * Admits a task and runs it on the calling thread now, if a permit is free: for an engine whose
+   * caller waits for the task anyway (the process pool's {@code invoke} drives its own round trip,
+   * saving the hand-off to a pool thread and the wake-up back). The task holds its permit and has
+   * its counters, deadline and cancellation as any task (both interrupt this thread, and run()
+   * clears the pool's interrupt before it returns). No pool thread is involved, so the pool's
+   * termination does not wait for it: the engine that calls this waits for its callers itself.
+   * Not for a routed (auto) pool: the task is run as given.
+   *
+   * @return the task's handle, done (or, if cancel or the deadline ended it, its code exited) when
+   *     this returns; null if no permit was free now (nothing was admitted: submit instead)
+   * @throws PoolClosedException if the pool is shut down
+   */
+  public <T> TaskHandle<T> runHere(Callable<T> task, TaskOptions options, Object source) {
+    if (runState.get() != RUNNING) {
+      rejected.increment();
+      throw closed();
+    }
+    if (!permits.tryAcquire()) {
+      return null;
+    }
+    TaskRun<T> run = newRun(task, options, source, true, null);
+    count(run);
+    if (runState.get() != RUNNING) {
+      return backOut(run);
+    }
+    try {
+      scheduleDeadline(run, options);
+    } catch (RejectedExecutionException e) {
+      return backOut(run);
+    }
+    run.run();
+    return run;
+  }
+
+  /**
    * Waits for a task submitted by {@code invoke}: its result, or its failure reported with the
    * submit site; if the caller is interrupted meanwhile, the task is cancelled and the interrupt
    * kept. Shared by every pool's {@code invoke}.

@@ -26,11 +26,12 @@ class ProcessBenchTest {
         "--json", json.toString());
     assertThat(r.code()).as(r.err()).isEqualTo(0);
     assertThat(r.out()).contains("java -version").contains("worker start to handshake")
-        .contains("tiny task round trip").contains("map, 500 tiny items");
+        .contains("tiny task round trip (invoke)").contains("submit(..).join()")
+        .contains("map, 500 tiny items");
     JsonNode doc = BenchCommandTest.read(json);
     assertThat(doc.path("workload").asString()).isEqualTo("processes");
     for (String field : new String[] {"java_version_ms", "handshake_ms", "first_result_ms",
-        "round_trip_us", "map_items_per_s"}) {
+        "round_trip_us", "round_trip_invoke_us", "map_items_per_s"}) {
       assertThat(doc.path(field).asDouble()).as(field).isPositive();
     }
   }

@@ -39,6 +39,13 @@ import java.util.function.BooleanSupplier;
  * worker ({@link CancelRung#KILLED}; the set replaces it). Each step is recorded on the call for
  * the handle's {@code cancelRung()}.
  *
+ * <p><b>Calls driven by their caller.</b> {@code invoke}'s thread may run its call here itself
+ * ({@link CallerDrives}), with a worker it reserved for the first attempt. Everything below holds
+ * for it, with two differences: an interrupt that is not the pool's cancels the task ({@link
+ * RemoteCall#interruptSeen()}, called wherever an interrupt is seen), and the ladder runs on a
+ * thread of its own, which releases the worker, so the caller returns as soon as the handle is
+ * terminal.
+ *
  * <p><b>Crashes and retries.</b> A worker that dies under a call fails it with a {@link
  * WorkerCrashedException}; the call is retried on another worker while it has retries left (and
  * was not cancelled, and the pool is not broken). A task that used up its retries fails with
@@ -61,6 +68,8 @@ final class CallDriver implements RemoteCall.Driver {
   private final boolean replayOutput;
   /** Whether the pool is shutting down: a second interrupt in a ladder is then no escalation. */
   private final BooleanSupplier stopping;
+  /** Where a caller-driven call's cancel ladder runs, so that its caller does not wait for it. */
+  private final CallerDrives callers;
 
   private final AtomicLong callIds = new AtomicLong();
   final LongAdder retries = new LongAdder();
@@ -75,13 +84,14 @@ final class CallDriver implements RemoteCall.Driver {
   final LongAdder startupNanos = new LongAdder();
 
   CallDriver(String poolName, WorkerSet workers, TaskCodec codec, Duration cancelGrace,
-      boolean replayOutput, BooleanSupplier stopping) {
+      boolean replayOutput, BooleanSupplier stopping, CallerDrives callers) {
     this.poolName = poolName;
     this.workers = workers;
     this.codec = codec;
     this.cancelGrace = cancelGrace;
     this.replayOutput = replayOutput;
     this.stopping = stopping;
+    this.callers = callers;
   }
 
   /** Runs a call on a worker, with retries for idempotent tasks; on a driver thread. */
@@ -97,8 +107,14 @@ final class CallDriver implements RemoteCall.Driver {
         awaitingWorker.increment();
       }
       try {
-        w = workers.acquire(); // a driver per worker: it waits only while its worker starts
+        w = call.reserved; // a caller driving its call took an idle worker for its first attempt
+        if (w != null) {
+          call.reserved = null;
+        } else {
+          w = workers.acquire(); // a driver per worker: it waits only while its worker starts
+        }
       } catch (InterruptedException e) {
+        call.interruptSeen();
         if (call.attempts == 0) {
           call.rung = CancelRung.NOT_STARTED;
         }
@@ -123,6 +139,7 @@ final class CallDriver implements RemoteCall.Driver {
         call.attempts--;
         undelivered.increment();
         if (Thread.currentThread().isInterrupted()) { // cancelled or timed out meanwhile
+          call.interruptSeen();
           if (call.attempts == 0) {
             call.rung = CancelRung.NOT_STARTED;
           }
@@ -132,6 +149,9 @@ final class CallDriver implements RemoteCall.Driver {
       } catch (WorkerCrashedException e) {
         crashes.add(e);
         keepCrashOutput(call, w);
+        if (Thread.currentThread().isInterrupted()) {
+          call.interruptSeen();
+        }
         if (call.attempts <= call.maxRetries && !Thread.currentThread().isInterrupted()
             && workers.broken() == null) {
           retries.increment();
@@ -147,7 +167,9 @@ final class CallDriver implements RemoteCall.Driver {
         }
         throw e;
       } finally {
-        workers.release(w);
+        if (!call.ladderHandedOff) { // else the ladder's thread releases it when it ends
+          workers.release(w);
+        }
       }
       return decodeReply(call, w, reply);
     }
@@ -167,7 +189,9 @@ final class CallDriver implements RemoteCall.Driver {
     long callId = callIds.incrementAndGet();
     Worker.Pending p = w.register(callId, call.taskId, call.attempts);
     byte[][] run = Run.encode(call.attempts, call.kind, call.pkg, call.task, call.items);
-    if (Thread.interrupted()) { // cancelled before the task was sent: it never reached the worker
+    if (Thread.currentThread().isInterrupted()) { // cancelled before the task was sent
+      call.interruptSeen();
+      Thread.interrupted(); // it never reached the worker
       w.unregister(callId);
       call.rung = CancelRung.NOT_STARTED;
       throw new InterruptedException();
@@ -180,6 +204,7 @@ final class CallDriver implements RemoteCall.Driver {
     } catch (InterruptedIOException e) {
       // cancelled while the worker was not reading: if part of the frame went out, the stream is
       // broken and the worker must go; if none did, the task never reached it
+      call.interruptSeen();
       w.unregister(callId);
       if (e.bytesTransferred > 0) {
         call.rung = CancelRung.KILLED;
@@ -193,6 +218,7 @@ final class CallDriver implements RemoteCall.Driver {
       // of the task reached it. Wait for its end to be recorded, then let the caller try another.
       try {
         if (w.await(p, -1) == null) { // cancelled meanwhile
+          call.interruptSeen();
           Thread.interrupted();
           call.rung = CancelRung.NOT_STARTED;
           throw new InterruptedException("cancelled");
@@ -210,8 +236,21 @@ final class CallDriver implements RemoteCall.Driver {
       w.tasksRun++;
       return f;
     }
+    call.interruptSeen(); // a caller driving its call, interrupted: that cancels it
     Thread.interrupted(); // cancelled or timed out: the handle is already terminal
-    ladder(call, w, callId, p);
+    if (call.drivenHere()) {
+      // the caller returns now, as a join does at a deadline; the ladder keeps the worker
+      callers.startLadder(() -> {
+        try {
+          ladder(call, w, callId, p);
+        } finally {
+          workers.release(w);
+        }
+      });
+      call.ladderHandedOff = true;
+    } else {
+      ladder(call, w, callId, p);
+    }
     throw new InterruptedException("cancelled");
   }
 

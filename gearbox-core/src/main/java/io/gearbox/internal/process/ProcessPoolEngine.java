@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -51,6 +52,8 @@ import java.util.stream.Stream;
  *    |     '-- RemoteCall.call() -> CallDriver   per call: acquire a worker, send RUN, await
  *    |                                           RESULT, decode; the cancel ladder; retries
  *    |                                             '-- WorkerSet -> Worker -> Frames (socket)
+ *    |-- CallerDrives   invoke's fast path: the caller runs its own driver task (admitted by
+ *    |                  ExecutorPool.runHere) with an idle worker: 2 wake-ups a round trip, not 4
  *    |-- ChannelServer  the channels, and workers' requests about them (from Worker's reads)
  *    '-- Reaper         once the drivers have terminated: close channels, stop and reap workers
  * </pre>
@@ -82,6 +85,8 @@ public final class ProcessPoolEngine implements ProcessPool {
   private final Calls calls;
   private final ChannelServer channels;
   private final Reaper reaper;
+  /** Callers of invoke that drive their own round trip, and their cancel ladders. */
+  private final CallerDrives callers;
 
   private ProcessPoolEngine(ProcessConfig config) throws IOException {
     this.config = config;
@@ -101,8 +106,9 @@ public final class ProcessPoolEngine implements ProcessPool {
     this.channels = new ChannelServer(drivers.name(), codec, config.maxFrameBytes());
     this.workers = new WorkerSet(config, drivers.name(), command(config, launch), welcome,
         channels::onRequest);
+    this.callers = new CallerDrives(drivers.name(), workers);
     this.driver = new CallDriver(drivers.name(), workers, codec, config.cancelGrace(),
-        config.replayOutput(), drivers::isShutdown);
+        config.replayOutput(), drivers::isShutdown, callers);
     this.calls = new Calls(drivers.name(), driver, workers, launch, codec, jdkCodec);
     this.reaper = new Reaper(drivers.name(), drivers, this::stopWorkers);
     if (launch.problem() == null) {
@@ -210,7 +216,26 @@ public final class ProcessPoolEngine implements ProcessPool {
 
   @Override
   public <T> T invoke(Callable<T> task) {
-    return ExecutorPool.awaitInvoked(submit(task));
+    return invoke(task, TaskOptions.defaults());
+  }
+
+  /**
+   * {@link #invoke(Callable)} with options (for tests of the deadline and retries on this path):
+   * when a worker is idle, this thread runs the round trip itself ({@link CallerDrives}), else a
+   * driver does.
+   */
+  <T> T invoke(Callable<T> task, TaskOptions options) {
+    Objects.requireNonNull(task, "task");
+    Objects.requireNonNull(options, "options");
+    RemoteCall<T> call = calls.call(task, options.retries());
+    TaskHandle<T> driven = callers.drive(drivers, call, options);
+    if (driven == null) {
+      driven = drivers.submit(call, options);
+    } else if (call.callerInterrupted) { // this thread was interrupted while it ran the task
+      throw new CompletionException("interrupted while waiting for task #"
+          + driven.id(), new InterruptedException());
+    }
+    return ExecutorPool.awaitInvoked(new RemoteHandle<>(driven, call));
   }
 
   @Override
@@ -381,8 +406,14 @@ public final class ProcessPoolEngine implements ProcessPool {
     return out;
   }
 
+  /** How many calls their caller drove ({@link CallerDrives}); for tests. */
+  long callerDrivenCalls() {
+    return callers.driven.sum();
+  }
+
   /** Run by the reaper once the drivers have terminated. */
   private void stopWorkers() {
+    callers.awaitNone(); // a caller may still hold a worker: the driver pool does not see it
     channels.closeAll();
     workers.close();
     channels.joinAll();

@@ -1,7 +1,9 @@
 package io.gearbox.internal.process;
 
 import io.gearbox.CancelRung;
+import io.gearbox.TaskHandle;
 import io.gearbox.TaskOutput;
+import io.gearbox.TaskState;
 import io.gearbox.internal.remote.DriverCall;
 
 /**
@@ -42,6 +44,20 @@ final class RemoteCall<T> extends DriverCall<T> {
    */
   volatile boolean awaitingWorker;
 
+  /**
+   * The thread running this call itself because it waits for it anyway ({@link CallerDrives}:
+   * {@code invoke}), or null for a call run by a driver thread; set before the call starts.
+   */
+  volatile Thread caller;
+  /** The worker taken for a caller-driven call's first attempt; taken over by the driver. */
+  Worker reserved;
+  /** Set when a caller-driven call's cancel ladder was handed to a thread of its own. */
+  boolean ladderHandedOff;
+  /** Set when the caller driving this call was interrupted (not by the pool): it cancelled it. */
+  volatile boolean callerInterrupted;
+  /** The driver task's handle, once it starts: what a driving caller's own interrupt cancels. */
+  private volatile TaskHandle<?> run;
+
   RemoteCall(Driver driver, byte kind, String pkg, byte[] task, byte[] items,
       int itemCount, int maxRetries, Object source) {
     super(maxRetries, source);
@@ -51,6 +67,32 @@ final class RemoteCall<T> extends DriverCall<T> {
     this.task = task;
     this.items = items;
     this.itemCount = itemCount;
+  }
+
+  @Override
+  public void starting(TaskHandle<?> run) {
+    super.starting(run);
+    this.run = run;
+  }
+
+  /** Whether this thread is the caller driving this call (never true on a driver thread). */
+  boolean drivenHere() {
+    return caller == Thread.currentThread();
+  }
+
+  /**
+   * Called where the call's code sees its thread interrupted. A driver thread is interrupted only
+   * by the pool (cancel, deadline, shutdownNow), which has already ended the handle. A caller
+   * driving its own call may be interrupted by anyone: that interrupt cancels the task, as an
+   * interrupted {@code invoke} does, so the pool's cancellation path (the ladder) follows.
+   */
+  void interruptSeen() {
+    TaskHandle<?> r = run;
+    // The state, not isDone: a cancel or deadline sets the state, then interrupts, then completes
+    // the handle, so the pool's interrupt can be seen before the handle is done.
+    if (drivenHere() && r != null && r.status() == TaskState.RUNNING && r.cancel(true)) {
+      callerInterrupted = true;
+    }
   }
 
   @Override

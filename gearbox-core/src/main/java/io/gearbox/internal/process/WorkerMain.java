@@ -29,10 +29,10 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 /**
@@ -50,8 +50,9 @@ import java.util.function.Function;
  *   <li>Replaces {@code System.out}/{@code System.err} with per-task capture
  *       ({@link OutputCapture}); the protocol never touches file descriptors 1 and 2, so nothing a
  *       task or the JVM prints there can corrupt it.
- *   <li>Two threads take turns reading frames and running tasks (leader/followers,
- *       {@link #serve()}). CANCEL interrupts the thread running that call if, under a lock, it
+ *   <li>Two threads take turns reading frames and running tasks ({@link #serve()}): the reader
+ *       runs the task it read; the other watches and takes over reading if that task runs long
+ *       (or waits for a channel reply), so CANCEL still arrives. CANCEL interrupts the thread running that call if, under a lock, it
  *       still is; that thread clears its interrupt flag under the same lock before writing its
  *       result, so a late cancel can neither hit the next task nor close the socket (an
  *       interrupted write would).
@@ -67,8 +68,23 @@ public final class WorkerMain {
   private final Frames frames;
   private final TaskCodec codec;
   private final JdkCodec jdkCodec; // null with a custom codec
-  /** Held by the one thread reading the socket; see {@link #serveLoop()}. */
-  private final Semaphore readerRole = new Semaphore(1);
+  /**
+   * Who may read the socket ({@link #serve()}): {@link #READING} (the thread that set it reads),
+   * {@link #LENT} (the reader's task waits for a channel reply: the watcher is to read), or the
+   * sequence number of the task the reader is running while no one reads.
+   */
+  private final AtomicLong readerRole = new AtomicLong(READING);
+  private static final long READING = -1;
+  private static final long LENT = -2;
+  /** How often the watcher looks at a running task; a task running 1-2 ticks loses the socket. */
+  private static final long WATCH_TICK_NANOS = 1_000_000;
+  /** Ticks with no task started before the watcher parks until the next task starts. */
+  private static final int IDLE_TICKS = 50;
+  private long tasksStarted; // the sequence; written by the reader only
+  private volatile long lastTaskStarted;
+  private volatile Thread reader; // the thread running task number readerRole, while it is one
+  private volatile Thread watcher;
+  private volatile boolean watcherParked;
   private final Set<Long> cancelledBeforeStart = new HashSet<>(); // guarded by taskLock
   private final Object taskLock = new Object();
   private final ConcurrentHashMap<Long, CompletableFuture<Frames.Frame>> channelRequests =
@@ -193,19 +209,28 @@ public final class WorkerMain {
   // ---------------------------------------------------------------- serving
 
   /**
-   * Leader/followers over two threads (this one and a runner): the thread holding
-   * {@code readerRole} reads frames; when it reads a RUN it hands the role to the other thread and
-   * runs the task itself. A task thus starts on the thread that read it (no hand-off on the round
-   * trip), while the other thread keeps reading, so CANCEL frames arrive during the task.
+   * Two threads take turns reading frames and running tasks. The reader runs the RUN it read
+   * itself, without giving up the socket: a tiny task's round trip wakes one thread in this JVM
+   * (the reader, on the frame), not three (a leader/followers hand-off woke the other thread to
+   * read, then parked the runner: two more thread switches, 20-40 us of this JVM's CPU per task
+   * on a 2-core paravirtualized machine, docs/benchmarks.md). The other thread, the watcher,
+   * looks every {@link #WATCH_TICK_NANOS} while tasks flow: once one task has been running for a
+   * whole tick it takes over reading ({@link #readerRole} CAS from the task's number to READING),
+   * so CANCEL and channel replies still arrive while a task runs; a task that waits for a channel
+   * reply lends the socket at once ({@link #lendSocket()}). The thread whose task ended reads on
+   * if its CAS back to READING wins, else it becomes the watcher. With no task started for
+   * {@link #IDLE_TICKS} ticks the watcher parks until the next one starts (one wake-up a burst).
    */
   private void serve() {
-    Thread.ofPlatform().daemon(true).name("gearbox-worker-runner").start(this::serveLoop);
-    serveLoop();
+    Thread.ofPlatform().daemon(true).name("gearbox-worker-runner").start(() -> serveLoop(false));
+    serveLoop(true);
   }
 
-  private void serveLoop() {
+  private void serveLoop(boolean reading) {
     while (true) {
-      readerRole.acquireUninterruptibly();
+      if (!reading) {
+        watch(); // returns once this thread has taken the role
+      }
       Frames.Frame f;
       try {
         while (true) {
@@ -219,7 +244,14 @@ public final class WorkerMain {
         Runtime.getRuntime().halt(0); // the pool closed the socket or died: nothing left to do
         return;
       }
-      readerRole.release();
+      long task = ++tasksStarted;
+      reader = Thread.currentThread();
+      readerRole.set(task); // this thread keeps the role while it runs the task
+      lastTaskStarted = task;
+      if (watcherParked) { // idle until now: the watcher starts looking again
+        watcherParked = false;
+        LockSupport.unpark(watcher);
+      }
       byte[] result;
       try {
         result = run(f);
@@ -238,6 +270,49 @@ public final class WorkerMain {
       } catch (IOException e) {
         Runtime.getRuntime().halt(0); // the pool is gone
       }
+      reading = readerRole.compareAndSet(task, READING); // else the watcher reads now
+    }
+  }
+
+  /** The watcher's loop; returns when this thread has taken the reader's role. */
+  private void watch() {
+    watcher = Thread.currentThread();
+    long seen = 0;
+    long started = lastTaskStarted;
+    int idle = 0;
+    while (true) {
+      long role = readerRole.get();
+      if (role == LENT || (role > 0 && role == seen)) { // lent, or one task ran a whole tick
+        if (readerRole.compareAndSet(role, READING)) {
+          return;
+        }
+        continue;
+      }
+      seen = role;
+      long last = lastTaskStarted;
+      idle = last == started ? idle + 1 : 0;
+      started = last;
+      if (idle > IDLE_TICKS && role == READING) {
+        watcherParked = true; // then re-check: a task starting now sees the flag, or we see it
+        if (readerRole.get() == READING && lastTaskStarted == started) {
+          LockSupport.park(this);
+        }
+        watcherParked = false;
+        idle = 0;
+      } else {
+        LockSupport.parkNanos(this, WATCH_TICK_NANOS);
+      }
+    }
+  }
+
+  /**
+   * Called by a task's thread before it waits for a reply from the pool: if it is the reader
+   * (running its task with the socket unread), the watcher takes over reading now.
+   */
+  private void lendSocket() {
+    long role = readerRole.get();
+    if (role > 0 && reader == Thread.currentThread() && readerRole.compareAndSet(role, LENT)) {
+      LockSupport.unpark(watcher);
     }
   }
 
@@ -469,6 +544,7 @@ public final class WorkerMain {
       throw new InterruptedException();
     }
     frames.write(type, id, payload);
+    lendSocket(); // the reply comes on the socket: someone must read it
     try {
       return timeout == null ? reply.get() : reply.get(timeout.toNanos() + 1_000_000_000L,
           TimeUnit.NANOSECONDS);

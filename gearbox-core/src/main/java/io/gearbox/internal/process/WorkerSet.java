@@ -194,6 +194,32 @@ final class WorkerSet implements Worker.Owner {
     }
   }
 
+  /**
+   * Takes an idle live worker if there is one now, without waiting: for a caller that drives its
+   * own call ({@link CallerDrives}) and otherwise hands it to a driver.
+   *
+   * @return the worker, or null if none is idle, the lock is busy, or the pool is closed or broken
+   */
+  Worker tryAcquire() {
+    if (!lock.tryLock()) {
+      return null;
+    }
+    try {
+      if (closed || broken() != null) {
+        return null;
+      }
+      for (Worker w = idle.pollFirst(); w != null; w = idle.pollFirst()) {
+        if (w.isAlive()) {
+          return w;
+        }
+        // died while idle; onDeath replaces it
+      }
+      return null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Returns a worker after a call; retires it if it is due, and ignores it if it died. */
   void release(Worker w) {
     if (!w.isAlive() || w.expectedExit) {

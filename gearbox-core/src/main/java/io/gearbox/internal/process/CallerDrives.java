@@ -1,0 +1,174 @@
+package io.gearbox.internal.process;
+
+import io.gearbox.TaskHandle;
+import io.gearbox.TaskOptions;
+import io.gearbox.internal.ExecutorPool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The fast path of {@code invoke}: the calling thread, which waits for its task anyway, runs the
+ * task's round trip itself (take an idle worker, send RUN, read the RESULT on this thread,
+ * decode), instead of handing it to a driver thread and waiting for that thread's reply.
+ *
+ * <h2>Why</h2>
+ *
+ * <p>Through a driver, a round trip wakes four threads in two processes: the driver (the submit's
+ * queue offer), the worker's reader, the driver again (the RESULT), and the caller (the handle's
+ * completion). Driven by its caller it wakes two: the worker's reader and the caller. On a machine
+ * where a thread switch costs 10-20 us that is most of a tiny task's round trip
+ * (docs/benchmarks.md). The call is never offered to a driver, so no driver can race the caller
+ * for it (what sank the earlier joiner-drives attempt: the woken driver took 60% of the calls).
+ *
+ * <h2>How</h2>
+ *
+ * <p>Only on a platform thread (a virtual thread would hold its carrier while it waits in the
+ * selector), and only when a worker is idle now ({@link WorkerSet#tryAcquire()}) and the driver pool has a
+ * permit free ({@link ExecutorPool#runHere}); otherwise the call is submitted to the drivers as
+ * before. The driver task is admitted and run on this thread with everything a driver gives it:
+ * its permit, counters, timings, deadline and cancellation (both interrupt this thread), retries
+ * and crash handling ({@link CallDriver}, the reserved worker being its first). Two differences:
+ *
+ * <ul>
+ *   <li>An interrupt of the driving caller by anyone but the pool cancels the task ({@link
+ *       RemoteCall#interruptSeen()}), and {@code invoke} then throws as an interrupted {@code
+ *       invoke} does, the interrupt flag set.
+ *   <li>A cancel or deadline while the task runs in its worker does not keep the caller for the
+ *       cancel ladder (interrupt, grace, kill): the handle is already terminal, so the ladder goes
+ *       to a thread of its own ({@link #startLadder}), which keeps the worker until it ends, and the
+ *       caller returns at once, as a join returns at the deadline.
+ * </ul>
+ *
+ * <p><b>Termination.</b> The driver pool does not see these callers or ladder threads, and may
+ * terminate while one still holds a worker. So they are counted here from before a worker is taken
+ * until it is given back, and the pool's reaper waits for the count to reach zero ({@link
+ * #awaitNone()}) before it stops the workers.
+ *
+ * <p>Thread-safe.
+ */
+final class CallerDrives {
+
+  private final String poolName;
+  private final WorkerSet workers;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition none = lock.newCondition();
+  private int active; // guarded by lock
+  /** Calls run by their caller (the rest went to a driver). */
+  final LongAdder driven = new LongAdder();
+
+  CallerDrives(String poolName, WorkerSet workers) {
+    this.poolName = poolName;
+    this.workers = workers;
+  }
+
+  /**
+   * Runs the call on this thread if a worker is idle and a permit free now.
+   *
+   * @return the call's handle, done when this returns; or null if nothing was admitted (submit
+   *     the call to the drivers instead)
+   * @throws io.gearbox.PoolClosedException if the pool is shut down
+   */
+  <T> TaskHandle<T> drive(ExecutorPool drivers, RemoteCall<T> call, TaskOptions options) {
+    if (Thread.currentThread().isInterrupted()) {
+      return null; // the ordinary path cancels it and reports the interrupt
+    }
+    if (Thread.currentThread().isVirtual()) {
+      // a virtual thread would wait for the reply in a selector, holding its carrier: handing
+      // the call to a driver keeps invoke as cheap for it as its docs promise
+      return null;
+    }
+    enter();
+    try {
+      Worker w = workers.tryAcquire();
+      if (w == null) {
+        return null;
+      }
+      call.reserved = w;
+      call.caller = Thread.currentThread();
+      try {
+        TaskHandle<T> handle = drivers.runHere(call, options, call);
+        if (handle != null) {
+          driven.increment();
+        }
+        return handle;
+      } finally {
+        Worker unused = call.reserved; // not taken: no permit, closed, or cancelled before it ran
+        if (unused != null) {
+          call.reserved = null;
+          workers.release(unused);
+        }
+        if (call.callerInterrupted) {
+          Thread.currentThread().interrupt(); // run() cleared it as the pool's own
+        }
+      }
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Runs a caller-driven call's cancel ladder on a thread of its own, counted until it ends (it
+   * releases the call's worker as its last step).
+   */
+  void startLadder(Runnable ladder) {
+    enter();
+    try {
+      Thread.ofVirtual().name("gearbox-" + poolName + "-ladder").start(() -> {
+        try {
+          ladder.run();
+        } finally {
+          exit();
+        }
+      });
+    } catch (RuntimeException | Error e) {
+      exit();
+      throw e;
+    }
+  }
+
+  private void enter() {
+    lock.lock();
+    try {
+      active++;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void exit() {
+    lock.lock();
+    try {
+      if (--active == 0) {
+        none.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Waits, uninterruptibly, until no caller drives a call and no ladder runs: run by the reaper
+   * once the driver pool has terminated, before it stops the workers. Bounded: a caller's call
+   * ends as a driver's does, and a ladder within the cancel grace plus a kill.
+   */
+  void awaitNone() {
+    boolean interrupted = false;
+    lock.lock();
+    try {
+      while (active > 0) {
+        try {
+          none.await(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
