@@ -42,6 +42,8 @@ import java.util.function.Function;
  * <h2>Implementation overview</h2>
  *
  * <ol>
+ *   <li>Starts the handshake's JCE start-up on two threads of its own ({@link CryptoInit}), so
+ *       that it overlaps what follows.
  *   <li>Reads the pool's secret from the first line of stdin (never the command line), then keeps
  *       reading stdin on a daemon thread: end of file means the parent is gone (even by SIGKILL,
  *       the kernel closes the pipe), and the worker halts at once. No orphans.
@@ -178,7 +180,8 @@ public final class WorkerMain {
     }
 
     static void start() {
-      Thread.ofPlatform().daemon(true).name("gearbox-worker-url-init").start(new CryptoInit(URL_HANDLER));
+      Thread.ofPlatform().daemon(true).name("gearbox-worker-url-init")
+          .start(new CryptoInit(URL_HANDLER));
       Thread.ofPlatform().daemon(true).name("gearbox-worker-mac-init").start(new CryptoInit(MAC));
     }
 
