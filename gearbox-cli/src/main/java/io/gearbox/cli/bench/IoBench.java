@@ -60,9 +60,10 @@ final class IoBench extends WorkloadBench {
   @Option(names = "--client", paramLabel = "CLIENT", defaultValue = DEFAULT_CLIENT,
       description = "HTTP client: apache (Apache HttpClient 5, classic blocking API, one shared "
           + "client; the default: against nginx it needed the least memory of the real "
-          + "clients and no more time than HttpURLConnection), urlconnection (the JDK's HttpURLConnection, as the seed's "
-          + "requests.get), httpclient (java.net.http.HttpClient) or raw (a bare GET over a "
-          + "socket: the floor) (default: ${DEFAULT-VALUE}).")
+          + "clients and no more time than HttpURLConnection), urlconnection (the JDK's "
+          + "HttpURLConnection, as the seed's requests.get), httpclient "
+          + "(java.net.http.HttpClient) or raw (a bare GET over a socket: the floor) "
+          + "(default: ${DEFAULT-VALUE}).")
   String client;
 
   @Option(names = "--threads", paramLabel = "T",

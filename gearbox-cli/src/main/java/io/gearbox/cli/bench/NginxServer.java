@@ -33,8 +33,7 @@ import java.util.stream.Stream;
  * accept queue and each dropped SYN is retried by the client's kernel after 1 s, which is then
  * the run's time whatever the client (see docs/benchmarks.md). The workers' open-file limit is
  * raised to match ({@code worker_rlimit_nofile}, within the inherited hard limit). Whatever nginx
- * logs while the bench runs
- * ({@link #complaints()}) is printed as a warning.
+ * logs while the bench runs ({@link #complaints()}) is printed as a warning.
  */
 final class NginxServer implements AutoCloseable {
 
