@@ -110,7 +110,7 @@ class InvokeDrivesTest {
   }
 
   @Test
-  void invoke_withAnIdleWorker_runsTheRoundTripOnTheCaller_resultsAndStatsAsThroughADriver() {
+  void invoke_withAnIdleWorker_runsTheRoundTripOnTheCallerWithResultsAndStatsAsADriver() {
     try (ProcessPoolEngine p = pool(Duration.ofSeconds(5))) {
       for (int i = 0; i < 50; i++) {
         int x = i;
@@ -160,7 +160,7 @@ class InvokeDrivesTest {
   }
 
   @Test
-  void invoke_pastItsDeadlineWhileDriving_throwsAtTheDeadline_theLadderRunsWithoutTheCaller() {
+  void invoke_pastItsDeadlineWhileDriving_throwsBeforeTheLadderEnds() {
     Duration grace = Delays.scaled(Duration.ofSeconds(5));
     try (ProcessPoolEngine p = pool(grace)) {
       Callable<String> ignoresInterrupts = (SerializableCallable<String>) () -> {
