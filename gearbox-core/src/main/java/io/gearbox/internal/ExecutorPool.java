@@ -26,6 +26,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -100,6 +101,11 @@ public final class ExecutorPool implements Pool {
   private static final int RUNNING = 0;
   private static final int SHUTDOWN = 1;
   private static final int STOP = 2;
+  /**
+   * How long an idle worker of the cpu pool lives: in effect forever, as the fixed thread pool's
+   * threads did (a thread made anew would add one more tally to sum).
+   */
+  private static final long FORK_JOIN_KEEP_ALIVE_DAYS = 3650;
 
   private final PoolConfig config;
   /** The auto pool's router; null for the fixed kinds. */
@@ -177,7 +183,14 @@ public final class ExecutorPool implements Pool {
       case VIRTUAL -> Executors.newThreadPerTaskExecutor(
           Thread.ofVirtual().name(prefix + "virtual").factory());
       case AUTO -> routing.backing();
-      case THREADS, CPU, PROCESSES -> new ThreadPoolExecutor(
+      case CPU -> new ForkJoinPool(config.threads(), forkJoinThreads(prefix), null,
+          true, // FIFO: tasks start in the order they were submitted, as from a queue
+          0, // ignored since JDK 9
+          config.threads(), // no spare threads: a task blocked in a join does not add one
+          1,
+          pool -> true, // at that maximum, a blocked join just waits
+          FORK_JOIN_KEEP_ALIVE_DAYS, TimeUnit.DAYS);
+      case THREADS, PROCESSES -> new ThreadPoolExecutor(
           config.threads(), config.threads(), 0L, TimeUnit.MILLISECONDS,
           new LinkedBlockingQueue<>(), poolThreads(prefix));
     };
@@ -192,6 +205,21 @@ public final class ExecutorPool implements Pool {
     return work -> {
       WorkerTally tally = new WorkerTally();
       PoolThread thread = new PoolThread(this, tally, work, prefix + sequence.incrementAndGet());
+      tallies.add(tally);
+      return thread;
+    };
+  }
+
+  /**
+   * The cpu pool's worker threads, named {@code prefix1, prefix2, ...} as the threads pool's, each
+   * with its own {@link WorkerTally}.
+   */
+  private ForkJoinPool.ForkJoinWorkerThreadFactory forkJoinThreads(String prefix) {
+    AtomicInteger sequence = new AtomicInteger();
+    return fjp -> {
+      WorkerTally tally = new WorkerTally();
+      PoolForkJoinThread thread =
+          new PoolForkJoinThread(fjp, this, tally, prefix + sequence.incrementAndGet());
       tallies.add(tally);
       return thread;
     };
