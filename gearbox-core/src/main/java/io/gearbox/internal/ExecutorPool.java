@@ -46,8 +46,14 @@ import java.util.stream.Stream;
  * <h2>Implementation overview</h2>
  *
  * <p><b>Data structures.</b> A backing JDK executor does the thread management: a fixed
- * {@link ThreadPoolExecutor} over an unbounded queue for THREADS and CPU, a thread-per-task
- * executor over virtual threads for VIRTUAL. Around it:
+ * {@link ThreadPoolExecutor} over an unbounded queue for THREADS, a {@link ForkJoinPool} for CPU,
+ * a thread-per-task executor over virtual threads for VIRTUAL. The cpu pool's ForkJoinPool runs in
+ * FIFO (async) mode with parallelism = the pool's size and no spare threads (a task blocked in a
+ * join waits, as on a fixed pool, instead of making the pool add a thread); its workers are
+ * {@link PoolForkJoinThread}s, non-daemon, named as the threads pool's. Its hand-off is cheaper
+ * than a {@code LinkedBlockingQueue}'s: an external submission pushes to an array queue with one
+ * CAS, and an idle worker is woken only when none is already scanning (JMH and
+ * {@code gearbox bench overhead}: see docs/benchmarks.md). Around it:
  * <ul>
  *   <li>{@code permits}: an {@link Admission} of {@code maxInFlight} permits (a semaphore whose
  *       two ends do not share a cache line). A task holds one
@@ -86,7 +92,9 @@ import java.util.stream.Stream;
  * <p><b>Shutdown correctness.</b> Blocked submitters wait in {@code permits}; shutdown closes it,
  * which wakes each of them for good, and each is rejected. shutdownNow cancels every pending
  * task first (they are returned as never run), then interrupts running ones, then drains the
- * backing queue; a drained task is already cancelled and just records its exit.
+ * backing queue (a ForkJoinPool returns nothing: it cancels its queued wrappers itself, and every
+ * task in them was already cancelled from inFlight); a drained task is already cancelled and just
+ * records its exit.
  *
  * <p><b>References.</b> JDK {@code ThreadPoolExecutor} (run state, interrupt discipline),
  * {@code FutureTask} (cancel/interrupt race), JEP 444 (semaphores, not pools, to bound virtual
@@ -521,7 +529,8 @@ public final class ExecutorPool implements Pool {
   }
 
   /** A task that ended while queued leaves the backing queue now (not during shutdownNow,
-   * which drains the whole queue at once). */
+   * which drains the whole queue at once). A ForkJoinPool (cpu) has no removal: the ended task
+   * stays queued, its exit already recorded, until a worker takes it and finds it ended. */
   void removeFromQueue(TaskRun<?> run) {
     if (runState.get() == STOP) {
       return;
