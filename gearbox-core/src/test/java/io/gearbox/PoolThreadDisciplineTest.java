@@ -18,9 +18,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What a pool thread of the platform pools promises between tasks, whatever executor backs the
- * pool (a fixed thread pool for {@code threads}, a {@code ForkJoinPool} for {@code cpu}): an
- * interrupt aimed at a task never reaches the next task the thread runs; shutdownNow cancels the
- * tasks still queued; a task blocked joining another task does not make the pool add a thread.
+ * pool (a fixed thread pool today; a {@code ForkJoinPool} was tried for {@code cpu}, see
+ * docs/benchmarks.md): an interrupt aimed at a task never reaches the next task the thread runs;
+ * shutdownNow cancels the tasks still queued; a task blocked joining another task does not make
+ * the pool add a thread (a ForkJoinPool with spare threads would).
  */
 class PoolThreadDisciplineTest {
 
@@ -122,6 +123,8 @@ class PoolThreadDisciplineTest {
     try (Pool pool = h.pool(kind, b -> b.threads(2))) {
       CountDownLatch bothRunning = new CountDownLatch(2);
       CountDownLatch targetsSubmitted = new CountDownLatch(1);
+      CountDownLatch bothCancelled = new CountDownLatch(1); // no thread frees up before that
+
       List<TaskHandle<Integer>> targets = new ArrayList<>();
       List<TaskHandle<String>> joiners = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
@@ -133,6 +136,7 @@ class PoolThreadDisciplineTest {
             targets.get(me).join();
             return "joined";
           } catch (CancellationException e) {
+            Harness.await(bothCancelled);
             return "cancelled";
           } catch (CompletionException e) {
             return "failed: " + e;
@@ -148,6 +152,7 @@ class PoolThreadDisciplineTest {
       assertThat(ThreadDumps.all(Harness.GEARBOX_PREFIX + pool.name() + "-"))
           .as("the pool's threads").hasSize(2);
       targets.forEach(t -> t.cancel(true));
+      bothCancelled.countDown();
       assertThat(joiners).allSatisfy(j -> assertThat(j.join()).isEqualTo("cancelled"));
       assertThatThrownBy(() -> targets.get(0).join()).isInstanceOf(CancellationException.class);
       assertThat(pool.stats().succeeded()).isEqualTo(2);

@@ -26,7 +26,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -46,14 +45,8 @@ import java.util.stream.Stream;
  * <h2>Implementation overview</h2>
  *
  * <p><b>Data structures.</b> A backing JDK executor does the thread management: a fixed
- * {@link ThreadPoolExecutor} over an unbounded queue for THREADS, a {@link ForkJoinPool} for CPU,
- * a thread-per-task executor over virtual threads for VIRTUAL. The cpu pool's ForkJoinPool runs in
- * FIFO (async) mode with parallelism = the pool's size and no spare threads (a task blocked in a
- * join waits, as on a fixed pool, instead of making the pool add a thread); its workers are
- * {@link PoolForkJoinThread}s, non-daemon, named as the threads pool's. Its hand-off is cheaper
- * than a {@code LinkedBlockingQueue}'s: an external submission pushes to an array queue with one
- * CAS, and an idle worker is woken only when none is already scanning (JMH and
- * {@code gearbox bench overhead}: see docs/benchmarks.md). Around it:
+ * {@link ThreadPoolExecutor} over an unbounded queue for THREADS and CPU, a thread-per-task
+ * executor over virtual threads for VIRTUAL. Around it:
  * <ul>
  *   <li>{@code permits}: an {@link Admission} of {@code maxInFlight} permits (a semaphore whose
  *       two ends do not share a cache line). A task holds one
@@ -92,9 +85,7 @@ import java.util.stream.Stream;
  * <p><b>Shutdown correctness.</b> Blocked submitters wait in {@code permits}; shutdown closes it,
  * which wakes each of them for good, and each is rejected. shutdownNow cancels every pending
  * task first (they are returned as never run), then interrupts running ones, then drains the
- * backing queue (a ForkJoinPool returns nothing: it cancels its queued wrappers itself, and every
- * task in them was already cancelled from inFlight); a drained task is already cancelled and just
- * records its exit.
+ * backing queue; a drained task is already cancelled and just records its exit.
  *
  * <p><b>References.</b> JDK {@code ThreadPoolExecutor} (run state, interrupt discipline),
  * {@code FutureTask} (cancel/interrupt race), JEP 444 (semaphores, not pools, to bound virtual
@@ -109,11 +100,6 @@ public final class ExecutorPool implements Pool {
   private static final int RUNNING = 0;
   private static final int SHUTDOWN = 1;
   private static final int STOP = 2;
-  /**
-   * How long an idle worker of the cpu pool lives: in effect forever, as the fixed thread pool's
-   * threads did (a thread made anew would add one more tally to sum).
-   */
-  private static final long FORK_JOIN_KEEP_ALIVE_DAYS = 3650;
 
   private final PoolConfig config;
   /** The auto pool's router; null for the fixed kinds. */
@@ -191,14 +177,7 @@ public final class ExecutorPool implements Pool {
       case VIRTUAL -> Executors.newThreadPerTaskExecutor(
           Thread.ofVirtual().name(prefix + "virtual").factory());
       case AUTO -> routing.backing();
-      case CPU -> new ForkJoinPool(config.threads(), forkJoinThreads(prefix), null,
-          true, // FIFO: tasks start in the order they were submitted, as from a queue
-          0, // ignored since JDK 9
-          config.threads(), // no spare threads: a task blocked in a join does not add one
-          1,
-          pool -> true, // at that maximum, a blocked join just waits
-          FORK_JOIN_KEEP_ALIVE_DAYS, TimeUnit.DAYS);
-      case THREADS, PROCESSES -> new ThreadPoolExecutor(
+      case THREADS, CPU, PROCESSES -> new ThreadPoolExecutor(
           config.threads(), config.threads(), 0L, TimeUnit.MILLISECONDS,
           new LinkedBlockingQueue<>(), poolThreads(prefix));
     };
@@ -213,21 +192,6 @@ public final class ExecutorPool implements Pool {
     return work -> {
       WorkerTally tally = new WorkerTally();
       PoolThread thread = new PoolThread(this, tally, work, prefix + sequence.incrementAndGet());
-      tallies.add(tally);
-      return thread;
-    };
-  }
-
-  /**
-   * The cpu pool's worker threads, named {@code prefix1, prefix2, ...} as the threads pool's, each
-   * with its own {@link WorkerTally}.
-   */
-  private ForkJoinPool.ForkJoinWorkerThreadFactory forkJoinThreads(String prefix) {
-    AtomicInteger sequence = new AtomicInteger();
-    return fjp -> {
-      WorkerTally tally = new WorkerTally();
-      PoolForkJoinThread thread =
-          new PoolForkJoinThread(fjp, this, tally, prefix + sequence.incrementAndGet());
       tallies.add(tally);
       return thread;
     };
@@ -529,8 +493,7 @@ public final class ExecutorPool implements Pool {
   }
 
   /** A task that ended while queued leaves the backing queue now (not during shutdownNow,
-   * which drains the whole queue at once). A ForkJoinPool (cpu) has no removal: the ended task
-   * stays queued, its exit already recorded, until a worker takes it and finds it ended. */
+   * which drains the whole queue at once). */
   void removeFromQueue(TaskRun<?> run) {
     if (runState.get() == STOP) {
       return;

@@ -1,8 +1,7 @@
 package io.gearbox.internal;
 
 /**
- * A platform thread of a {@code threads} pool (the {@code cpu} pool's are {@link
- * PoolForkJoinThread}s): a plain thread that carries its
+ * A platform thread of a {@code threads} or {@code cpu} pool: a plain thread that carries its
  * pool's {@link WorkerTally} for it, so a run finds its counters with one field read instead of a
  * thread-local lookup.
  */
@@ -19,10 +18,6 @@ final class PoolThread extends Thread {
 
   /** The current thread's tally for {@code pool}, or null if it is not one of that pool's threads. */
   static WorkerTally tallyOf(ExecutorPool pool) {
-    Thread current = Thread.currentThread();
-    if (current instanceof PoolThread t) {
-      return t.pool == pool ? t.tally : null;
-    }
-    return current instanceof PoolForkJoinThread f && f.owner == pool ? f.tally : null;
+    return Thread.currentThread() instanceof PoolThread t && t.pool == pool ? t.tally : null;
   }
 }
