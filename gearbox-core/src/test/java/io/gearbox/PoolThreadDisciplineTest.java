@@ -124,7 +124,6 @@ class PoolThreadDisciplineTest {
       CountDownLatch bothRunning = new CountDownLatch(2);
       CountDownLatch targetsSubmitted = new CountDownLatch(1);
       CountDownLatch bothCancelled = new CountDownLatch(1); // no thread frees up before that
-
       List<TaskHandle<Integer>> targets = new ArrayList<>();
       List<TaskHandle<String>> joiners = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
