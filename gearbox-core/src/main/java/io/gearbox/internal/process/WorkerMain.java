@@ -42,8 +42,6 @@ import java.util.function.Function;
  * <h2>Implementation overview</h2>
  *
  * <ol>
- *   <li>Starts the handshake's JCE start-up on two threads of its own ({@link CryptoInit}), so
- *       that it overlaps what follows.
  *   <li>Reads the pool's secret from the first line of stdin (never the command line), then keeps
  *       reading stdin on a daemon thread: end of file means the parent is gone (even by SIGKILL,
  *       the kernel closes the pipe), and the worker halts at once. No orphans.
@@ -129,7 +127,6 @@ public final class WorkerMain {
     }
     // Up to the handshake, no lambda, method reference or string concatenation: each would
     // bootstrap java.lang.invoke on the start-up path (tens of milliseconds in a cold JVM).
-    CryptoInit.start();
     InputStream stdin = new FileInputStream(FileDescriptor.in);
     String secret = readLine(stdin);
     long pid = parsePid(readLine(stdin)); // sent by the pool, which started this process
@@ -164,55 +161,6 @@ public final class WorkerMain {
       CpuClock.currentThreadCpuNanos(); // loads the management classes in the background
     });
     worker.serve();
-  }
-
-  /**
-   * Runs the slow parts of the handshake's first {@code Mac} on two other threads while the main
-   * thread reads the secret, opens the socket and connects ({@code -Xlog:class+init} of a worker
-   * with the CLI's 60 jars):
-   *
-   * <ul>
-   *   <li>{@code javax.crypto.JceSecurity}'s static initializer makes an {@code http:} URL, and the
-   *       first one in a JVM looks for {@code URLStreamHandlerProvider} services in every jar on the
-   *       class path, opening each (~65 ms). {@link #URL_HANDLER} makes an {@code http:} URL first:
-   *       the same lookup, whose result (the JDK's handler, or a provider on the class path) the JDK
-   *       caches for the JVM's life anyway.
-   *   <li>{@code Mac.getInstance} instantiates the configured providers in order up to the one with
-   *       HmacSHA256 (SunEC's constructor builds its table of named curves), then runs
-   *       {@code JceSecurity}'s policy set-up; {@link #MAC} does that, and waits for the first
-   *       thread's lookup where they meet.
-   * </ul>
-   *
-   * <p>Nothing here changes what the handshake computes or checks; a failure is ignored here and
-   * met, and reported, by the main thread's handshake, which does the same calls.
-   */
-  private static final class CryptoInit implements Runnable {
-    static final int URL_HANDLER = 0;
-    static final int MAC = 1;
-    private final int part;
-
-    CryptoInit(int part) {
-      this.part = part;
-    }
-
-    static void start() {
-      Thread.ofPlatform().daemon(true).name("gearbox-worker-url-init")
-          .start(new CryptoInit(URL_HANDLER));
-      Thread.ofPlatform().daemon(true).name("gearbox-worker-mac-init").start(new CryptoInit(MAC));
-    }
-
-    @Override
-    public void run() {
-      try {
-        if (part == URL_HANDLER) {
-          java.net.URI.create("http://localhost/").toURL();
-        } else {
-          javax.crypto.Mac.getInstance(Auth.ALGORITHM);
-        }
-      } catch (Throwable ignored) {
-        // the handshake makes the same calls and reports what fails
-      }
-    }
   }
 
   /** Halts the worker when its stdin ends: the parent is gone (even by SIGKILL). */
