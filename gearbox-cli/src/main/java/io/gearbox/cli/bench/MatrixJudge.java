@@ -67,15 +67,16 @@ final class MatrixJudge {
   }
 
   static Verdict verdict(MatrixPlan.Row row, ArrayNode results) {
-    return verdict(row, results, -1);
+    return verdict(row, results, null);
   }
 
   /**
    * The row's verdict.
    *
-   * @param load the machine's 1-minute load average when the row ended, or -1 if unknown
+   * @param busy how other processes or the hypervisor took the machine during the row ({@link
+   *     MachineLoad.Summary#describe()}), or null when they did not (or it is unknown)
    */
-  static Verdict verdict(MatrixPlan.Row row, ArrayNode results, double load) {
+  static Verdict verdict(MatrixPlan.Row row, ArrayNode results, String busy) {
     List<JsonNode> ranked = ranked(results);
     if (ranked.isEmpty()) {
       return new Verdict(null, null, List.of(), null, null, null, null, null, Separation.UNCERTAIN,
@@ -120,11 +121,11 @@ final class MatrixJudge {
     String agreement = agreement(row, fixed);
     String why;
     if (separation == Separation.UNCERTAIN) {
-      why = uncertain(first, unresolved, load, leaders, ranked.size());
+      why = uncertain(first, unresolved, busy, leaders, ranked.size());
     } else {
       String nextFixed = fixed.size() > 1 ? tool(fixed.get(1)) : null;
       boolean fixedTie = nextFixed != null && compare(fixed.get(1), fixed.getFirst()) == Separation.TIE;
-      why = why(row, best, nextFixed, fixedTie, agreement.equals("agrees"), fixed, load);
+      why = why(row, best, nextFixed, fixedTie, agreement.equals("agrees"), fixed, busy);
       if (fastest.equals("auto")) {
         why = "auto won: it measures each kind of task and routes it to the pool that fits. Of the "
             + "fixed tools, " + best + " did best: " + why;
@@ -191,9 +192,8 @@ final class MatrixJudge {
     return ranked;
   }
 
-  private static String uncertain(JsonNode first, JsonNode other, double load,
+  private static String uncertain(JsonNode first, JsonNode other, String busy,
       List<String> leaders, int finished) {
-    int cores = Runtime.getRuntime().availableProcessors();
     String fastest = tool(first);
     String runnerUp = tool(other);
     JsonNode second = other;
@@ -206,8 +206,7 @@ final class MatrixJudge {
             + "%d runs the runs do not separate it from %s (%s/%s = %.2f, 95%% interval %.2f to "
             + "%.2f)%s%s", fastest, runs(first).length, runs(second).length, runnerUp, runnerUp,
         fastest, interval.ratio(), interval.low(), interval.high(), rest,
-        load > cores ? String.format(Locale.ROOT, "; the machine was busy (load %.1f on %d cores)",
-            load, cores) : "");
+        busy != null ? "; the machine was busy (" + busy + ")" : "");
   }
 
   /** The tool of a result. */
@@ -234,13 +233,13 @@ final class MatrixJudge {
 
   /** One sentence: why the JVM's answer is what it is, and why it differs from Python's. */
   static String why(MatrixPlan.Row row, String winner, String runnerUp, boolean tie, boolean agrees,
-      List<JsonNode> ranked, double load) {
+      List<JsonNode> ranked, String busy) {
     int cores = Runtime.getRuntime().availableProcessors();
     if (winner.equals("sequential")) {
-      if (load > cores) {
-        return String.format(Locale.ROOT, "no pool paid for itself here, but the machine was busy "
-            + "(load %.1f on %d cores): the tools that run tasks in parallel did not get the "
-            + "other cores; run it again on a quiet machine", load, cores);
+      if (busy != null) {
+        return "no pool paid for itself here, but the machine was busy (" + busy + "): the tools"
+            + " that run tasks in parallel did not get the other cores; run it again on a quiet"
+            + " machine";
       }
       return "no pool paid for itself here: " + switch (row.id()) {
         case "shared-state" -> "every task updates the same map, so they contend for it and "
@@ -303,7 +302,7 @@ final class MatrixJudge {
     ArrayNode rows = results.isEmpty() ? Report.JSON.createArrayNode()
         : Report.results(row.workload(), results);
     double load = MachineLoad.loadAverage();
-    Verdict v = verdict(row, rows, load);
+    Verdict v = verdict(row, rows, during.busy() ? during.describe() : null);
     json.put("winner", v.winner());
     json.put("fastest", v.fastest());
     ArrayNode leaders = json.putArray("leaders");

@@ -33,8 +33,23 @@ class MachineLoadTest {
     assertThat(quiet.busy()).isFalse();
     assertThat(MachineLoad.between(at(0, 0, 0, 0, 0, 0.2), at(10, 1000, 2000, 200, 1000, 0.9), 2).busy())
         .as("10% steal").isTrue();
-    assertThat(MachineLoad.between(at(0, 0, 0, 0, 0, 0.2), at(10, 1000, 2000, 0, 1000, 3.5), 2).busy())
-        .as("load 3.5 on 2 cores").isTrue();
+  }
+
+  @Test
+  void ourOwnLoadIsNotCalledBusy() {
+    // The quiet matrix of issue 12 item 2: the high-scale row's 10,000 fetch threads and its child
+    // JVMs put the load average at 24 on 2 cores while no other process used any CPU.
+    MachineLoad.Summary ours = MachineLoad.between(at(0, 0, 0, 0, 0, 3.0),
+        at(10, 1990, 2000, 0, 1990, 24.2), 2);
+    assertThat(ours.otherCores()).isZero();
+    assertThat(ours.busy()).as(ours.describe()).isFalse();
+    assertThat(ours.toJson().path("busy").asBoolean()).isFalse();
+    // the load average is still recorded and printed, as information
+    assertThat(ours.toJson().path("load_average_end").asDouble()).isEqualTo(24.2);
+    assertThat(ours.describe()).isEqualTo("other processes used 0.0 of 2 cores, load 24.2, steal 0%");
+    // and others' CPU makes it busy whatever the load average says
+    assertThat(MachineLoad.between(at(0, 0, 0, 0, 0, 0.5), at(10, 1900, 2000, 0, 900, 0.9), 2).busy())
+        .as("others used 1 of 2 cores at load 0.9").isTrue();
   }
 
   @Test

@@ -290,6 +290,11 @@ class MatrixCommandTest {
     assertThat(v.agreement()).isEqualTo("agrees"); // threads is a seed tool for many-io
     assertThat(MatrixJudge.contenders(row("many-io"), results))
         .containsExactlyInAnyOrder("threads", "virtual");
+    // busy is what the row's machine measurement says (others' CPU, steal), not the load average
+    assertThat(v.why()).doesNotContain("busy");
+    assertThat(MatrixJudge.verdict(row("many-io"), results,
+            "other processes used 1.3 of 2 cores, load 4.7, steal 0%").why())
+        .endsWith("; the machine was busy (other processes used 1.3 of 2 cores, load 4.7, steal 0%)");
   }
 
   @Test
