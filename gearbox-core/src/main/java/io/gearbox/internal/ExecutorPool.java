@@ -286,18 +286,7 @@ public final class ExecutorPool implements Pool {
           // Runs here and now, holding no permit, but tracked in inFlight like any task so that
           // shutdownNow, close and stats see it. Its deadline still applies: the timer
           // interrupts the caller, and run() clears that interrupt before returning.
-          TaskRun<T> run = newRun(task, options, source, false, tag);
-          count(run);
-          if (runState.get() != RUNNING) {
-            return backOut(run);
-          }
-          try {
-            scheduleDeadline(run, options);
-          } catch (RejectedExecutionException e) {
-            return backOut(run);
-          }
-          run.run();
-          return run;
+          return runOnThisThread(newRun(task, options, source, false, tag), options);
         }
         case BLOCK -> {
           try {
@@ -421,7 +410,15 @@ public final class ExecutorPool implements Pool {
     if (!permits.tryAcquire()) {
       return null;
     }
-    TaskRun<T> run = newRun(task, options, source, true, null);
+    return runOnThisThread(newRun(task, options, source, true, null), options);
+  }
+
+  /**
+   * Runs an admitted task on the calling thread (CALLER_RUNS, {@link #runHere}): counted and in
+   * inFlight like any task, then the state re-checked (a concurrent shutdownNow either sees it or
+   * it backs out), its deadline scheduled, and run.
+   */
+  private <T> TaskRun<T> runOnThisThread(TaskRun<T> run, TaskOptions options) {
     count(run);
     if (runState.get() != RUNNING) {
       return backOut(run);
