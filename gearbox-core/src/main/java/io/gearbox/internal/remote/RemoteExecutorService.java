@@ -73,28 +73,23 @@ public final class RemoteExecutorService implements ExecutorService {
   @Override
   public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks)
       throws InterruptedException {
-    List<Future<T>> out = new ArrayList<>();
-    for (Callable<T> t : tasks) {
-      Objects.requireNonNull(t, "task");
-    }
-    try {
-      for (Callable<T> t : tasks) {
-        out.add(pool.submit(t));
-      }
-      for (Future<T> f : out) {
-        ((TaskHandle<T>) f).await(Duration.ofDays(365_000));
-      }
-      return out;
-    } catch (InterruptedException | RuntimeException e) {
-      out.forEach(f -> f.cancel(true));
-      throw e;
-    }
+    return invokeAll(tasks, Long.MAX_VALUE);
   }
 
   @Override
   public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, long timeout,
       TimeUnit unit) throws InterruptedException {
-    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    return invokeAll(tasks, unit.toNanos(timeout));
+  }
+
+  /**
+   * Submits every task, then waits for each in turn until {@code timeoutNanos} (Long.MAX_VALUE:
+   * no limit) has passed; whatever has not finished then, or when the wait is interrupted or a
+   * submit fails, is cancelled.
+   */
+  private <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, long timeoutNanos)
+      throws InterruptedException {
+    long start = System.nanoTime();
     List<Future<T>> out = new ArrayList<>();
     for (Callable<T> t : tasks) {
       Objects.requireNonNull(t, "task");
@@ -104,7 +99,7 @@ public final class RemoteExecutorService implements ExecutorService {
         out.add(pool.submit(t));
       }
       for (Future<T> f : out) {
-        long left = deadline - System.nanoTime();
+        long left = timeoutNanos - (System.nanoTime() - start);
         if (left <= 0 || !((TaskHandle<T>) f).await(Duration.ofNanos(left))) {
           break;
         }
