@@ -177,12 +177,9 @@ final class WorkerSet implements Worker.Owner {
         if (closed) {
           throw new PoolClosedException("process pool '" + poolName + "' has shut its workers down");
         }
-        Worker w = idle.pollFirst();
+        Worker w = pollLiveIdleLocked();
         if (w != null) {
-          if (w.isAlive()) {
-            return w;
-          }
-          continue; // died while idle; onDeath replaces it
+          return w;
         }
         if (live.size() + starting < config.workers()) {
           spawnLocked();
@@ -205,19 +202,20 @@ final class WorkerSet implements Worker.Owner {
       return null;
     }
     try {
-      if (closed || broken() != null) {
-        return null;
-      }
-      for (Worker w = idle.pollFirst(); w != null; w = idle.pollFirst()) {
-        if (w.isAlive()) {
-          return w;
-        }
-        // died while idle; onDeath replaces it
-      }
-      return null;
+      return closed || broken() != null ? null : pollLiveIdleLocked();
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The first idle worker still alive, or null; dead ones are dropped (onDeath replaces them). */
+  private Worker pollLiveIdleLocked() {
+    for (Worker w = idle.pollFirst(); w != null; w = idle.pollFirst()) {
+      if (w.isAlive()) {
+        return w;
+      }
+    }
+    return null;
   }
 
   /** Returns a worker after a call; retires it if it is due, and ignores it if it died. */
