@@ -443,11 +443,16 @@ public final class ExecutorPool implements Pool {
     } catch (InterruptedException e) {
       handle.cancel(true);
       Thread.currentThread().interrupt();
-      throw new CompletionException("interrupted while waiting for task #" + handle.id(), e);
+      throw interruptedWaitFor(handle.id(), e);
     } catch (Exception ignored) {
       // reported by join() below, with the submit site
     }
     return handle.join();
+  }
+
+  /** What a wait for a task ({@code join}, {@code invoke}) throws when its thread is interrupted. */
+  public static CompletionException interruptedWaitFor(long taskId, InterruptedException e) {
+    return new CompletionException("interrupted while waiting for task #" + taskId, e);
   }
 
   // ---------------------------------------------------------------- task callbacks

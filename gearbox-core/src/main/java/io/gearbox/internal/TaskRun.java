@@ -468,7 +468,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
       awaitDone();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new CompletionException("interrupted while waiting for task #" + id, e);
+      throw ExecutorPool.interruptedWaitFor(id, e);
     }
     return reportUnchecked();
   }

@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -232,8 +231,7 @@ public final class ProcessPoolEngine implements ProcessPool {
     if (driven == null) {
       driven = drivers.submit(call, options);
     } else if (call.callerInterrupted) { // this thread was interrupted while it ran the task
-      throw new CompletionException("interrupted while waiting for task #"
-          + driven.id(), new InterruptedException());
+      throw ExecutorPool.interruptedWaitFor(driven.id(), new InterruptedException());
     }
     return ExecutorPool.awaitInvoked(new RemoteHandle<>(driven, call));
   }
