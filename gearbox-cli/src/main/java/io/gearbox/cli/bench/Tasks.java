@@ -143,22 +143,27 @@ final class Tasks {
     SharedHttpClient.close();
   }
 
-  /** One JDK HttpClient per JVM (until {@link #closeClients()}), as a user would keep one. */
-  static final class SharedHttpClient {
-    private static volatile HttpClient client;
+  /**
+   * A client built on its first use and kept for the fetches that follow, until {@link #close}
+   * closes it (the next use builds a new one). The fetches read it without a lock.
+   */
+  private static final class Shared<C> {
+    private final java.util.function.Supplier<C> build;
+    private final java.util.function.Consumer<C> closer;
+    private volatile C client;
 
-    private SharedHttpClient() {}
+    Shared(java.util.function.Supplier<C> build, java.util.function.Consumer<C> closer) {
+      this.build = build;
+      this.closer = closer;
+    }
 
-    private static HttpClient client() {
-      HttpClient c = client;
+    C get() {
+      C c = client;
       if (c == null) {
-        synchronized (SharedHttpClient.class) {
+        synchronized (this) {
           c = client;
           if (c == null) {
-            c = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Workloads.FETCH_TIMEOUT)
-                .build();
+            c = build.get();
             client = c;
           }
         }
@@ -166,19 +171,36 @@ final class Tasks {
       return c;
     }
 
-    /** Closes the client, if one was built, after its requests in flight have ended. */
-    static synchronized void close() {
-      HttpClient c = client;
+    /** Closes the client, if one was built. */
+    synchronized void close() {
+      C c = client;
       client = null;
       if (c != null) {
-        c.close();
+        closer.accept(c);
       }
+    }
+  }
+
+  /** One JDK HttpClient per JVM (until {@link #closeClients()}), as a user would keep one. */
+  static final class SharedHttpClient {
+    /** Closing waits for the requests in flight to end. */
+    private static final Shared<HttpClient> CLIENT = new Shared<>(
+        () -> HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Workloads.FETCH_TIMEOUT)
+            .build(),
+        HttpClient::close);
+
+    private SharedHttpClient() {}
+
+    static void close() {
+      CLIENT.close();
     }
 
     static int fetch(URI uri) {
       HttpRequest request = HttpRequest.newBuilder(uri).timeout(Workloads.FETCH_TIMEOUT).build();
       try {
-        HttpResponse<byte[]> response = client().send(request,
+        HttpResponse<byte[]> response = CLIENT.get().send(request,
             HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() >= 400) {
           throw new IOException("HTTP " + response.statusCode());
@@ -213,23 +235,12 @@ final class Tasks {
      */
     static final int BUFFER_BYTES = 2048;
 
-    private static volatile org.apache.hc.client5.http.impl.classic.CloseableHttpClient client;
+    /** Closing closes every connection its pool keeps. */
+    private static final Shared<org.apache.hc.client5.http.impl.classic.CloseableHttpClient> CLIENT =
+        new Shared<>(SharedApacheClient::build,
+            c -> c.close(org.apache.hc.core5.io.CloseMode.GRACEFUL));
 
     private SharedApacheClient() {}
-
-    private static org.apache.hc.client5.http.impl.classic.CloseableHttpClient client() {
-      org.apache.hc.client5.http.impl.classic.CloseableHttpClient c = client;
-      if (c == null) {
-        synchronized (SharedApacheClient.class) {
-          c = client;
-          if (c == null) {
-            c = build();
-            client = c;
-          }
-        }
-      }
-      return c;
-    }
 
     private static org.apache.hc.client5.http.impl.classic.CloseableHttpClient build() {
       org.apache.hc.core5.util.Timeout timeout =
@@ -253,18 +264,13 @@ final class Tasks {
           .build();
     }
 
-    /** Closes the client, if one was built, and every connection its pool keeps. */
-    static synchronized void close() {
-      org.apache.hc.client5.http.impl.classic.CloseableHttpClient c = client;
-      client = null;
-      if (c != null) {
-        c.close(org.apache.hc.core5.io.CloseMode.GRACEFUL);
-      }
+    static void close() {
+      CLIENT.close();
     }
 
     static int fetch(URI uri) {
       try {
-        return client().execute(new org.apache.hc.client5.http.classic.methods.HttpGet(uri),
+        return CLIENT.get().execute(new org.apache.hc.client5.http.classic.methods.HttpGet(uri),
             response -> {
               if (response.getCode() >= 400) {
                 throw new IOException("HTTP " + response.getCode());
