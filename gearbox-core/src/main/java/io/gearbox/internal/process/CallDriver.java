@@ -107,7 +107,9 @@ final class CallDriver implements RemoteCall.Driver {
         awaitingWorker.increment();
       }
       try {
-        w = call.reserved; // a caller driving its call took an idle worker for its first attempt
+        // a caller driving its call took an idle worker for its first attempt. Only that caller
+        // reads it: a joiner that lost its call to a driver still holds (then releases) it
+        w = call.drivenHere() ? call.reserved : null;
         if (w != null) {
           call.reserved = null;
         } else {

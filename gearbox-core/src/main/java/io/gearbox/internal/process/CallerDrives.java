@@ -55,8 +55,10 @@ final class CallerDrives {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition none = lock.newCondition();
   private int active; // guarded by lock
-  /** Calls run by their caller (the rest went to a driver). */
+  /** Calls run by their caller, by invoke or by join (the rest went to a driver). */
   final LongAdder driven = new LongAdder();
+  /** Of those, calls run by a join that found them still queued. */
+  final LongAdder drivenByJoin = new LongAdder();
 
   CallerDrives(String poolName, WorkerSet workers) {
     this.poolName = poolName;
@@ -101,6 +103,61 @@ final class CallerDrives {
         }
         if (call.callerInterrupted) {
           Thread.currentThread().interrupt(); // run() cleared it as the pool's own
+        }
+      }
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * The fast path of {@code join}: runs a submitted call on this thread if no driver has taken it
+   * from the driver pool's queue yet and a worker is idle now ({@link ExecutorPool#runIfQueued}).
+   * The call was admitted at submit (permit, counters, deadline); it leaves the queue, so exactly
+   * one thread runs it, and runs here as {@link #drive} runs an invoked one. If a driver took it
+   * first, or no worker is idle, nothing happens and the caller waits for the handle as before.
+   *
+   * @param queued the call's driver task, as the driver pool's submit returned it
+   * @return whether this thread ran the call (its handle is then done, or its code exited)
+   */
+  boolean driveQueued(ExecutorPool drivers, RemoteCall<?> call, TaskHandle<?> queued) {
+    Thread me = Thread.currentThread();
+    // cheap checks first: a driver that started the call has set started; a second joiner of the
+    // same handle finds the first one's claim and waits for the handle
+    if (call.started || call.caller != null || me.isInterrupted() || me.isVirtual()) {
+      return false;
+    }
+    enter();
+    try {
+      Worker w = workers.tryAcquire();
+      if (w == null) {
+        return false; // the call would wait for a worker here as on a driver: leave it queued
+      }
+      call.reserved = w; // read only by the caller's own thread (CallDriver: drivenHere)
+      if (!call.claimFor(me)) {
+        call.reserved = null;
+        workers.release(w);
+        return false;
+      }
+      boolean ran = false;
+      try {
+        ran = drivers.runIfQueued(queued);
+        if (ran) {
+          driven.increment();
+          drivenByJoin.increment();
+        }
+        return ran;
+      } finally {
+        Worker unused = call.reserved; // a driver took the call first, or it ended while queued
+        if (unused != null) {
+          call.reserved = null;
+          workers.release(unused);
+        }
+        if (!ran) {
+          call.caller = null; // this thread ran none of it: the driver runs it as any call
+        }
+        if (call.callerInterrupted) {
+          me.interrupt(); // run() cleared it as the pool's own
         }
       }
     } finally {

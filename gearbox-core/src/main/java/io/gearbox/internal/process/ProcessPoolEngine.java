@@ -86,6 +86,8 @@ public final class ProcessPoolEngine implements ProcessPool {
   private final Reaper reaper;
   /** Callers of invoke that drive their own round trip, and their cancel ladders. */
   private final CallerDrives callers;
+  /** What a submitted task's handle needs to let its joiner run the round trip itself. */
+  private final RemoteHandle.Joins joins;
 
   private ProcessPoolEngine(ProcessConfig config) throws IOException {
     this.config = config;
@@ -106,6 +108,7 @@ public final class ProcessPoolEngine implements ProcessPool {
     this.workers = new WorkerSet(config, drivers.name(), command(config, launch), welcome,
         channels::onRequest);
     this.callers = new CallerDrives(drivers.name(), workers);
+    this.joins = new RemoteHandle.Joins(drivers, callers);
     this.driver = new CallDriver(drivers.name(), workers, codec, config.cancelGrace(),
         config.replayOutput(), drivers::isShutdown, callers);
     this.calls = new Calls(drivers.name(), driver, workers, launch, codec, jdkCodec);
@@ -200,7 +203,7 @@ public final class ProcessPoolEngine implements ProcessPool {
     Objects.requireNonNull(options, "options");
     RemoteCall<T> call = calls.call(task, options.retries());
     TaskHandle<T> driven = drivers.submit(call, options);
-    return new RemoteHandle<>(driven, call);
+    return new RemoteHandle<>(driven, call, joins);
   }
 
   @Override
@@ -407,6 +410,11 @@ public final class ProcessPoolEngine implements ProcessPool {
   /** How many calls their caller drove ({@link CallerDrives}); for tests. */
   long callerDrivenCalls() {
     return callers.driven.sum();
+  }
+
+  /** How many of those a join drove (it found the call still queued); for tests. */
+  long joinDrivenCalls() {
+    return callers.drivenByJoin.sum();
   }
 
   /** Run by the reaper once the drivers have terminated. */
