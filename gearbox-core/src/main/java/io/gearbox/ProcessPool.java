@@ -44,6 +44,15 @@ import java.util.stream.Stream;
  * resolved and no worker process alive, and workers exit by themselves within a few seconds when
  * the caller dies, even by {@code SIGKILL}.
  *
+ * <p><b>Waiting.</b> A platform thread that {@code join}s a task no driver thread has taken yet,
+ * while a worker is idle, runs the task's round trip itself (sends it, reads the reply), as
+ * {@link #invoke(SerializableCallable)} does: two thread wake-ups a task fewer. States, deadlines
+ * (the join returns at the deadline), retries, stats and cancellation are the same; the one
+ * difference is that interrupting such a joiner while it runs the task cancels the task (it was
+ * running it), and the join throws as an interrupted join does, the interrupt flag set. Whether a
+ * join finds its task still queued is a race with the driver the submit woke: under load the
+ * driver often wins, and the join then waits as before.
+ *
  * <p><b>Output</b> a task prints is captured per task ({@link ProcessTaskHandle#output()}) and, by
  * default, replayed whole to the caller's console, each line prefixed with the task's name.
  *
@@ -80,7 +89,9 @@ public interface ProcessPool extends Pool {
    * {@link Pool#invoke} for a serializable lambda. When a worker is idle, a calling platform
    * thread runs the round trip itself (it sends the task and reads the reply; no pool thread is
    * woken), which makes {@code invoke} the fastest way to run one task and wait: half the
-   * wake-ups of {@code submit(task).join()}. States, deadlines, retries, stats and cancellation are the same;
+   * wake-ups of a {@code submit(task).join()} that a driver thread ran (the join runs the round
+   * trip itself too when it finds the task still queued, but the driver the submit woke may take
+   * it first; {@code invoke} never offers it to one). States, deadlines, retries, stats and cancellation are the same;
    * an interrupt of the caller cancels the task, as for any {@code invoke}.
    */
   <T> T invoke(SerializableCallable<T> task);

@@ -773,4 +773,27 @@ public final class ExecutorPool implements Pool {
   public String toString() {
     return "Pool[" + name + ", " + config.kind().label() + ", " + (isShutdown() ? "shut down" : "running") + "]";
   }
+
+  // ---------------------------------------------------------------- a joiner runs its task
+
+  /**
+   * Runs an admitted task of this pool on the calling thread if no pool thread has taken it yet:
+   * the task leaves the backing queue first, so exactly one thread runs it. For an engine whose
+   * caller is about to wait for the task anyway (the process pool's {@code join} drives its own
+   * round trip): it saves the hand-off to a pool thread and the wake-up back. The task keeps its
+   * permit, counters, deadline and cancellation, which interrupt this thread (run() clears the
+   * pool's interrupt before it returns), as a CALLER_RUNS task does. The pool's termination does
+   * not wait for a task run here: the engine that calls this waits for its callers itself.
+   *
+   * @return whether the task ran (or, ended while queued, was settled) on this thread; false if a
+   *     pool thread took it first, or the backing executor has no queue to take it from
+   */
+  public boolean runIfQueued(TaskHandle<?> handle) {
+    if (handle instanceof TaskRun<?> run && backing instanceof ThreadPoolExecutor tpe
+        && run.status() == TaskState.PENDING && tpe.remove(run)) {
+      run.run();
+      return true;
+    }
+    return false;
+  }
 }

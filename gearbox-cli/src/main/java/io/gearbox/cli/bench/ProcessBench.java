@@ -38,7 +38,8 @@ import tools.jackson.databind.node.ObjectNode;
       "            warm-up pool if there is none yet), without it, and with a lean class path (Gearbox's",
       "            and this CLI's jar only, ProcessPoolBuilder.classPath), alternating with `java -version`",
       "round trip  invoke(() -> i) in a loop on a warm pool: the per-task floor (the caller drives",
-      "            its own round trip); and submit(() -> i).join(), which a driver thread runs",
+      "            its own round trip); and submit(() -> i).join(): the joiner runs the round trip",
+      "            itself if it finds the task still queued, else the driver the submit woke does",
       "map         pool.map(x -> x + 1, N integers) on a warm pool: items per second",
       "Goals (issue 4): spawn <= 1.5x java -version; round trip <= 60 us (issue 12); map >= 1,000,000/s.%n",
     })

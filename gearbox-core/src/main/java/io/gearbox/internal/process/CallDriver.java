@@ -39,8 +39,10 @@ import java.util.function.BooleanSupplier;
  * worker ({@link CancelRung#KILLED}; the set replaces it). Each step is recorded on the call for
  * the handle's {@code cancelRung()}.
  *
- * <p><b>Calls driven by their caller.</b> {@code invoke}'s thread may run its call here itself
- * ({@link CallerDrives}), with a worker it reserved for the first attempt. Everything below holds
+ * <p><b>Calls driven by their caller.</b> {@code invoke}'s thread, or a {@code join}ing thread
+ * that found its call still queued, may run its call here itself ({@link CallerDrives}), with a
+ * worker it reserved for the first attempt (read only on that thread: a joiner that lost the call
+ * to a driver gives its reservation back). Everything below holds
  * for it, with two differences: an interrupt that is not the pool's cancels the task ({@link
  * RemoteCall#interruptSeen()}, called wherever an interrupt is seen), and the ladder runs on a
  * thread of its own, which releases the worker, so the caller returns as soon as the handle is
@@ -107,7 +109,9 @@ final class CallDriver implements RemoteCall.Driver {
         awaitingWorker.increment();
       }
       try {
-        w = call.reserved; // a caller driving its call took an idle worker for its first attempt
+        // a caller driving its call took an idle worker for its first attempt. Only that caller
+        // reads it: a joiner that lost its call to a driver still holds (then releases) it
+        w = call.drivenHere() ? call.reserved : null;
         if (w != null) {
           call.reserved = null;
         } else {

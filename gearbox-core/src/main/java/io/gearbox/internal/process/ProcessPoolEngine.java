@@ -51,8 +51,10 @@ import java.util.stream.Stream;
  *    |     '-- RemoteCall.call() -> CallDriver   per call: acquire a worker, send RUN, await
  *    |                                           RESULT, decode; the cancel ladder; retries
  *    |                                             '-- WorkerSet -> Worker -> Frames (socket)
- *    |-- CallerDrives   invoke's fast path: the caller runs its own driver task (admitted by
- *    |                  ExecutorPool.runHere) with an idle worker: 2 wake-ups a round trip, not 4
+ *    |-- CallerDrives   the fast path of invoke and join: the caller runs its own driver task
+ *    |                  with an idle worker (invoke: admitted by ExecutorPool.runHere; join:
+ *    |                  taken back out of the driver queue, ExecutorPool.runIfQueued, if no
+ *    |                  driver took it first): 2 wake-ups a round trip, not 4
  *    |-- ChannelServer  the channels, and workers' requests about them (from Worker's reads)
  *    '-- Reaper         once the drivers have terminated: close channels, stop and reap workers
  * </pre>
@@ -84,8 +86,10 @@ public final class ProcessPoolEngine implements ProcessPool {
   private final Calls calls;
   private final ChannelServer channels;
   private final Reaper reaper;
-  /** Callers of invoke that drive their own round trip, and their cancel ladders. */
+  /** Callers of invoke and join that drive their own round trip, and their cancel ladders. */
   private final CallerDrives callers;
+  /** What a submitted task's handle needs to let its joiner run the round trip itself. */
+  private final RemoteHandle.Joins joins;
 
   private ProcessPoolEngine(ProcessConfig config) throws IOException {
     this.config = config;
@@ -106,6 +110,7 @@ public final class ProcessPoolEngine implements ProcessPool {
     this.workers = new WorkerSet(config, drivers.name(), command(config, launch), welcome,
         channels::onRequest);
     this.callers = new CallerDrives(drivers.name(), workers);
+    this.joins = new RemoteHandle.Joins(drivers, callers);
     this.driver = new CallDriver(drivers.name(), workers, codec, config.cancelGrace(),
         config.replayOutput(), drivers::isShutdown, callers);
     this.calls = new Calls(drivers.name(), driver, workers, launch, codec, jdkCodec);
@@ -200,7 +205,7 @@ public final class ProcessPoolEngine implements ProcessPool {
     Objects.requireNonNull(options, "options");
     RemoteCall<T> call = calls.call(task, options.retries());
     TaskHandle<T> driven = drivers.submit(call, options);
-    return new RemoteHandle<>(driven, call);
+    return new RemoteHandle<>(driven, call, joins);
   }
 
   @Override
@@ -407,6 +412,11 @@ public final class ProcessPoolEngine implements ProcessPool {
   /** How many calls their caller drove ({@link CallerDrives}); for tests. */
   long callerDrivenCalls() {
     return callers.driven.sum();
+  }
+
+  /** How many of those a join drove (it found the call still queued); for tests. */
+  long joinDrivenCalls() {
+    return callers.drivenByJoin.sum();
   }
 
   /** Run by the reaper once the drivers have terminated. */

@@ -5,6 +5,8 @@ import io.gearbox.TaskHandle;
 import io.gearbox.TaskOutput;
 import io.gearbox.TaskState;
 import io.gearbox.internal.remote.DriverCall;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * The driver task for one remote call: what runs on a driver thread of the process pool. Besides
@@ -46,7 +48,9 @@ final class RemoteCall<T> extends DriverCall<T> {
 
   /**
    * The thread running this call itself because it waits for it anyway ({@link CallerDrives}:
-   * {@code invoke}), or null for a call run by a driver thread; set before the call starts.
+   * {@code invoke}, or a {@code join} that found the call still queued), or null for a call run
+   * by a driver thread; set before the call starts. A joiner that loses the call to a driver
+   * clears it again; a driver thread is never it.
    */
   volatile Thread caller;
   /** The worker taken for a caller-driven call's first attempt; taken over by the driver. */
@@ -73,6 +77,25 @@ final class RemoteCall<T> extends DriverCall<T> {
   public void starting(TaskHandle<?> run) {
     super.starting(run);
     this.run = run;
+  }
+
+  /**
+   * Claims this call for a joiner about to run it ({@link CallerDrives#driveQueued}): false if
+   * another joiner of the same handle claimed it first.
+   */
+  boolean claimFor(Thread joiner) {
+    return CALLER.compareAndSet(this, null, joiner);
+  }
+
+  private static final VarHandle CALLER;
+
+  static {
+    try {
+      CALLER = MethodHandles.lookup()
+          .findVarHandle(RemoteCall.class, "caller", Thread.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
   }
 
   /** Whether this thread is the caller driving this call (never true on a driver thread). */

@@ -6,6 +6,7 @@ import io.gearbox.TaskHandle;
 import io.gearbox.TaskOutput;
 import io.gearbox.TaskState;
 import io.gearbox.TaskTimings;
+import io.gearbox.internal.ExecutorPool;
 import io.gearbox.internal.remote.DriverHandle;
 import java.util.OptionalLong;
 
@@ -19,10 +20,41 @@ import java.util.OptionalLong;
 final class RemoteHandle<T> extends DriverHandle<T> implements ProcessTaskHandle<T> {
 
   private final RemoteCall<T> call;
+  /** Where a joiner may run the call itself, or null (scopes, maps, invoke): joins just wait. */
+  private final Joins joins;
+
+  /** A joiner's fast path: the driver pool whose queue holds the call, and the caller drives. */
+  record Joins(ExecutorPool drivers, CallerDrives callers) { }
 
   RemoteHandle(TaskHandle<T> driver, RemoteCall<T> call) {
+    this(driver, call, null);
+  }
+
+  RemoteHandle(TaskHandle<T> driver, RemoteCall<T> call, Joins joins) {
     super(driver, call);
     this.call = call;
+    this.joins = joins;
+  }
+
+  /**
+   * Waits for the task as {@link TaskHandle#join()} does. If no driver has taken the task yet and
+   * a worker is idle, this thread runs its round trip instead ({@link CallerDrives#driveQueued}):
+   * the same states, retries, deadline, cancellation and stats, two thread wake-ups less. If this
+   * thread is interrupted while it runs the task, the task is cancelled (this thread was running
+   * it) and the join throws as an interrupted join does, the interrupt flag set.
+   */
+  @Override
+  public T join() {
+    if (joins != null && !call.started && !driver.isDone()
+        && joins.callers().driveQueued(joins.drivers(), call, driver) && call.callerInterrupted) {
+      throw ExecutorPool.interruptedWaitFor(id(), new InterruptedException());
+    }
+    return super.join();
+  }
+
+  /** Whether the given thread ran this task's round trip itself (invoke or join; for tests). */
+  boolean drivenBy(Thread t) {
+    return call.caller == t;
   }
 
   @Override
