@@ -119,6 +119,19 @@ final class Admission {
     }
   }
 
+  /**
+   * A permit was given back and counted in a {@link WorkerTally} by the caller (which must
+   * already be visible to {@link #refreshReturned()}): wakes a blocked submitter if any.
+   */
+  void returned() {
+    VarHandle.fullFence(); // the count before the read of blocked (a waiter does the reverse)
+    if (blocked.get() > 0) {
+      synchronized (lock) {
+        lock.notifyAll();
+      }
+    }
+  }
+
   /** Wakes every waiting submitter for good: from now on, {@link #acquire()} returns false. */
   void close() {
     closed = true;

@@ -16,6 +16,8 @@ import io.gearbox.TaskScope;
 import io.gearbox.TaskState;
 import io.gearbox.TaskTimings;
 import io.gearbox.TimeHistogram;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -100,6 +102,10 @@ public final class ExecutorPool implements Pool {
   private static final int RUNNING = 0;
   private static final int SHUTDOWN = 1;
   private static final int STOP = 2;
+  /** Tally stripes for threads without their own: a power of two, 4 per core, 8 to 64. */
+  private static final int STRIPES = Math.min(64,
+      Integer.highestOneBit(Math.max(8, 4 * Runtime.getRuntime().availableProcessors()) - 1) << 1);
+  private static final VarHandle STRIPE = MethodHandles.arrayElementVarHandle(WorkerTally[].class);
 
   private final PoolConfig config;
   /** The auto pool's router; null for the fixed kinds. */
@@ -125,22 +131,16 @@ public final class ExecutorPool implements Pool {
    */
   private final LongAdder backedOut = new LongAdder();
   private final LongAdder rejected = new LongAdder();
-  private final LongAdder started = new LongAdder();
   /** Tasks cancelled or timed out before they started; with started, gives the gauges. */
   private final LongAdder endedWhilePending = new LongAdder();
-  private final LongAdder succeeded = new LongAdder();
-  private final LongAdder failed = new LongAdder();
   private final LongAdder cancelled = new LongAdder();
   private final LongAdder timedOut = new LongAdder();
-  private final LongAdder queuedNanos = new LongAdder();
-  private final LongAdder wallNanos = new LongAdder();
-  private final LongAdder cpuNanos = new LongAdder();
-  private final LongAdder cpuTasks = new LongAdder();
-  private final LongAdder cpuWallNanos = new LongAdder();
-  private final TimeRecorder queueWaits = new TimeRecorder();
-  private final TimeRecorder runTimes = new TimeRecorder();
-  /** The counters of this pool's own threads (threads and cpu pools), one per thread ever made. */
+  /**
+   * Every tally of this pool, summed by stats() and Admission: one per pool thread ever made
+   * (threads and cpu pools), and the stripes of {@link #stripeOfThisThread()} made so far.
+   */
   private final List<WorkerTally> tallies = new CopyOnWriteArrayList<>();
+  private final WorkerTally[] stripes = new WorkerTally[STRIPES];
 
   /**
    * Creates and starts a pool; threads start on demand.
@@ -457,38 +457,70 @@ public final class ExecutorPool implements Pool {
 
   // ---------------------------------------------------------------- task callbacks
 
+  /** The runner of a task won PENDING -> RUNNING: counted on its thread's tally. */
+  void onStarted(WorkerTally tally) {
+    if (tally != null) {
+      tally.add(WorkerTally.STARTED, 1);
+      return;
+    }
+    WorkerTally stripe = stripeOfThisThread();
+    synchronized (stripe.lock()) {
+      stripe.add(WorkerTally.STARTED, 1);
+    }
+  }
+
   /**
-   * Counts one state change of one task.
+   * The runner of a task won RUNNING -> SUCCEEDED or FAILED and is about to complete its handle:
+   * counts it, records its times and gives its permit back, all on its thread's tally (one lock
+   * section on a stripe for a thread without its own). The task's code has returned, so the
+   * permit, held "until its code exits", is free; returning it before the handle completes also
+   * means a thread that joined the task finds its permit back.
    *
    * @param tally the current thread's own counters if it is one of this pool's threads, else null
    */
-  void onTransition(TaskState from, TaskState to, WorkerTally tally) {
+  void onRunEnded(TaskRun<?> run, boolean succeeded, WorkerTally tally) {
+    boolean permit = run.holdsPermit();
     if (tally != null) {
-      switch (to) {
-        case RUNNING -> {
-          tally.add(WorkerTally.STARTED, 1);
-          return;
-        }
-        case SUCCEEDED -> {
-          tally.add(WorkerTally.SUCCEEDED, 1);
-          return;
-        }
-        case FAILED -> {
-          tally.add(WorkerTally.FAILED, 1);
-          return;
-        }
-        default -> { } // cancel and deadlines: rare, counted below
+      tally.add(succeeded ? WorkerTally.SUCCEEDED : WorkerTally.FAILED, 1);
+      ran(tally, run, permit);
+    } else {
+      WorkerTally stripe = stripeOfThisThread();
+      synchronized (stripe.lock()) {
+        stripe.add(succeeded ? WorkerTally.SUCCEEDED : WorkerTally.FAILED, 1);
+        ran(stripe, run, permit);
       }
     }
+    if (permit) {
+      permits.returned();
+    }
+  }
+
+  /**
+   * Adds one run's times (and its returned permit) to a tally its caller may write; on the thread
+   * that measured the run.
+   */
+  private static void ran(WorkerTally tally, TaskRun<?> run, boolean permit) {
+    long wall = run.wallNanos();
+    tally.ran(run.queuedNanos(), wall);
+    long cpu = run.cpuNanos();
+    if (cpu >= 0) {
+      tally.add(WorkerTally.CPU_NANOS, cpu);
+      tally.add(WorkerTally.CPU_TASKS, 1);
+      tally.add(WorkerTally.CPU_WALL_NANOS, wall);
+    }
+    if (permit) {
+      tally.add(WorkerTally.RETURNED, 1);
+    }
+  }
+
+  /** A cancel, shutdownNow or deadline ended a task (rare: shared counters). */
+  void onEndedEarly(TaskState from, TaskState to) {
     switch (to) {
-      case RUNNING -> started.increment();
-      case SUCCEEDED -> succeeded.increment();
-      case FAILED -> failed.increment();
       case CANCELLED -> cancelled.increment();
       case TIMED_OUT -> timedOut.increment();
       default -> throw new AssertionError(to);
     }
-    if (from == TaskState.PENDING && to != TaskState.RUNNING) {
+    if (from == TaskState.PENDING) {
       endedWhilePending.increment();
     }
   }
@@ -501,31 +533,53 @@ public final class ExecutorPool implements Pool {
   }
 
   /**
-   * A task's code has exited (or it will never run): release its permit.
+   * A task's code has exited (or it will never run): it leaves inFlight and, unless its runner
+   * already did in {@link #onRunEnded}, records its times and releases its permit.
    *
+   * @param ran whether the code ran and was ended early (cancel, deadline): its times are recorded
+   *     now, on the thread that measured them
    * @param tally the current thread's own counters if it is one of this pool's threads, else null
+   * @param recorded whether {@link #onRunEnded} recorded the run and returned its permit
    */
-  void onExit(TaskRun<?> run, TaskTimings measured, WorkerTally tally) {
-    if (measured != null && tally != null) {
-      tally.ran(measured.queuedNanos(), measured.wallNanos());
-      if (measured.cpuMeasured()) {
-        tally.add(WorkerTally.CPU_NANOS, measured.cpuNanos());
-        tally.add(WorkerTally.CPU_TASKS, 1);
-        tally.add(WorkerTally.CPU_WALL_NANOS, measured.wallNanos());
-      }
-    } else if (measured != null) {
-      queuedNanos.add(measured.queuedNanos());
-      wallNanos.add(measured.wallNanos());
-      queueWaits.record(measured.queuedNanos());
-      runTimes.record(measured.wallNanos());
-      if (measured.cpuMeasured()) {
-        cpuNanos.add(measured.cpuNanos());
-        cpuTasks.increment();
-        cpuWallNanos.add(measured.wallNanos());
+  void onExit(TaskRun<?> run, boolean ran, WorkerTally tally, boolean recorded) {
+    if (ran) {
+      if (tally != null) {
+        ran(tally, run, false);
+      } else {
+        WorkerTally stripe = stripeOfThisThread();
+        synchronized (stripe.lock()) {
+          ran(stripe, run, false);
+        }
       }
     }
-    if (inFlight.remove(run) && run.holdsPermit()) {
+    if (inFlight.remove(run) && run.holdsPermit() && !recorded) {
       permits.release(tally);
+    }
+  }
+
+  /**
+   * The counters of threads without their own (virtual threads, callers, the auto pool's threads),
+   * striped by thread id and written under the stripe's lock: a tiny virtual task made seven
+   * {@link LongAdder} updates, and a LongAdder's cells are picked by a per-thread probe that every
+   * new virtual thread starts at 0, so its first update on a contended adder also seeded the
+   * probe (JFR: {@code LongAdder.add} was the largest frame of the virtual pool's tiny tasks).
+   * Consecutive threads get consecutive ids, so threads running at once rarely share a stripe.
+   */
+  private WorkerTally stripeOfThisThread() {
+    int i = (int) Thread.currentThread().threadId() & (stripes.length - 1);
+    WorkerTally stripe = (WorkerTally) STRIPE.getAcquire(stripes, i);
+    return stripe != null ? stripe : newStripe(i);
+  }
+
+  private WorkerTally newStripe(int i) {
+    synchronized (stripes) {
+      WorkerTally stripe = (WorkerTally) STRIPE.getAcquire(stripes, i);
+      if (stripe == null) {
+        stripe = new WorkerTally();
+        tallies.add(stripe); // before it is published: stats() and Admission see every count
+        STRIPE.setRelease(stripes, i, stripe);
+      }
+      return stripe;
     }
   }
 
@@ -599,12 +653,12 @@ public final class ExecutorPool implements Pool {
     // Terminal counts first, then starts, then submits: a task moving meanwhile is over-counted
     // in a gauge for a moment, never made negative.
     // Pool threads' own tallies are summed along with the shared adders, in the same order.
-    long succeededNow = succeeded.sum() + tallied(WorkerTally.SUCCEEDED);
-    long failedNow = failed.sum() + tallied(WorkerTally.FAILED);
+    long succeededNow = tallied(WorkerTally.SUCCEEDED);
+    long failedNow = tallied(WorkerTally.FAILED);
     long cancelledNow = cancelled.sum();
     long timedOutNow = timedOut.sum();
     long endedPendingNow = endedWhilePending.sum();
-    long startedNow = started.sum() + tallied(WorkerTally.STARTED);
+    long startedNow = tallied(WorkerTally.STARTED);
     long submittedNow = taskIds.get() - backedOut.sum();
     long endedRunning = succeededNow + failedNow + cancelledNow + timedOutNow - endedPendingNow;
     long running = Math.max(0, startedNow - endedRunning);
@@ -640,14 +694,14 @@ public final class ExecutorPool implements Pool {
         failedNow,
         cancelledNow,
         timedOutNow,
-        queuedNanos.sum() + tallied(WorkerTally.QUEUED_NANOS),
-        wallNanos.sum() + tallied(WorkerTally.WALL_NANOS),
-        cpuNanos.sum() + tallied(WorkerTally.CPU_NANOS),
-        cpuTasks.sum() + tallied(WorkerTally.CPU_TASKS),
+        tallied(WorkerTally.QUEUED_NANOS),
+        tallied(WorkerTally.WALL_NANOS),
+        tallied(WorkerTally.CPU_NANOS),
+        tallied(WorkerTally.CPU_TASKS),
         stuck,
-        cpuWallNanos.sum() + tallied(WorkerTally.CPU_WALL_NANOS),
-        histogram(queueWaits, true),
-        histogram(runTimes, false));
+        tallied(WorkerTally.CPU_WALL_NANOS),
+        histogram(true),
+        histogram(false));
   }
 
   /** One counter summed over this pool's threads' tallies. */
@@ -659,8 +713,8 @@ public final class ExecutorPool implements Pool {
     return sum;
   }
 
-  private TimeHistogram histogram(TimeRecorder shared, boolean queueWaits) {
-    long[] counts = shared.counts();
+  private TimeHistogram histogram(boolean queueWaits) {
+    long[] counts = new long[TimeHistogram.BUCKETS];
     for (WorkerTally t : tallies) {
       if (queueWaits) {
         t.addQueueWaits(counts);
@@ -700,7 +754,7 @@ public final class ExecutorPool implements Pool {
     }
     for (Runnable drained : backing.shutdownNow()) {
       if (drained instanceof TaskRun<?> run) {
-        run.exit(null);
+        run.exit();
       }
     }
     tryStopTimer();

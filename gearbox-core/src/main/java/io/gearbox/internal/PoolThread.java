@@ -2,13 +2,15 @@ package io.gearbox.internal;
 
 /**
  * A platform thread of a {@code threads} or {@code cpu} pool: a plain thread that carries its
- * pool's {@link WorkerTally} for it, so a run finds its counters with one field read instead of a
- * thread-local lookup.
+ * pool's {@link WorkerTally} and its {@link CpuClock.Sampler} for it, so a run finds both with a
+ * field read each instead of thread-local lookups.
  */
 final class PoolThread extends Thread {
 
   private final ExecutorPool pool;
   private final WorkerTally tally;
+  /** This thread's sampler (the one {@link CpuClock#sampler()} holds for it), made on first use. */
+  private CpuClock.Sampler sampler;
 
   PoolThread(ExecutorPool pool, WorkerTally tally, Runnable work, String name) {
     super(null, work, name, 0);
@@ -16,8 +18,23 @@ final class PoolThread extends Thread {
     this.tally = tally;
   }
 
-  /** The current thread's tally for {@code pool}, or null if it is not one of that pool's threads. */
-  static WorkerTally tallyOf(ExecutorPool pool) {
-    return Thread.currentThread() instanceof PoolThread t && t.pool == pool ? t.tally : null;
+  /** The current thread if it is one of {@code pool}'s threads, else null. */
+  static PoolThread of(ExecutorPool pool) {
+    return Thread.currentThread() instanceof PoolThread t && t.pool == pool ? t : null;
+  }
+
+  /** This thread's counters. */
+  WorkerTally tally() {
+    return tally;
+  }
+
+  /** This thread's CPU sampler; call on this thread only. */
+  CpuClock.Sampler sampler() {
+    CpuClock.Sampler s = sampler;
+    if (s == null) {
+      s = CpuClock.sampler();
+      sampler = s;
+    }
+    return s;
   }
 }

@@ -38,18 +38,19 @@ import java.util.concurrent.TimeoutException;
  * termination wait for; the pool's in-flight permit is released only at exit, so the bound on
  * in-flight work counts threads really in use.
  *
- * <p><b>Interrupts.</b> {@code runner} is read and written under the monitor of {@code done} (a
- * future the pool never hands out, so no user code can hold its monitor; a handle is public, and
- * code that locks it must not delay its runner) so that cancel
- * never interrupts a thread that has already moved on to another task (the race FutureTask closes
- * with its INTERRUPTING state). The runner wins the PENDING -> RUNNING CAS before it records
- * itself, so a cancel or deadline can land in between and find no thread to interrupt; the runner
- * therefore re-reads the state under the lock as it records itself and, if the task already
- * ended, never starts its code ({@code codeStarted} stays false). A cancel interrupts (under the
- * same lock) before it completes the handle, so by the time waiters wake, either the code has
- * started and has been interrupted, or it never will start. A runner interrupted by the pool
- * clears that interrupt before it leaves, so it does not leak into the next task, nor into the
- * caller's thread under CALLER_RUNS.
+ * <p><b>Interrupts.</b> No lock: the state CAS itself decides who may interrupt whom (the race
+ * FutureTask closes with its INTERRUPTING state). The runner writes {@code runner} before its
+ * PENDING -> RUNNING CAS, which publishes it, and the task's code starts if and only if that CAS
+ * wins. A cancel or deadline that wins a CAS from RUNNING therefore always finds the runner; it
+ * interrupts it, then sets {@code interruptDelivered}, and only then completes the handle, so by
+ * the time waiters wake, either the code has started (or is about to, with the interrupt already
+ * pending) and has been interrupted, or it never will start. The runner's own RUNNING -> SUCCEEDED
+ * / FAILED CAS tells it whether such a cancel happened: if it wins, no cancel can ever win after
+ * it, so nothing will interrupt this thread on behalf of this task (the fast path: no extra atomic
+ * operation); if it loses, a canceller won from RUNNING, and the runner waits (yielding) until
+ * {@code interruptDelivered}, then clears the interrupt before it leaves, so it does not leak into
+ * the thread's next task, nor into the caller's thread under CALLER_RUNS. (Until 2026-12-04 a
+ * monitor guarded {@code runner}: two lock sections per run, ~0.03-0.04 us a tiny task.)
  *
  * <p><b>Leaving the queue.</b> A task cancelled or timed out while PENDING is removed from the
  * backing queue and records its exit at once, so its permit and its place in scopes are freed
@@ -64,13 +65,15 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
 
   private static final VarHandle STATE;
   private static final VarHandle EXITED;
-  private static final VarHandle TIMINGS;
+  private static final VarHandle TIMED;
+  private static final VarHandle RUNNER;
 
   static {
     try {
       STATE = MethodHandles.lookup().findVarHandle(TaskRun.class, "state", int.class);
       EXITED = MethodHandles.lookup().findVarHandle(TaskRun.class, "exitRecorded", boolean.class);
-      TIMINGS = MethodHandles.lookup().findVarHandle(TaskRun.class, "timings", TaskTimings.class);
+      TIMED = MethodHandles.lookup().findVarHandle(TaskRun.class, "timed", boolean.class);
+      RUNNER = MethodHandles.lookup().findVarHandle(TaskRun.class, "runner", Thread.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -97,17 +100,31 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   TaskRun<?> inFlightPrev;
   TaskRun<?> inFlightNext;
   boolean inFlightLinked;
-  private Thread runner; // guarded by done's monitor
-  private boolean interruptedByPool; // guarded by done's monitor
+  /**
+   * The thread running the task's code: written before the PENDING -> RUNNING CAS (which publishes
+   * it to cancellers), cleared (release store) as the runner leaves, for stuck-task reports.
+   */
+  private Thread runner;
+  /** Set by the canceller that won a CAS from RUNNING once its interrupt has been delivered. */
+  private volatile boolean interruptDelivered;
   private T value;
   private Throwable error;
   private boolean endedWhileRunning;
-  private boolean codeStarted; // guarded by done's monitor; published to waiters by done
   /** When cancel or the deadline ended the task while it ran (stuck-task reports); else 0. */
   private volatile long terminalNanos;
-  private volatile TaskTimings timings = TaskTimings.NONE;
-  /** Run-queue time of a measured run (see {@link CpuClock}); published by {@code timings}. */
+  /**
+   * The run's times, as {@link #timings()} reports them: written by the runner (or at exit for a
+   * task that never ran) before {@code timed} is set, and read only after it is seen set. Fields
+   * rather than a {@link TaskTimings} per run: 40 bytes and an allocation less per task, and
+   * a handle is asked for its timings far less often than a pool runs tasks.
+   */
+  private long queuedNanos;
+  private long wallNanos;
+  private long cpuNanos = -1;
+  /** Run-queue time of a measured run (see {@link CpuClock}); published by {@code timed}. */
   private long runQueueNanos;
+  /** Whether the times above are written; set by a release store, read as a volatile. */
+  private volatile boolean timed;
   private volatile ScheduledFuture<?> deadline;
   private volatile boolean exitRecorded;
   /**
@@ -155,14 +172,16 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
     // its whole stack in a heap chunk until it resumes, and an interpreted frame holds every local
     // slot of its method (this one had ~22: ~190 B more per parked virtual task than the JDK's
     // FutureTask.run). Only what the end of the run needs is kept here.
-    WorkerTally tally = PoolThread.tallyOf(pool);
+    PoolThread own = PoolThread.of(pool);
+    WorkerTally tally = own != null ? own.tally() : null;
     if (!begin(tally)) {
       return;
     }
     // never on a virtual thread (the auto pool runs some there): it would read -1 anyway, after
     // creating a thread-local sampler for a thread that runs one task
-    CpuClock.Sampler sampler =
-        pool.measuresCpu() && !Thread.currentThread().isVirtual() ? CpuClock.sampler() : null;
+    CpuClock.Sampler sampler = !pool.measuresCpu() ? null
+        : own != null ? own.sampler()
+        : !Thread.currentThread().isVirtual() ? CpuClock.sampler() : null;
     long[] clock = sampler != null ? startClock(sampler) : null;
     long start = System.nanoTime();
     T result = null;
@@ -179,29 +198,17 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   }
 
   /**
-   * PENDING -> RUNNING and records the runner; false if the task ended before its code could
-   * start (its exit is then recorded).
+   * Records the runner, then PENDING -> RUNNING (the CAS publishes the runner to cancellers); false
+   * if the task ended before its code could start (its exit is then recorded).
    */
   private boolean begin(WorkerTally tally) {
+    runner = Thread.currentThread();
     if (!STATE.compareAndSet(this, PENDING, RUNNING)) {
-      exit(null); // cancelled or timed out while queued: never runs
+      runner = null;
+      exit(); // cancelled or timed out while queued: never runs
       return false;
     }
-    pool.onTransition(TaskState.PENDING, TaskState.RUNNING, tally);
-    boolean ended;
-    synchronized (done) {
-      // Cancelled or timed out between the CAS and here? Then endEarly found no runner to
-      // interrupt, and the task's code must not start at all.
-      ended = state != RUNNING;
-      if (!ended) {
-        runner = Thread.currentThread();
-        codeStarted = true;
-      }
-    }
-    if (ended) {
-      exit(null, tally);
-      return false;
-    }
+    pool.onStarted(tally);
     return true;
   }
 
@@ -226,31 +233,48 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
     if (sampler != null) {
       sampler.ran(start, end);
     }
-    TaskTimings measured = new TaskTimings(start - admittedNanos, end - start, cpu);
-    // A release store, not a volatile one (no fence): timings() reads it volatile (an acquire)
-    // and TaskTimings is immutable, so a reader that sees it sees it whole.
-    TIMINGS.setRelease(this, measured);
-    if (failure == null) {
-      finish(TaskState.SUCCEEDED, result, null, tally);
-    } else {
-      finish(TaskState.FAILED, null, failure, tally);
-    }
-    synchronized (done) {
-      runner = null;
-      if (interruptedByPool) {
-        Thread.interrupted(); // the interrupt was ours; do not leak it into the thread's next job
+    queuedNanos = start - admittedNanos;
+    wallNanos = end - start;
+    cpuNanos = cpu;
+    // A release store, not a volatile one (no fence): timings() reads it volatile (an acquire),
+    // so a reader that sees it set sees the times written before it.
+    TIMED.setRelease(this, true);
+    boolean won = failure == null
+        ? finish(TaskState.SUCCEEDED, result, null, tally)
+        : finish(TaskState.FAILED, null, failure, tally);
+    if (!won) {
+      // A cancel or the deadline won from RUNNING: it interrupts this thread (or has). Wait until
+      // it has, then clear that interrupt: it was the pool's, and must not reach the thread's
+      // next job. (If this thread's CAS won, no one can interrupt it for this task any more.)
+      while (!interruptDelivered) {
+        Thread.yield();
       }
+      Thread.interrupted();
     }
-    exit(measured, tally);
+    RUNNER.setRelease(this, (Thread) null); // no longer a stuck-task candidate
+    exit(!won, tally, won);
   }
 
-  /** RUNNING -> SUCCEEDED or FAILED, unless cancel or the deadline won. */
-  private void finish(TaskState to, T result, Throwable failure, WorkerTally tally) {
+  /**
+   * RUNNING -> SUCCEEDED or FAILED, unless cancel or the deadline won; true if this won. The
+   * winner records the run (its count, times and returned permit: see {@link
+   * ExecutorPool#onRunEnded}) before it completes the handle, so a thread that joined the task
+   * then reads the stats sees it.
+   */
+  private boolean finish(
+      TaskState to, T result, Throwable failure, WorkerTally tally) {
     if (STATE.compareAndSet(this, RUNNING, to.ordinal())) {
       value = result;
       error = failure;
-      complete(TaskState.RUNNING, to, tally);
+      cancelDeadline(to);
+      pool.onRunEnded(this, to == TaskState.SUCCEEDED, tally);
+      if (timeout != null) {
+        pool.onTimedTaskEnded();
+      }
+      done.complete(null);
+      return true;
     }
+    return false;
   }
 
   /**
@@ -258,19 +282,25 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
    * cancelled while queued exits at once, and exits again (as a no-op) when a worker later dequeues
    * it.
    */
-  void exit(TaskTimings measured) {
-    exit(measured, null);
+  void exit() {
+    exit(false, null, false);
   }
 
-  /** As {@link #exit(TaskTimings)}, on a pool thread with its own counters (or null). */
-  private void exit(TaskTimings measured, WorkerTally tally) {
+  /**
+   * As {@link #exit()}, on a pool thread with its own counters (or null).
+   *
+   * @param ran whether the code ran and its times are to be recorded now (it was ended early)
+   * @param recorded whether the run and its permit were already recorded (the runner's finish won)
+   */
+  private void exit(boolean ran, WorkerTally tally, boolean recorded) {
     if (!EXITED.compareAndSet(this, false, true)) {
       return;
     }
-    if (measured == null && timings == TaskTimings.NONE) {
-      timings = new TaskTimings(System.nanoTime() - admittedNanos, 0, -1);
+    if (!ran && !recorded && !timed) { // never ran: its time queued is all it has
+      queuedNanos = System.nanoTime() - admittedNanos;
+      timed = true;
     }
-    pool.onExit(this, measured, tally);
+    pool.onExit(this, ran, tally, recorded);
     CompletableFuture<Void> f = exited;
     if (f != null) {
       f.complete(null);
@@ -328,7 +358,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
    */
   private void leaveQueue() {
     pool.removeFromQueue(this);
-    exit(null);
+    exit();
   }
 
   private boolean endEarly(TaskState to) {
@@ -358,30 +388,33 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
     }
   }
 
+  /**
+   * Called by the one thread that won a CAS from RUNNING: the runner was published by its own
+   * PENDING -> RUNNING CAS and stays set until it has seen {@code interruptDelivered}.
+   */
   private void interruptRunner() {
-    synchronized (done) {
-      if (runner != null) {
-        interruptedByPool = true;
-        runner.interrupt();
-      }
+    try {
+      runner.interrupt();
+    } finally {
+      interruptDelivered = true;
     }
   }
 
+  /** A cancel, shutdownNow or the deadline ended the task (the runner's own end is finish). */
   private void complete(TaskState from, TaskState to) {
-    complete(from, to, null);
-  }
-
-  /** As {@link #complete(TaskState, TaskState)}, counting on the given pool thread's tally. */
-  private void complete(TaskState from, TaskState to, WorkerTally tally) {
-    ScheduledFuture<?> d = deadline;
-    if (d != null && to != TaskState.TIMED_OUT) {
-      d.cancel(false);
-    }
-    pool.onTransition(from, to, tally);
+    cancelDeadline(to);
+    pool.onEndedEarly(from, to);
     if (timeout != null) {
       pool.onTimedTaskEnded();
     }
     done.complete(null);
+  }
+
+  private void cancelDeadline(TaskState to) {
+    ScheduledFuture<?> d = deadline;
+    if (d != null && to != TaskState.TIMED_OUT) {
+      d.cancel(false);
+    }
   }
 
   void setDeadline(ScheduledFuture<?> deadline) {
@@ -508,12 +541,25 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
 
   @Override
   public TaskTimings timings() {
-    return timings;
+    return timed ? new TaskTimings(queuedNanos, wallNanos, cpuNanos) : TaskTimings.NONE;
+  }
+
+  /** Time queued of a run whose times are written (the runner's own, or after timings()). */
+  long queuedNanos() {
+    return queuedNanos;
+  }
+
+  long wallNanos() {
+    return wallNanos;
+  }
+
+  long cpuNanos() {
+    return cpuNanos;
   }
 
   @Override
   public long runQueueNanos() {
-    return timings.cpuMeasured() ? runQueueNanos : 0;
+    return timed && cpuNanos >= 0 ? runQueueNanos : 0;
   }
 
   @Override
@@ -575,12 +621,10 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   /** Whether the task ended (cancelled, timed out, shut down) without its code ever starting. */
   boolean neverStarted() {
     TaskState s = status();
-    if (!done.isDone() || (s != TaskState.CANCELLED && s != TaskState.TIMED_OUT)) {
-      return false;
-    }
-    synchronized (done) {
-      return !codeStarted;
-    }
+    // The code starts if and only if the PENDING -> RUNNING CAS wins; a task that ended from
+    // RUNNING has endedWhileRunning set before its handle completed.
+    return done.isDone() && (s == TaskState.CANCELLED || s == TaskState.TIMED_OUT)
+        && !endedWhileRunning;
   }
 
   /** Whether this task holds one of the pool's in-flight permits (CALLER_RUNS tasks do not). */
@@ -653,11 +697,9 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
     return source;
   }
 
-  /** The thread still running this task's code, or null. */
+  /** The thread still running this task's code, or null (a snapshot: it may be leaving). */
   Thread runner() {
-    synchronized (done) {
-      return runner;
-    }
+    return (Thread) RUNNER.getAcquire(this);
   }
 
   long terminalNanos() {

@@ -45,7 +45,15 @@ final class WorkerTally {
 
   private final long[] counts = new long[PAD + SIZE + PAD];
 
-  /** Adds to one counter; only the owning thread calls this. */
+  /**
+   * The lock of a tally shared by several threads (a stripe of {@code ExecutorPool}): the padded
+   * array itself, so that no other stripe's data shares the lock word's cache line.
+   */
+  Object lock() {
+    return counts;
+  }
+
+  /** Adds to one counter; only the owning thread calls this (or a holder of {@link #lock()}). */
   void add(int counter, long delta) {
     int i = PAD + counter;
     COUNTS.setOpaque(counts, i, (long) COUNTS.getOpaque(counts, i) + delta);
