@@ -105,7 +105,7 @@ final class MapIterator<T, R, X> implements Iterator<X> {
         run = completed.take();
       } else {
         run = inOrder.removeFirst();
-        run.done.get();
+        run.done().get();
       }
     } catch (InterruptedException e) {
       close();
@@ -149,7 +149,7 @@ final class MapIterator<T, R, X> implements Iterator<X> {
       if (mode != Mode.OUTCOMES) {
         live.add(run);
       }
-      run.done.thenRun(() -> onDone(run));
+      run.done().thenRun(() -> onDone(run));
     }
   }
 

@@ -47,7 +47,7 @@ final class PoolExecutorService extends AbstractExecutorService {
       // invokeAll, invokeAny and CompletableFuture.*Async hand execute a Future and wait on it:
       // if the pool cancels the command before it ever runs (shutdownNow, close), that Future
       // must end too, or its waiter hangs.
-      run.done.thenRun(() -> {
+      run.done().thenRun(() -> {
         if (run.neverStarted()) {
           future.cancel(false);
         }

@@ -91,7 +91,7 @@ final class Scope implements TaskScope {
     }
     live.add(run);
     run.exitedFuture().thenRun(() -> live.remove(run));
-    run.done.thenRun(() -> childDone(run));
+    run.done().thenRun(() -> childDone(run));
     boolean cancelNow;
     lock.lock();
     try {

@@ -67,6 +67,8 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   private static final VarHandle EXITED;
   private static final VarHandle TIMED;
   private static final VarHandle RUNNER;
+  private static final VarHandle DONE;
+  private static final VarHandle EXITED_FUTURE;
 
   static {
     try {
@@ -74,6 +76,10 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
       EXITED = MethodHandles.lookup().findVarHandle(TaskRun.class, "exitRecorded", boolean.class);
       TIMED = MethodHandles.lookup().findVarHandle(TaskRun.class, "timed", boolean.class);
       RUNNER = MethodHandles.lookup().findVarHandle(TaskRun.class, "runner", Thread.class);
+      DONE = MethodHandles.lookup()
+          .findVarHandle(TaskRun.class, "done", CompletableFuture.class);
+      EXITED_FUTURE = MethodHandles.lookup()
+          .findVarHandle(TaskRun.class, "exited", CompletableFuture.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -86,8 +92,14 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   private final ExecutorPool pool;
   private final long id;
   private final String name;
-  private final Callable<T> task;
-  private final Object source;
+  /**
+   * What to run, and what the user submitted (returned for tasks that never ran): both dropped
+   * once the code has run, as FutureTask drops its callable, so a done handle does not keep the
+   * user's task (and what it captured) alive. Published by the runner's start and by {@code
+   * finished}.
+   */
+  private Callable<T> task;
+  private Object source;
   private final List<StackWalker.StackFrame> submitFrames;
   private final String submitThread;
   private final long admittedNanos;
@@ -128,11 +140,17 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   private volatile ScheduledFuture<?> deadline;
   private volatile boolean exitRecorded;
   /**
-   * Completed when the handle is done; never handed out ({@link #toCompletableFuture()} returns a
-   * view), so its monitor is private to the pool and guards the runner fields (one object less
-   * per task than a lock of their own).
+   * Whether the handle is done: set (a volatile store) by the winner of the terminal transition
+   * once it has written the outcome and counted it, so a thread that sees it set sees both.
    */
-  final CompletableFuture<Void> done = new CompletableFuture<>();
+  private volatile boolean finished;
+  /**
+   * Completed once {@code finished} is set; created on demand by a waiter or a callback ({@link
+   * #done()}): most tiny tasks are done before anyone waits, and a future per task was 24 bytes
+   * and a completion CAS more than the JDK's FutureTask. Never handed out ({@link
+   * #toCompletableFuture()} returns a view).
+   */
+  private volatile CompletableFuture<Void> done;
   /** Created on demand (only scopes wait for exits); see {@link #exitedFuture()}. */
   private volatile CompletableFuture<Void> exited;
 
@@ -194,6 +212,8 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
     } catch (Throwable t) {
       failure = t;
     }
+    task = null;
+    source = null;
     end(tally, sampler, clock, start, System.nanoTime(), result, failure);
   }
 
@@ -271,7 +291,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
       if (timeout != null) {
         pool.onTimedTaskEnded();
       }
-      done.complete(null);
+      markFinished();
       return true;
     }
     return false;
@@ -312,15 +332,14 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
    * the exit flag and the field are both volatile, and each side re-checks the other after writing
    * its own, so the future is completed whichever comes first.
    */
+  @SuppressWarnings("unchecked")
   CompletableFuture<Void> exitedFuture() {
     CompletableFuture<Void> f = exited;
     if (f == null) {
-      synchronized (done) {
-        f = exited;
-        if (f == null) {
-          f = new CompletableFuture<>();
-          exited = f;
-        }
+      CompletableFuture<Void> made = new CompletableFuture<>();
+      f = (CompletableFuture<Void>) EXITED_FUTURE.compareAndExchange(this, null, made);
+      if (f == null) {
+        f = made;
       }
     }
     if (exitRecorded) {
@@ -407,7 +426,38 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
     if (timeout != null) {
       pool.onTimedTaskEnded();
     }
-    done.complete(null);
+    markFinished();
+  }
+
+  /**
+   * The handle is done: publishes the outcome and counts written before, then completes the
+   * future if a waiter made one. The store and the waiter's creation of the future are both
+   * volatile, and each side reads the other's field after writing its own, so one of them
+   * completes it.
+   */
+  private void markFinished() {
+    finished = true;
+    CompletableFuture<Void> f = done;
+    if (f != null) {
+      f.complete(null);
+    }
+  }
+
+  /** A future completed when the handle is done (made on first use; see {@code done}). */
+  @SuppressWarnings("unchecked")
+  CompletableFuture<Void> done() {
+    CompletableFuture<Void> f = done;
+    if (f == null) {
+      CompletableFuture<Void> made = new CompletableFuture<>();
+      f = (CompletableFuture<Void>) DONE.compareAndExchange(this, null, made);
+      if (f == null) {
+        f = made;
+      }
+    }
+    if (finished) {
+      f.complete(null);
+    }
+    return f;
   }
 
   private void cancelDeadline(TaskState to) {
@@ -443,12 +493,12 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
 
   @Override
   public boolean isDone() {
-    return done.isDone();
+    return finished;
   }
 
   @Override
   public boolean isCancelled() {
-    return done.isDone() && state == TaskState.CANCELLED.ordinal();
+    return finished && state == TaskState.CANCELLED.ordinal();
   }
 
   @Override
@@ -463,7 +513,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
 
   @Override
   public T resultNow() {
-    if (!done.isDone() || status() != TaskState.SUCCEEDED) {
+    if (!finished || status() != TaskState.SUCCEEDED) {
       throw new IllegalStateException("task #" + id + " is " + status() + ", not SUCCEEDED");
     }
     return value;
@@ -472,7 +522,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   @Override
   public Throwable exceptionNow() {
     TaskState s = status();
-    if (!done.isDone() || s != TaskState.FAILED && s != TaskState.TIMED_OUT) {
+    if (!finished || s != TaskState.FAILED && s != TaskState.TIMED_OUT) {
       throw new IllegalStateException("task #" + id + " is " + s + ", not FAILED or TIMED_OUT");
     }
     return error;
@@ -512,11 +562,11 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   }
 
   private boolean awaitNanos(long nanos) throws InterruptedException {
-    if (done.isDone()) {
+    if (finished) {
       return true;
     }
     try {
-      done.get(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+      done().get(Math.max(0, nanos), TimeUnit.NANOSECONDS);
       return true;
     } catch (TimeoutException e) {
       return false;
@@ -526,14 +576,14 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   }
 
   private void awaitDone() throws InterruptedException {
-    if (done.isDone()) {
+    if (finished) {
       return;
     }
     if (Thread.interrupted()) {
       throw new InterruptedException();
     }
     try {
-      done.get(); // uses ForkJoinPool.managedBlock when called from a ForkJoinPool worker
+      done().get(); // uses ForkJoinPool.managedBlock when called from a ForkJoinPool worker
     } catch (ExecutionException e) {
       throw new AssertionError("done never completes exceptionally", e);
     }
@@ -565,7 +615,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   @Override
   public CompletableFuture<T> toCompletableFuture() {
     CompletableFuture<T> view = new CompletableFuture<>();
-    done.whenComplete((ignored, alsoIgnored) -> {
+    done().whenComplete((ignored, alsoIgnored) -> {
       switch (status()) {
         case SUCCEEDED -> view.complete(value);
         case CANCELLED -> view.cancel(false);
@@ -623,7 +673,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
     TaskState s = status();
     // The code starts if and only if the PENDING -> RUNNING CAS wins; a task that ended from
     // RUNNING has endedWhileRunning set before its handle completed.
-    return done.isDone() && (s == TaskState.CANCELLED || s == TaskState.TIMED_OUT)
+    return finished && (s == TaskState.CANCELLED || s == TaskState.TIMED_OUT)
         && !endedWhileRunning;
   }
 
@@ -692,7 +742,7 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
     };
   }
 
-  /** The object the user submitted (for pools that wrap tasks). */
+  /** The object the user submitted (for pools that wrap tasks); null once the task has run. */
   public Object source() {
     return source;
   }

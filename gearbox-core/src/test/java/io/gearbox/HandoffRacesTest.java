@@ -1,0 +1,178 @@
+package io.gearbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The races of a task's run that carry no lock (see TaskRun's and ExecutorPool's overviews),
+ * driven many times each at random offsets: a cancel or deadline racing the end of a run must
+ * never leave its interrupt on the thread for the next task (nor on a CALLER_RUNS caller); a
+ * waiter or callback racing the completion must always see the task done; runs counted on the
+ * striped tallies of threads without their own must add up exactly once joined.
+ */
+class HandoffRacesTest {
+
+  private static final int ROUNDS = 2_000;
+
+  @RegisterExtension final Harness h = new Harness();
+
+  /** Busy for a random few microseconds at most: lands a race at a random point of a run. */
+  private static void jitter() {
+    int n = ThreadLocalRandom.current().nextInt(400);
+    for (int i = 0; i < n; i++) {
+      Thread.onSpinWait();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "CPU"})
+  void cancelOrDeadlineRacingTheEndOfARun_neverReachesTheNextTaskOnItsThread(PoolKind kind)
+      throws InterruptedException {
+    try (Pool pool = h.pool(kind, b -> b.threads(1))) {
+      int cancelled = 0;
+      for (int i = 0; i < ROUNDS; i++) {
+        boolean byDeadline = i % 2 == 1;
+        Duration deadline = Duration.ofNanos(1 + ThreadLocalRandom.current().nextLong(200_000));
+        TaskOptions options = byDeadline ? TaskOptions.timeout(deadline) : TaskOptions.defaults();
+        TaskHandle<Integer> first = pool.submit(() -> {
+          jitter();
+          return 1;
+        }, options);
+        if (!byDeadline) {
+          jitter();
+          first.cancel(true);
+        }
+        TaskHandle<Boolean> next = pool.submit(() -> Thread.currentThread().isInterrupted());
+        assertThat(next.join()).as("round %d: the next task's interrupt flag", i).isFalse();
+        // its code has ended, but a canceller may still be completing its handle
+        assertThat(first.await(Delays.LONG)).isTrue();
+        assertThat(first.status()).isIn(TaskState.SUCCEEDED, TaskState.CANCELLED,
+            TaskState.TIMED_OUT);
+        if (first.status() != TaskState.SUCCEEDED) {
+          cancelled++;
+        }
+      }
+      PoolStats stats = pool.stats();
+      assertThat(stats.succeeded() + stats.cancelled() + stats.timedOut())
+          .isEqualTo(2L * ROUNDS);
+      assertThat(stats.cancelled() + stats.timedOut()).isEqualTo(cancelled);
+    }
+  }
+
+  /**
+   * A CALLER_RUNS task runs on the submitting thread; its deadline interrupts that thread. However
+   * the deadline lands (before, during or after the run), the caller's flag is clear when submit
+   * returns.
+   */
+  @Test
+  void deadlineRacingACallerRunsTask_neverLeavesTheCallerInterrupted() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch holding = new CountDownLatch(1);
+    try (Pool pool = h.pool(PoolKind.THREADS,
+        b -> b.threads(1).maxInFlight(1).saturation(Saturation.CALLER_RUNS))) {
+      TaskHandle<Object> holder = pool.submit(() -> {
+        holding.countDown();
+        release.await(); // holds the only permit: every submit below runs on this thread
+        return null;
+      });
+      Harness.await(holding);
+      Thread caller = Thread.currentThread();
+      try {
+        for (int i = 0; i < ROUNDS; i++) {
+          TaskHandle<Thread> run = pool.submit(() -> {
+            jitter();
+            return Thread.currentThread();
+          }, TaskOptions.timeout(Duration.ofNanos(
+              1 + ThreadLocalRandom.current().nextLong(200_000))));
+          assertThat(Thread.interrupted()).as("round %d: the caller's interrupt flag", i).isFalse();
+          assertThat(run.status()).isIn(TaskState.SUCCEEDED, TaskState.TIMED_OUT);
+          if (run.status() == TaskState.SUCCEEDED) {
+            assertThat(run.resultNow()).isSameAs(caller);
+          }
+        }
+      } finally {
+        release.countDown();
+      }
+      holder.join();
+    }
+  }
+
+  /**
+   * A handle's future is made only when someone waits or registers a callback; waiting, callbacks
+   * and the completion race here, and every waiter sees the task done with its value.
+   */
+  @ParameterizedTest
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU"})
+  void waitersAndCallbacksRacingTheCompletion_allSeeTheTaskDone(PoolKind kind) throws Exception {
+    try (Pool pool = h.pool(kind)) {
+      for (int i = 0; i < ROUNDS; i++) {
+        int value = i;
+        TaskHandle<Integer> handle = pool.submit(() -> {
+          jitter();
+          return value;
+        });
+        jitter();
+        switch (i % 3) {
+          case 0 -> assertThat(handle.await(Delays.LONG)).as("round %d", i).isTrue();
+          case 1 -> assertThat(handle.toCompletableFuture()
+              .get(Delays.LONG.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(value);
+          default -> assertThat(handle.join()).isEqualTo(value);
+        }
+        assertThat(handle.isDone()).isTrue();
+        assertThat(handle.resultNow()).isEqualTo(value);
+      }
+      assertThat(pool.stats().succeeded()).isEqualTo(ROUNDS);
+    }
+  }
+
+  /**
+   * Threads without a tally of their own (virtual threads, and the auto pool's) count their runs
+   * on shared stripes: once every task is joined, the counts, both histograms and the permits all
+   * add up exactly, however many ran at once.
+   */
+  @ParameterizedTest
+  @EnumSource(value = PoolKind.class, names = {"VIRTUAL", "AUTO"})
+  void manyRunsOnThreadsWithoutATally_countedExactlyOnceJoined(PoolKind kind)
+      throws InterruptedException {
+    int tasks = 5_000;
+    try (Pool pool = h.pool(kind, b -> b.maxInFlight(tasks).saturation(Saturation.REJECT))) {
+      List<TaskHandle<Integer>> handles = new ArrayList<>(tasks);
+      for (int i = 0; i < tasks; i++) {
+        int x = i;
+        handles.add(pool.submit(() -> {
+          if (x % 10 == 0) {
+            throw new IllegalStateException("fails on purpose");
+          }
+          return x;
+        }));
+      }
+      for (TaskHandle<Integer> handle : handles) {
+        assertThat(handle.await(Delays.LONG)).isTrue();
+      }
+      PoolStats stats = pool.stats();
+      assertThat(stats.submitted()).isEqualTo(tasks);
+      assertThat(stats.succeeded()).isEqualTo(tasks - tasks / 10);
+      assertThat(stats.failed()).isEqualTo(tasks / 10);
+      assertThat(stats.running()).isZero();
+      assertThat(stats.queued()).isZero();
+      assertThat(stats.queueWaits().count()).isEqualTo(tasks);
+      assertThat(stats.runTimes().count()).isEqualTo(tasks);
+      // every permit is back: a full pool's worth of tasks is admitted again under REJECT
+      List<TaskHandle<Integer>> again = new ArrayList<>(tasks);
+      for (int i = 0; i < tasks; i++) {
+        again.add(pool.submit(() -> 1));
+      }
+      again.forEach(TaskHandle::join);
+    }
+  }
+}
