@@ -17,9 +17,10 @@ import java.util.concurrent.atomic.LongAdder;
  * (cpu pool) in {@code Semaphore.release}.
  *
  * <p><b>Two counts.</b> {@code admitted}: permits taken, only ever raised, by a CAS of the
- * submitters. Returned permits: counted by each pool thread in its own {@link WorkerTally} (a plain
- * write), and by any other thread (virtual threads, a task ended while queued, shutdownNow) in a
- * {@link LongAdder}. In flight = admitted - returned. A submitter keeps {@code returnedSeen}, a
+ * submitters. Returned permits: counted in the {@link WorkerTally} of the thread that ran the task
+ * (its own, a plain write; or a stripe of the pool's, under its lock), then {@link #returned()}
+ * wakes a blocked submitter; by any other thread (a task ended while queued, or cancelled while
+ * running and exiting later, shutdownNow) in a {@link LongAdder} through {@link #release}. In flight = admitted - returned. A submitter keeps {@code returnedSeen}, a
  * sum of the returned counts read earlier, and only re-reads them (a few cache lines) when {@code
  * admitted - returnedSeen} reaches the bound. Since every count only grows, {@code returnedSeen}
  * never exceeds the true number returned, so the test never admits beyond the bound; a task is

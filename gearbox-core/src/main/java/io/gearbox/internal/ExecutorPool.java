@@ -59,10 +59,14 @@ import java.util.stream.Stream;
  *   <li>{@code inFlight}: the set of admitted tasks whose code has not exited. It lets shutdownNow
  *       cancel every task (the JDK's thread-per-task executor has no queue to drain), lets close
  *       decide termination, and lets stats() find stuck tasks.
- *   <li>Counters: {@link LongAdder}s for totals, bumped in {@link #onTransition} on each
- *       state change of a task, so the gauges (queued, running) are exact once the pool is idle.
- *       A pool thread of the threads and cpu pools ({@link PoolThread}) counts its own runs in its
- *       {@link WorkerTally} instead, with plain writes; {@code stats()} adds them up.
+ *   <li>Counters: a run's start, its end (count, times, histograms) and its returned permit are
+ *       counted by the thread that ran it, before its handle completes: a pool thread of the
+ *       threads and cpu pools ({@link PoolThread}) in its own {@link WorkerTally} with plain
+ *       writes, any other thread (virtual threads, CALLER_RUNS callers, the auto pool's threads)
+ *       in one of a few WorkerTally stripes picked by thread id, under the stripe's lock (see
+ *       {@code stripeOfThisThread}). Transitions made by others (cancel, deadlines, shutdownNow)
+ *       are rare and go to {@link LongAdder}s ({@link #onEndedEarly}). {@code stats()} adds them
+ *       up, so the gauges (queued, running) are exact once the pool is idle.
  *   <li>{@code timer}: a one-thread scheduler, created on the first task with a deadline, that
  *       fires deadlines. It is shut down when the pool is shut down and no task is left undone.
  * </ul>

@@ -27,9 +27,11 @@ import java.util.concurrent.TimeoutException;
  *
  * <p><b>State.</b> An int {@code state} (the ordinal of {@link TaskState}) changed only by CAS, so
  * exactly one transition reaches a terminal state (see TaskState for the diagram). The winner of
- * that CAS writes {@code value}/{@code error}, updates the pool's counters and completes
- * {@code done}; everyone else loses and does nothing. Waiting is waiting on {@code done}, which
- * gives the happens-before edge from the task to its waiters.
+ * that CAS writes {@code value}/{@code error}, updates the pool's counters and then sets {@code
+ * finished} (a volatile store); everyone else loses and does nothing. A waiter that finds it unset
+ * waits on {@code done}, a future made on demand (most tiny tasks are done before anyone waits) and
+ * completed by whichever of waiter and completer sees the other; either way the volatile gives
+ * the happens-before edge from the task to its waiters.
  *
  * <p><b>Two ends.</b> A handle is <em>done</em> when its state is terminal; its code has
  * <em>exited</em> when the runner thread has left {@link #run()} (or the task was discarded without

@@ -18,8 +18,9 @@ import java.lang.invoke.VarHandle;
  * LongAdder; a task's counts are written before its handle completes, and completing it is a
  * release that the waiter's acquire pairs with, so a thread that has joined a task and then asks
  * for stats sees that task counted. Threads of other kinds (virtual threads, a CALLER_RUNS
- * submitter, the auto pool's threads) and transitions made by other threads (cancel, deadlines)
- * still use the shared adders.
+ * submitter, the auto pool's threads) share a few tallies, striped by thread id, and write one
+ * under its {@link #lock()} (ExecutorPool.stripeOfThisThread); transitions made by other threads
+ * (cancel, deadlines) use the pool's shared adders.
  *
  * <p>The array is padded at both ends so that two threads' tallies never share a cache line.
  */
