@@ -17,8 +17,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The races of a task's run that carry no lock (see TaskRun's and ExecutorPool's overviews),
  * driven many times each at random offsets: a cancel or deadline racing the end of a run must
  * never leave its interrupt on the thread for the next task (nor on a CALLER_RUNS caller); a
- * waiter or callback racing the completion must always see the task done; runs counted on the
- * striped tallies of threads without their own must add up exactly once joined.
+ * burst offered to an idle pool must reach all of its threads, spinning or parked; a waiter or
+ * callback racing the completion must always see the task done; runs counted on the striped
+ * tallies of threads without their own must add up exactly once joined.
  */
 class HandoffRacesTest {
 
@@ -104,6 +105,38 @@ class HandoffRacesTest {
         release.countDown();
       }
       holder.join();
+    }
+  }
+
+  /**
+   * A burst offered to an idle pool while one of its threads spins for work and the others are
+   * parked still reaches every thread: the tasks of each burst can only finish if all of them run
+   * at once. Idle gaps of random length let the threads be spinning, parking or parked.
+   */
+  @ParameterizedTest
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "CPU"})
+  void burstOnAnIdlePool_runsOnEveryThreadAtOnce(PoolKind kind) throws Exception {
+    int threads = 3;
+    try (Pool pool = h.pool(kind, b -> b.threads(threads))) {
+      for (int round = 0; round < 200; round++) {
+        CountDownLatch all = new CountDownLatch(threads);
+        List<TaskHandle<Boolean>> burst = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+          burst.add(pool.submit(() -> {
+            all.countDown();
+            return all.await(Delays.LONG.toMillis(), TimeUnit.MILLISECONDS);
+          }));
+        }
+        for (TaskHandle<Boolean> task : burst) {
+          assertThat(task.join()).as("round %d: every task of the burst ran at once", round)
+              .isTrue();
+        }
+        if (round % 4 == 0) {
+          Thread.sleep(ThreadLocalRandom.current().nextInt(3)); // long enough to park
+        } else {
+          jitter();
+        }
+      }
     }
   }
 
