@@ -89,8 +89,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * when the virtual side has terminated, and then shuts the isolation pool and the JFR pinning
  * stream down.
  *
- * <p><b>Termination</b> is that of the three executors, the detector thread and the isolation
- * pool.
+ * <p><b>Termination</b>: no task runs or waits any more. The CPU side and the virtual side have
+ * terminated and no probe runs (the probe side is shut down and its last probe run ended); the
+ * detector thread and the isolation pool are waited for when there is an isolation pool or a
+ * pinning stream to close. Idle probe threads and an idle detector thread end on their own a
+ * moment later, holding no task: a fresh pool's close waited 1-6 ms for them to be scheduled
+ * (traced, load 4-8 on 2 cores), a tenth of a burst of 100 short fetches.
  */
 final class Router extends AbstractExecutorService implements Routing {
 
@@ -122,13 +126,16 @@ final class Router extends AbstractExecutorService implements Routing {
   private static final int MIN_PROBE_WIDTH = 2;
   /** Probe threads in all, in probe widths: new keys met at once each get their probes. */
   private static final int PROBE_WIDTHS = 4;
-  /** How often the probes of a key whose runs wait are looked at, 0.5 ms. */
-  private static final long WAIT_LOOK_NANOS = 500_000;
   /**
-   * A probe seen waiting in the kernel on looks spanning this long, 1 ms (three looks at least),
-   * is evidence that its key waits.
+   * How often the probes of a key whose runs wait are looked at, 0.25 ms (a parked wait: a timed
+   * {@code Object.wait} rounds any part of a millisecond up to a whole one, and took 1.1-1.6 ms).
    */
-  private static final long WAIT_EVIDENCE_NANOS = 1_000_000;
+  private static final long WAIT_LOOK_NANOS = 250_000;
+  /**
+   * A probe seen waiting in the kernel on looks spanning this long, 0.5 ms (three looks at least),
+   * with no GC pause ended meanwhile, is evidence that its key waits.
+   */
+  private static final long WAIT_EVIDENCE_NANOS = 500_000;
   /** Probe threads may be this many times the probe permits (see the constructor). */
   private static final int PROBE_MAX_FACTOR = 4;
   /** CPU-side runs shorter than this, 50 us, do not read the GC pause clock around the next. */
@@ -147,6 +154,10 @@ final class Router extends AbstractExecutorService implements Routing {
   private final CpuSide cpu;
   private final ThreadPoolExecutor probe;
   private final Semaphore probeSlots;
+  /** Probe runs handed to the probe side and not yet ended; termination waits for none. */
+  private final java.util.concurrent.atomic.AtomicInteger probesRunning =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final Object probesIdle = new Object();
   private final int probeWidth;
   /** Set by shutdown: runs no longer wait for evidence. */
   private volatile boolean closing;
@@ -156,8 +167,8 @@ final class Router extends AbstractExecutorService implements Routing {
   private final Thread watcher;
   /** Keys whose first probes run without evidence yet: the watcher looks at their probes. */
   private final java.util.Set<RouteState> unjudged = ConcurrentHashMap.newKeySet();
-  private final Object watcherLock = new Object();
-  private boolean watcherWoken; // guarded by watcherLock
+  /** Set to make the watcher look again at once (a key to look at, or shutdown). */
+  private volatile boolean watcherWoken;
   private final long thresholdNanos;
   private final Object isolationLock = new Object();
   private Pool isolationPool; // guarded by isolationLock
@@ -309,6 +320,7 @@ final class Router extends AbstractExecutorService implements Routing {
     if (!probeSlots.tryAcquire()) {
       return false;
     }
+    probesRunning.incrementAndGet();
     try {
       probe.execute(() -> probeRun(run, route));
       if (!route.hasEvidence() && unjudged.add(route)) {
@@ -317,6 +329,7 @@ final class Router extends AbstractExecutorService implements Routing {
       return true;
     } catch (RejectedExecutionException refused) {
       probeSlots.release();
+      probeRunEnded();
       return false;
     }
   }
@@ -368,7 +381,6 @@ final class Router extends AbstractExecutorService implements Routing {
       route.held = true;
     }
     if (first) {
-      spareProbeThread();
     }
     return true;
   }
@@ -414,7 +426,7 @@ final class Router extends AbstractExecutorService implements Routing {
    * called a carrier hog. False when the key needs no more looks.
    */
   private boolean lookAtProbes(RouteState route, CpuClock.ThreadStates states,
-      Map<Thread, Long> sleepingSince, Map<Thread, Long> runningSince) {
+      Map<Thread, Long> sleepingSince, Map<Thread, Long> runningSince, long pause) {
     if (closing || route.hasEvidence() || route.probesInFlight.get() == 0) {
       releaseWaiters(route); // whatever ended the looks lets its waiting runs go
       return false;
@@ -432,6 +444,13 @@ final class Router extends AbstractExecutorService implements Routing {
       (waiting ? runningSince : sleepingSince).remove(thread);
       long since = streak.computeIfAbsent(thread, t -> now);
       if (waiting && now - since >= WAIT_EVIDENCE_NANOS) {
+        if (Measure.pauseNanos() != pause) {
+          // a GC pause ended during this look: the probe may have been stopped in it, which the
+          // kernel shows as sleeping; look again without this streak
+          sleepingSince.clear();
+          runningSince.clear();
+          return true;
+        }
         route.seenWaiting();
         releaseWaiters(route);
         return false;
@@ -484,7 +503,45 @@ final class Router extends AbstractExecutorService implements Routing {
     } finally {
       probeSlots.release();
       probeEnded(route);
+      probeRunEnded();
     }
+  }
+
+  /** A probe run handed to the probe side has ended (or was refused). */
+  private void probeRunEnded() {
+    if (probesRunning.decrementAndGet() == 0 && probe.isShutdown()) {
+      synchronized (probesIdle) {
+        probesIdle.notifyAll();
+      }
+    }
+  }
+
+  /** Whether the probe side is shut down and no probe runs on it. */
+  private boolean probesDone() {
+    return probe.isShutdown() && probesRunning.get() == 0;
+  }
+
+  /** Waits until {@link #probesDone()}, or the deadline (System.nanoTime); false on timeout. */
+  private boolean awaitProbesDone(long deadline) throws InterruptedException {
+    synchronized (probesIdle) {
+      while (!probesDone()) {
+        long left = remaining(deadline);
+        if (left == 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(probesIdle, left);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Whether the watcher thread's end must be waited for: it closes the isolation pool and the
+   * pinning stream when the virtual side has ended. Without either, it ends on its own a moment
+   * after the virtual side, holding no task.
+   */
+  private boolean watcherCleansUp() {
+    return pinning != null || isolationIfAny() != null;
   }
 
   /** The key's next waiting run, to replace a spoiled probe, or null (none, or evidence came). */
@@ -678,13 +735,17 @@ final class Router extends AbstractExecutorService implements Routing {
    * The probes are looked at from the moment they start, so a burst's runs often find the
    * evidence already there and are never held; this thread exists anyway, so a look costs one
    * timed wake-up of a platform thread (a virtual thread's sleep costs two: the timer's thread
-   * and a carrier, which a crowded machine stretched from 0.5 ms to 5-30 ms).
+   * and a carrier, which a crowded machine stretched from 0.5 ms to 5-30 ms). It parks between
+   * looks ({@code LockSupport.parkNanos}: a timed {@code Object.wait} waits whole milliseconds).
+   * A GC pause stops a computing probe in a way the kernel shows as sleeping, so the streaks seen
+   * so far are dropped whenever the JVM's pause time grew since the last look.
    */
   private void watch() {
     long interval = Math.max(MIN_LOOK_INTERVAL_NANOS, thresholdNanos / LOOKS_PER_THRESHOLD);
     Map<Thread, Long> sleepingSince = new java.util.HashMap<>();
     Map<Thread, Long> runningSince = new java.util.HashMap<>();
     CpuClock.ThreadStates states = null; // the probe threads' files, open while looking
+    long lastPause = Long.MIN_VALUE;
     try {
       long nextScan = System.nanoTime() + interval;
       while (true) {
@@ -695,11 +756,20 @@ final class Router extends AbstractExecutorService implements Routing {
           }
         } else {
           boolean looking = false;
-          if (states == null && !unjudged.isEmpty()) {
-            states = new CpuClock.ThreadStates();
+          long pause = 0;
+          if (!unjudged.isEmpty()) {
+            if (states == null) {
+              states = new CpuClock.ThreadStates();
+            }
+            pause = Measure.pauseNanos();
+            if (pause != lastPause) { // a pause since the last look: no streak spans it
+              sleepingSince.clear();
+              runningSince.clear();
+              lastPause = pause;
+            }
           }
           for (RouteState route : unjudged) {
-            if (lookAtProbes(route, states, sleepingSince, runningSince)) {
+            if (lookAtProbes(route, states, sleepingSince, runningSince, pause)) {
               looking = true;
             } else {
               unjudged.remove(route);
@@ -713,12 +783,13 @@ final class Router extends AbstractExecutorService implements Routing {
           }
           long now = System.nanoTime();
           long wait = looking ? Math.min(WAIT_LOOK_NANOS, nextScan - now) : nextScan - now;
-          synchronized (watcherLock) {
-            if (!watcherWoken && !closing && wait > 0) {
-              TimeUnit.NANOSECONDS.timedWait(watcherLock, wait);
+          if (!watcherWoken && !closing && wait > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(this, wait);
+            if (Thread.interrupted()) {
+              throw new InterruptedException(); // as a timed wait would: end the watch
             }
-            watcherWoken = false;
           }
+          watcherWoken = false;
         }
         if (System.nanoTime() - nextScan >= 0) {
           scan();
@@ -740,10 +811,8 @@ final class Router extends AbstractExecutorService implements Routing {
 
   /** Wakes the watcher thread: a key to look at, or shutdown. */
   private void wakeWatcher() {
-    synchronized (watcherLock) {
-      watcherWoken = true;
-      watcherLock.notifyAll();
-    }
+    watcherWoken = true;
+    java.util.concurrent.locks.LockSupport.unpark(watcher);
   }
 
   /**
@@ -894,8 +963,8 @@ final class Router extends AbstractExecutorService implements Routing {
 
   @Override
   public boolean isTerminated() {
-    if (!(cpu.isTerminated() && probe.isTerminated() && virtual.isTerminated())
-        || watcher.isAlive()) {
+    if (!(cpu.isTerminated() && probesDone() && virtual.isTerminated())
+        || (watcherCleansUp() && watcher.isAlive())) {
       return false;
     }
     Pool p = isolationIfAny();
@@ -906,9 +975,12 @@ final class Router extends AbstractExecutorService implements Routing {
   public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
     long deadline = System.nanoTime() + unit.toNanos(timeout);
     if (!cpu.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS)
-        || !probe.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS)
+        || !awaitProbesDone(deadline)
         || !virtual.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS)) {
       return false;
+    }
+    if (!watcherCleansUp()) {
+      return true; // idle probe threads and the watcher end on their own, holding no task
     }
     long left = remaining(deadline);
     if (!watcher.join(Duration.ofNanos(Math.max(1, left)))) { // takes at most one interval
