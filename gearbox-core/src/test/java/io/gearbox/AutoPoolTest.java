@@ -204,6 +204,64 @@ class AutoPoolTest {
     }
   }
 
+  @Test
+  void route_burstOfWaitingTasks_isReleasedWhileItsProbesStillWait() throws Exception {
+    // The probes (two at once, then a third once the key is seen waiting) block until the test
+    // lets them go; the other runs of the burst are held for the first evidence. They can start
+    // only if the watcher sees a probe asleep in the kernel while it still waits: nothing ends.
+    int n = 12;
+    int probes = AutoPoolBuilder.DEFAULT_PROBE_RUNS;
+    CountDownLatch others = new CountDownLatch(n - probes);
+    CountDownLatch release = new CountDownLatch(1);
+    try (AutoPool pool = auto(b -> b)) {
+      String probe = "gearbox-" + pool.name() + "-probe-";
+      List<TaskHandle<String>> handles = new ArrayList<>();
+      try {
+        for (int i = 0; i < n; i++) {
+          handles.add(pool.submit(() -> {
+            String thread = Thread.currentThread().getName();
+            if (thread.startsWith(probe)) {
+              release.await();
+            } else {
+              others.countDown();
+            }
+            return thread;
+          }, TaskOptions.named("waits")));
+        }
+        Harness.await(others); // fails the test after Delays.LONG
+      } finally {
+        release.countDown();
+      }
+      List<String> threads = handles.stream().map(TaskHandle::join).toList();
+      assertThat(threads).filteredOn(t -> t.startsWith(probe)).hasSize(probes);
+      assertThat(threads).filteredOn(t -> t.startsWith("gearbox-" + pool.name() + "-virtual-"))
+          .hasSize(n - probes);
+      assertThat(pool.route("waits").target()).as("%s", pool.route("waits"))
+          .isEqualTo(PoolKind.VIRTUAL);
+    }
+  }
+
+  @Test
+  void close_waitsForARunningProbe_andTheTasksThatWaitedForIt() throws Exception {
+    // close no longer waits for idle probe threads to end, but it still waits for every task:
+    // a probe still running, and the runs held for its evidence
+    AutoPool pool = auto(b -> b);
+    CountDownLatch probing = new CountDownLatch(1);
+    TaskHandle<Long> first = pool.submit(() -> {
+      probing.countDown();
+      return spin(Duration.ofMillis(200)); // computes: no evidence before it ends
+    }, TaskOptions.named("slow"));
+    Harness.await(probing);
+    List<TaskHandle<Long>> later = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      later.add(pool.submit(() -> spin(Duration.ofMillis(5)), TaskOptions.named("slow")));
+    }
+    pool.close();
+    assertThat(pool.isTerminated()).isTrue();
+    assertThat(first.status()).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(later).allSatisfy(t -> assertThat(t.status()).isEqualTo(TaskState.SUCCEEDED));
+  }
+
   /** A lambda the JVM can describe: its SerializedLambda names the method that implements it. */
   private interface SerializableTask<T> extends Callable<T>, java.io.Serializable {}
 
