@@ -82,7 +82,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * submits them to the isolation pool and waits; a cancel interrupts the waiter, which cancels the
  * task there.
  *
- * <p><b>Detector.</b> One platform daemon thread, {@code gearbox-<pool>-carrier-watch}, wakes
+ * <p><b>Detector.</b> One platform daemon thread, {@code gearbox-<pool>-carrier-watch}, started
+ * with the first run handed to the router (after that run's probe thread), wakes
  * every quarter of the hog threshold and looks at each registered virtual thread: a thread seen
  * RUNNABLE on every wake for longer than the threshold, whose stack is not inside a park, is a
  * carrier hog. The same thread looks at new keys' probes (the first evidence, above). It exits
@@ -165,6 +166,13 @@ final class Router extends AbstractExecutorService implements Routing {
   private final Map<Thread, Running> running = new ConcurrentHashMap<>();
   private final ArrayDeque<CarrierHog> hogs = new ArrayDeque<>(); // guarded by itself
   private final Thread watcher;
+  /**
+   * Whether the watcher thread was started: by the first run handed to the router, after that
+   * run's probe thread (so the probe, on the burst's critical path, does not wait for the
+   * watcher's start, 0.2-0.5 ms), or by shutdown.
+   */
+  private final java.util.concurrent.atomic.AtomicBoolean watcherStarted =
+      new java.util.concurrent.atomic.AtomicBoolean();
   /** Keys whose first probes run without evidence yet: the watcher looks at their probes. */
   private final java.util.Set<RouteState> unjudged = ConcurrentHashMap.newKeySet();
   /** Set to make the watcher look again at once (a key to look at, or shutdown). */
@@ -178,7 +186,7 @@ final class Router extends AbstractExecutorService implements Routing {
   private double waitShare = Double.NaN; // guarded by sizingLock
   private long sizingSamples; // guarded by sizingLock
 
-  /** Creates the router and starts its detector thread. */
+  /** Creates the router; its detector thread starts with the first run (or shutdown). */
   public Router(AutoConfig config) {
     this.config = config;
     this.name = config.name();
@@ -201,7 +209,13 @@ final class Router extends AbstractExecutorService implements Routing {
     this.thresholdNanos = config.hogThreshold().toNanos();
     this.pinning = config.watchPinning() ? PinningWatch.start(this, prefix + "virtual-") : null;
     this.watcher = Thread.ofPlatform().daemon().name(prefix + "carrier-watch").unstarted(this::watch);
-    watcher.start();
+  }
+
+  /** Starts the watcher thread once. */
+  private void startWatcher() {
+    if (!watcherStarted.get() && watcherStarted.compareAndSet(false, true)) {
+      watcher.start();
+    }
   }
 
   int probeRuns() {
@@ -291,7 +305,14 @@ final class Router extends AbstractExecutorService implements Routing {
 
   @Override
   public void execute(Runnable command) {
-    RoutedRun run = (RoutedRun) command;
+    try {
+      route((RoutedRun) command);
+    } finally {
+      startWatcher(); // the hog scan, for runs on virtual threads
+    }
+  }
+
+  private void route(RoutedRun run) {
     RouteState route = (RouteState) run.routeTag();
     RouteState.Side side = route.choose(config.probeRuns(), probeWidth, config.reprobeEvery());
     if (side == RouteState.Side.PROBE) {
@@ -323,6 +344,7 @@ final class Router extends AbstractExecutorService implements Routing {
     probesRunning.incrementAndGet();
     try {
       probe.execute(() -> probeRun(run, route));
+      startWatcher();
       if (!route.hasEvidence() && unjudged.add(route)) {
         wakeWatcher(); // look at its probes from now on, before any run waits
       }
@@ -926,6 +948,7 @@ final class Router extends AbstractExecutorService implements Routing {
   @Override
   public void shutdown() {
     closing = true;
+    startWatcher(); // it closes the isolation pool and the pinning stream when the sides end
     wakeWatcher();
     for (RouteState route : routes.values()) {
       releaseWaiters(route); // to virtual threads, before the sides stop taking runs
@@ -938,6 +961,7 @@ final class Router extends AbstractExecutorService implements Routing {
   @Override
   public List<Runnable> shutdownNow() {
     closing = true;
+    startWatcher();
     wakeWatcher();
     List<Runnable> drained = new ArrayList<>();
     for (RouteState route : routes.values()) {
