@@ -403,6 +403,7 @@ final class Router extends AbstractExecutorService implements Routing {
       route.held = true;
     }
     if (first) {
+      spareProbeThread();
     }
     return true;
   }
