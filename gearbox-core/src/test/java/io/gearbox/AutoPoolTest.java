@@ -255,6 +255,54 @@ class AutoPoolTest {
   }
 
   @Test
+  void route_burstWhoseProbeWaitsInClassInitialization_isHeldUntilTheClassIsReady()
+      throws Exception {
+    // A probe asleep inside a static initializer (or waiting for another thread's) is not
+    // evidence that its key waits: releasing the burst to virtual threads would have them all
+    // wait in class initialization at once, each pinning its carrier (JDK 25, JEP 491). The
+    // burst's other runs stay held until the probes are through it.
+    int n = 12;
+    int probeWidth = Math.max(2, Runtime.getRuntime().availableProcessors());
+    AtomicInteger started = new AtomicInteger();
+    try (AutoPool pool = auto(b -> b)) {
+      List<TaskHandle<Integer>> handles = new ArrayList<>();
+      try {
+        for (int i = 0; i < n; i++) {
+          handles.add(pool.submit(() -> {
+            started.incrementAndGet();
+            return SlowToInitialize.VALUE;
+          }, TaskOptions.named("loads")));
+        }
+        Harness.await(SLOW_CLASS_ENTERED);
+        Thread.sleep(Delays.SHORT.toMillis()); // the watcher looks every 0.25 ms meanwhile
+        assertThat(started.get()).as("runs started while a probe initializes the class; %s",
+            pool.route("loads")).isLessThanOrEqualTo(probeWidth);
+      } finally {
+        SLOW_CLASS_RELEASE.countDown();
+      }
+      assertThat(handles).allSatisfy(h -> assertThat(h.join()).isEqualTo(42));
+    }
+  }
+
+  private static final CountDownLatch SLOW_CLASS_ENTERED = new CountDownLatch(1);
+  private static final CountDownLatch SLOW_CLASS_RELEASE = new CountDownLatch(1);
+
+  /** A class whose initialization waits until the test lets it go: a class slow to load. */
+  private static final class SlowToInitialize {
+    static final int VALUE;
+
+    static {
+      SLOW_CLASS_ENTERED.countDown();
+      try {
+        SLOW_CLASS_RELEASE.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      VALUE = 42;
+    }
+  }
+
+  @Test
   void close_waitsForARunningProbe_andTheTasksThatWaitedForIt() throws Exception {
     // close no longer waits for idle probe threads to end, but it still waits for every task:
     // a probe still running, and the runs held for its evidence

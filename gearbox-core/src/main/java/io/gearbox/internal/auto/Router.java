@@ -474,6 +474,12 @@ final class Router extends AbstractExecutorService implements Routing {
           runningSince.clear();
           return true;
         }
+        if (loadingClasses(thread)) {
+          // asleep inside class loading or a class's initialization, not in the task's own wait:
+          // its runs stay held until the probe is through (see loadingClasses); look again
+          sleepingSince.remove(thread);
+          continue;
+        }
         route.seenWaiting();
         releaseWaiters(route);
         return false;
@@ -487,6 +493,37 @@ final class Router extends AbstractExecutorService implements Routing {
       }
     }
     return true;
+  }
+
+  /**
+   * Whether a probe that the kernel sees asleep is waiting in class loading rather than in its
+   * task's own wait (one stack of the probe thread, read only when a sleeping streak would decide,
+   * so at most once per {@link #WAIT_EVIDENCE_NANOS} per probe): a frame loading a class, running
+   * a static initializer or looking up a service, or a thread the JVM calls RUNNABLE in Java code
+   * (no native frame on top: not in I/O) while the kernel has it asleep, which is how a thread
+   * waiting for another thread's class initialization looks. Releasing a burst's held runs to
+   * virtual threads then would have them all load the same classes at once: on JDK 25 a virtual
+   * thread blocked in class loading pins its carrier (JEP 491's remaining pinning cases), and a
+   * cold bench JVM once deadlocked when every carrier pinned behind a class-loading monitor held
+   * by an unmounted virtual thread. The runs wait for the probe to be through its class loading.
+   */
+  private static boolean loadingClasses(Thread probe) {
+    StackTraceElement[] stack = probe.getStackTrace();
+    if (stack.length == 0) {
+      return false; // ended meanwhile
+    }
+    if (!stack[0].isNativeMethod() && probe.getState() == Thread.State.RUNNABLE) {
+      return true;
+    }
+    for (StackTraceElement frame : stack) {
+      String c = frame.getClassName();
+      String m = frame.getMethodName();
+      if (m.equals("<clinit>") || m.startsWith("loadClass") && c.endsWith("ClassLoader")
+          || c.equals("java.util.ServiceLoader")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
