@@ -65,10 +65,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * computed, or a probe that the watcher thread (looking every {@code WAIT_LOOK_NANOS} at the
  * probes of keys without evidence, from the moment they start) sees sleeping in the kernel for
  * {@code WAIT_EVIDENCE_NANOS} (the key waits: virtual threads) or running for the hog threshold
- * (the key computes: the CPU side). When no probe of the key runs any more, the runs go on too,
- * where the probes measured so far point. The thread that holds a key's first waiting run starts
- * one spare probe thread, so that the probe still missing after the release does not start a
- * platform thread on a carrier. Dispatching them happens under the key's wait lock, and shutdown
+ * (the key computes: the CPU side). A probe asleep in class loading (a class's loading or static
+ * initializer, a service lookup, or another thread's initialization of a class) is no evidence:
+ * released then, a cold burst would load the same classes on virtual threads at once, each
+ * pinning its carrier on JDK 25 (JEP 491), so its runs wait until the probe is through (see
+ * {@code loadingClasses}; docs/design.md). When no probe of the key runs any more, the runs go
+ * on too, where the probes measured so far point. The thread that holds a key's first waiting
+ * run starts one spare probe thread, so that the probe still missing after the release does not
+ * start a platform thread on a carrier. Dispatching them happens under the key's wait lock, and shutdown
  * releases every key's waiters (to virtual threads) under that lock before it stops the sides,
  * so no accepted run is stranded; shutdownNow returns them.
  *
