@@ -70,9 +70,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * released then, a cold burst would load the same classes on virtual threads at once, each
  * pinning its carrier on JDK 25 (JEP 491), so its runs wait until the probe is through (see
  * {@code loadingClasses}; docs/design.md). When no probe of the key runs any more, the runs go
- * on too, where the probes measured so far point. The thread that holds a key's first waiting
- * run starts one spare probe thread, so that the probe still missing after the release does not
- * start a platform thread on a carrier. Dispatching them happens under the key's wait lock, and shutdown
+ * on too, where the probes measured so far point. (No spare probe thread is started for the
+ * probe still missing after the release: its start on the submitting thread cost the burst more
+ * than the missing probe's start on a carrier, 1.29x against 1.33x virtual's time, docs/
+ * benchmarks.md.) Dispatching them happens under the key's wait lock, and shutdown
  * releases every key's waiters (to virtual threads) under that lock before it stops the sides,
  * so no accepted run is stranded; shutdownNow returns them.
  *
@@ -204,7 +205,7 @@ final class Router extends AbstractExecutorService implements Routing {
     // No core threads and a hand-off queue: a probe goes to an idle probe thread if one waits,
     // else to a new thread (a queue behind core threads would start a new thread for each of the
     // first probes even with idle ones). The permits bound the probes; the maximum leaves room
-    // for threads that have just released theirs and for spares, so it never refuses a probe.
+    // for threads that have just released theirs, so it never refuses a probe.
     this.probe = new ThreadPoolExecutor(0, PROBE_MAX_FACTOR * probeThreads,
         PROBE_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(),
         CpuClock.poolThreads(Thread.ofPlatform().name(prefix + "probe-", 1).factory()));
@@ -360,27 +361,6 @@ final class Router extends AbstractExecutorService implements Routing {
     }
   }
 
-  /**
-   * Starts one idle probe thread, off the path of the runs: called by the thread that holds a
-   * key's first waiting run, so that the key's probes still missing once the first evidence
-   * releases its runs (a third probe, with two probes per key at once) find a thread waiting,
-   * rather than start one on a carrier that the released runs need (a platform thread's start
-   * waits until the new thread runs: 0.2 ms quiet, 3-7 ms measured at load 8-12). The thread
-   * ends after the probe keep-alive if no probe comes.
-   */
-  private void spareProbeThread() {
-    if (config.probeRuns() <= probeWidth || probe.getPoolSize() >= probeWidth * PROBE_WIDTHS) {
-      return;
-    }
-    try {
-      probe.execute(NO_OP);
-    } catch (RejectedExecutionException refused) {
-      // shut down, or every probe thread is taken: no spare
-    }
-  }
-
-  private static final Runnable NO_OP = () -> { };
-
   private void dispatch(RoutedRun run, RouteState route, RouteState.Side side) {
     if (side == RouteState.Side.CPU) {
       cpu.execute(run);
@@ -397,17 +377,11 @@ final class Router extends AbstractExecutorService implements Routing {
    * router is closing): the caller dispatches it.
    */
   private boolean holdForEvidence(RoutedRun run, RouteState route) {
-    boolean first;
     synchronized (route.waitLock) {
       if (closing || route.hasEvidence() || route.probesInFlight.get() == 0) {
         return false;
       }
       route.waiters.addLast(run);
-      first = !route.held;
-      route.held = true;
-    }
-    if (first) {
-      spareProbeThread();
     }
     return true;
   }
