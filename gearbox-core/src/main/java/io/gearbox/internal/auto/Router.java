@@ -72,8 +72,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code loadingClasses}; docs/design.md). When no probe of the key runs any more, the runs go
  * on too, where the probes measured so far point. (No spare probe thread is started for the
  * probe still missing after the release: its start on the submitting thread cost the burst more
- * than the missing probe's start on a carrier, 1.29x against 1.33x virtual's time, docs/
- * benchmarks.md.) Dispatching them happens under the key's wait lock, and shutdown
+ * than the missing probe's start on a carrier, 1.33x against 1.29x virtual's time; see
+ * docs/benchmarks.md.) Dispatching them happens under the key's wait lock, and shutdown
  * releases every key's waiters (to virtual threads) under that lock before it stops the sides,
  * so no accepted run is stranded; shutdownNow returns them.
  *
