@@ -204,6 +204,125 @@ class AutoPoolTest {
     }
   }
 
+  @Test
+  void route_burstOfWaitingTasks_isReleasedWhileItsProbesStillWait() throws Exception {
+    // The probes (two at once, then a third once the key is seen waiting) block until the test
+    // lets them go; the other runs of the burst are held for the first evidence. They can start
+    // only if the watcher sees a probe asleep in the kernel while it still waits: nothing ends.
+    int n = 12;
+    int probes = AutoPoolBuilder.DEFAULT_PROBE_RUNS;
+    CountDownLatch others = new CountDownLatch(n - probes);
+    CountDownLatch release = new CountDownLatch(1);
+    try (AutoPool pool = auto(b -> b)) {
+      String probe = "gearbox-" + pool.name() + "-probe-";
+      List<TaskHandle<String>> handles = new ArrayList<>();
+      try {
+        for (int i = 0; i < n; i++) {
+          handles.add(pool.submit(() -> {
+            String thread = Thread.currentThread().getName();
+            if (thread.startsWith(probe)) {
+              release.await();
+            } else {
+              others.countDown();
+            }
+            return thread;
+          }, TaskOptions.named("waits")));
+        }
+        Harness.await(others); // fails the test after Delays.LONG
+      } finally {
+        release.countDown();
+      }
+      List<String> threads = handles.stream().map(TaskHandle::join).toList();
+      assertThat(threads).filteredOn(t -> t.startsWith(probe)).hasSize(probes);
+      assertThat(threads).filteredOn(t -> t.startsWith("gearbox-" + pool.name() + "-virtual-"))
+          .hasSize(n - probes);
+      assertThat(pool.route("waits").target()).as("%s", pool.route("waits"))
+          .isEqualTo(PoolKind.VIRTUAL);
+    }
+  }
+
+  @Test
+  void build_startsNoThread_theWatcherStartsWithTheFirstRun() throws Exception {
+    // a fresh pool's first probe must not wait for the watcher's start (0.2-0.5 ms on the burst's
+    // critical path): the watcher starts after the first run's probe thread
+    try (AutoPool pool = auto(b -> b)) {
+      String prefix = Harness.GEARBOX_PREFIX + pool.name() + "-";
+      assertThat(ThreadDumps.all(prefix)).as("threads of a pool that has run nothing").isEmpty();
+      assertThat(pool.submit(() -> nap(TASK), TaskOptions.named("first")).join()).isZero();
+      assertThat(ThreadDumps.all(prefix)).extracting(ThreadDumps.LiveThread::name)
+          .anyMatch(n -> n.startsWith(prefix + "carrier-watch"));
+    }
+  }
+
+  @Test
+  void route_burstWhoseProbeWaitsInClassInitialization_isHeldUntilTheClassIsReady()
+      throws Exception {
+    // A probe asleep inside a static initializer (or waiting for another thread's) is not
+    // evidence that its key waits: releasing the burst to virtual threads would have them all
+    // wait in class initialization at once, each pinning its carrier (JDK 25, JEP 491). The
+    // burst's other runs stay held until the probes are through it.
+    int n = 12;
+    int probeWidth = Math.max(2, Runtime.getRuntime().availableProcessors());
+    AtomicInteger started = new AtomicInteger();
+    try (AutoPool pool = auto(b -> b)) {
+      List<TaskHandle<Integer>> handles = new ArrayList<>();
+      try {
+        for (int i = 0; i < n; i++) {
+          handles.add(pool.submit(() -> {
+            started.incrementAndGet();
+            return SlowToInitialize.VALUE;
+          }, TaskOptions.named("loads")));
+        }
+        Harness.await(SLOW_CLASS_ENTERED);
+        Thread.sleep(Delays.SHORT.toMillis()); // the watcher looks every 0.25 ms meanwhile
+        assertThat(started.get()).as("runs started while a probe initializes the class; %s",
+            pool.route("loads")).isLessThanOrEqualTo(probeWidth);
+      } finally {
+        SLOW_CLASS_RELEASE.countDown();
+      }
+      assertThat(handles).allSatisfy(h -> assertThat(h.join()).isEqualTo(42));
+    }
+  }
+
+  private static final CountDownLatch SLOW_CLASS_ENTERED = new CountDownLatch(1);
+  private static final CountDownLatch SLOW_CLASS_RELEASE = new CountDownLatch(1);
+
+  /** A class whose initialization waits until the test lets it go: a class slow to load. */
+  private static final class SlowToInitialize {
+    static final int VALUE;
+
+    static {
+      SLOW_CLASS_ENTERED.countDown();
+      try {
+        SLOW_CLASS_RELEASE.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      VALUE = 42;
+    }
+  }
+
+  @Test
+  void close_waitsForARunningProbe_andTheTasksThatWaitedForIt() throws Exception {
+    // close no longer waits for idle probe threads to end, but it still waits for every task:
+    // a probe still running, and the runs held for its evidence
+    AutoPool pool = auto(b -> b);
+    CountDownLatch probing = new CountDownLatch(1);
+    TaskHandle<Long> first = pool.submit(() -> {
+      probing.countDown();
+      return spin(Duration.ofMillis(200)); // computes: no evidence before it ends
+    }, TaskOptions.named("slow"));
+    Harness.await(probing);
+    List<TaskHandle<Long>> later = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      later.add(pool.submit(() -> spin(Duration.ofMillis(5)), TaskOptions.named("slow")));
+    }
+    pool.close();
+    assertThat(pool.isTerminated()).isTrue();
+    assertThat(first.status()).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(later).allSatisfy(t -> assertThat(t.status()).isEqualTo(TaskState.SUCCEEDED));
+  }
+
   /** A lambda the JVM can describe: its SerializedLambda names the method that implements it. */
   private interface SerializableTask<T> extends Callable<T>, java.io.Serializable {}
 

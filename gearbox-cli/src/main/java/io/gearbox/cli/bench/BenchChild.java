@@ -97,6 +97,7 @@ public final class BenchChild {
   private int runAll() {
     int warmup = intParam("warmup", 0);
     int runs = intParam("runs", 1);
+    primeOnThisThread();
     for (int i = 0; i < warmup; i++) {
       emit("warmup", i);
     }
@@ -127,6 +128,29 @@ public final class BenchChild {
       // the pipe broke: the parent is gone
     }
     return 0;
+  }
+
+  /**
+   * Runs one fetch of an I/O workload on this (platform) thread before the first warm-up, outside
+   * every timed run and alike for every strategy: its classes ({@code URL.of}'s service lookup of
+   * URL stream handlers, {@code HttpURLConnection}, the sockets) are loaded here, not by the
+   * first warm-up's burst on virtual threads. On JDK 25 a virtual thread that waits in class
+   * loading pins its carrier (JEP 491, "Remaining pinning cases"); a cold burst of fetches on
+   * virtual threads once pinned both carriers of a 2-core machine behind a class-loading monitor
+   * held by an unmounted virtual thread, and the child hung.
+   */
+  private void primeOnThisThread() {
+    if (!workload.equals("io") && !workload.equals("mixed")) {
+      return; // the other workloads' tasks load nothing beyond their own classes
+    }
+    Tasks.Client client = Tasks.Client.parse(params.getOrDefault("client", "urlconnection"));
+    try {
+      new Tasks.Fetch(URI.create(require("url")), client).call();
+    } catch (RuntimeException e) {
+      // the warm-ups and runs report a failing fetch themselves
+    } finally {
+      Tasks.closeClients();
+    }
   }
 
   private void emit(String phase, int index) {

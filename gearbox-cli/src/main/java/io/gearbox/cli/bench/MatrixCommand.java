@@ -48,7 +48,7 @@ import tools.jackson.databind.node.ObjectNode;
       "127.0.0.1 that the command starts and stops. The tools' runs are interleaved and",
       "repeated until the runs separate the winner (a bootstrap interval of the ratio",
       "of medians) or the row's budget ends; a row the runs cannot decide says",
-      "uncertain. A busy machine (other processes' CPU, steal, load) is reported.",
+      "uncertain. A busy machine (other processes' CPU, steal) is reported, with the load average.",
       "Two to three minutes on 2 cores; under a minute with --quick.%n",
     })
 public final class MatrixCommand implements Callable<Integer> {

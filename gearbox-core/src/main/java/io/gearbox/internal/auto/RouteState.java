@@ -43,12 +43,10 @@ final class RouteState {
   final AtomicLong sinceProbe = new AtomicLong();
   /** The platform threads running this key's first probes now, with their kernel thread ids. */
   final Map<Thread, Long> probing = new ConcurrentHashMap<>();
-  /** Guards {@link #waiters} and {@link #held}. */
+  /** Guards {@link #waiters}. */
   final Object waitLock = new Object();
   /** Runs waiting for this key's first evidence; guarded by waitLock. */
   final ArrayDeque<RoutedRun> waiters = new ArrayDeque<>();
-  /** Whether a run of this key has waited for the first evidence; guarded by waitLock. */
-  boolean held;
 
   private volatile PoolKind target;
   private volatile boolean decided;

@@ -65,10 +65,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * computed, or a probe that the watcher thread (looking every {@code WAIT_LOOK_NANOS} at the
  * probes of keys without evidence, from the moment they start) sees sleeping in the kernel for
  * {@code WAIT_EVIDENCE_NANOS} (the key waits: virtual threads) or running for the hog threshold
- * (the key computes: the CPU side). When no probe of the key runs any more, the runs go on too,
- * where the probes measured so far point. The thread that holds a key's first waiting run starts
- * one spare probe thread, so that the probe still missing after the release does not start a
- * platform thread on a carrier. Dispatching them happens under the key's wait lock, and shutdown
+ * (the key computes: the CPU side). A probe asleep in class loading (a class's loading or static
+ * initializer, a service lookup, or another thread's initialization of a class) is no evidence:
+ * released then, a cold burst would load the same classes on virtual threads at once, each
+ * pinning its carrier on JDK 25 (JEP 491), so its runs wait until the probe is through (see
+ * {@code loadingClasses}; docs/design.md). When no probe of the key runs any more, the runs go
+ * on too, where the probes measured so far point. (No spare probe thread is started for the
+ * probe still missing after the release: its start on the submitting thread cost the burst more
+ * than the missing probe's start on a carrier, 1.33x against 1.29x virtual's time; see
+ * docs/benchmarks.md.) Dispatching them happens under the key's wait lock, and shutdown
  * releases every key's waiters (to virtual threads) under that lock before it stops the sides,
  * so no accepted run is stranded; shutdownNow returns them.
  *
@@ -82,15 +87,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * submits them to the isolation pool and waits; a cancel interrupts the waiter, which cancels the
  * task there.
  *
- * <p><b>Detector.</b> One platform daemon thread, {@code gearbox-<pool>-carrier-watch}, wakes
+ * <p><b>Detector.</b> One platform daemon thread, {@code gearbox-<pool>-carrier-watch}, started
+ * with the first run handed to the router (after that run's probe thread), wakes
  * every quarter of the hog threshold and looks at each registered virtual thread: a thread seen
  * RUNNABLE on every wake for longer than the threshold, whose stack is not inside a park, is a
  * carrier hog. The same thread looks at new keys' probes (the first evidence, above). It exits
  * when the virtual side has terminated, and then shuts the isolation pool and the JFR pinning
  * stream down.
  *
- * <p><b>Termination</b> is that of the three executors, the detector thread and the isolation
- * pool.
+ * <p><b>Termination</b>: no task runs or waits any more. The CPU side and the virtual side have
+ * terminated and no probe runs (the probe side is shut down and its last probe run ended); the
+ * detector thread and the isolation pool are waited for when there is an isolation pool or a
+ * pinning stream to close. Idle probe threads and an idle detector thread end on their own a
+ * moment later, holding no task: a fresh pool's close waited 1-6 ms for them to be scheduled
+ * (traced, load 4-8 on 2 cores), a tenth of a burst of 100 short fetches.
  */
 final class Router extends AbstractExecutorService implements Routing {
 
@@ -122,13 +132,16 @@ final class Router extends AbstractExecutorService implements Routing {
   private static final int MIN_PROBE_WIDTH = 2;
   /** Probe threads in all, in probe widths: new keys met at once each get their probes. */
   private static final int PROBE_WIDTHS = 4;
-  /** How often the probes of a key whose runs wait are looked at, 0.5 ms. */
-  private static final long WAIT_LOOK_NANOS = 500_000;
   /**
-   * A probe seen waiting in the kernel on looks spanning this long, 1 ms (three looks at least),
-   * is evidence that its key waits.
+   * How often the probes of a key whose runs wait are looked at, 0.25 ms (a parked wait: a timed
+   * {@code Object.wait} rounds any part of a millisecond up to a whole one, and took 1.1-1.6 ms).
    */
-  private static final long WAIT_EVIDENCE_NANOS = 1_000_000;
+  private static final long WAIT_LOOK_NANOS = 250_000;
+  /**
+   * A probe seen waiting in the kernel on looks spanning this long, 0.5 ms (three looks at least),
+   * with no GC pause ended meanwhile, is evidence that its key waits.
+   */
+  private static final long WAIT_EVIDENCE_NANOS = 500_000;
   /** Probe threads may be this many times the probe permits (see the constructor). */
   private static final int PROBE_MAX_FACTOR = 4;
   /** CPU-side runs shorter than this, 50 us, do not read the GC pause clock around the next. */
@@ -147,6 +160,10 @@ final class Router extends AbstractExecutorService implements Routing {
   private final CpuSide cpu;
   private final ThreadPoolExecutor probe;
   private final Semaphore probeSlots;
+  /** Probe runs handed to the probe side and not yet ended; termination waits for none. */
+  private final java.util.concurrent.atomic.AtomicInteger probesRunning =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final Object probesIdle = new Object();
   private final int probeWidth;
   /** Set by shutdown: runs no longer wait for evidence. */
   private volatile boolean closing;
@@ -154,10 +171,17 @@ final class Router extends AbstractExecutorService implements Routing {
   private final Map<Thread, Running> running = new ConcurrentHashMap<>();
   private final ArrayDeque<CarrierHog> hogs = new ArrayDeque<>(); // guarded by itself
   private final Thread watcher;
+  /**
+   * Whether the watcher thread was started: by the first run handed to the router, after that
+   * run's probe thread (so the probe, on the burst's critical path, does not wait for the
+   * watcher's start, 0.2-0.5 ms), or by shutdown.
+   */
+  private final java.util.concurrent.atomic.AtomicBoolean watcherStarted =
+      new java.util.concurrent.atomic.AtomicBoolean();
   /** Keys whose first probes run without evidence yet: the watcher looks at their probes. */
   private final java.util.Set<RouteState> unjudged = ConcurrentHashMap.newKeySet();
-  private final Object watcherLock = new Object();
-  private boolean watcherWoken; // guarded by watcherLock
+  /** Set to make the watcher look again at once (a key to look at, or shutdown). */
+  private volatile boolean watcherWoken;
   private final long thresholdNanos;
   private final Object isolationLock = new Object();
   private Pool isolationPool; // guarded by isolationLock
@@ -167,7 +191,7 @@ final class Router extends AbstractExecutorService implements Routing {
   private double waitShare = Double.NaN; // guarded by sizingLock
   private long sizingSamples; // guarded by sizingLock
 
-  /** Creates the router and starts its detector thread. */
+  /** Creates the router; its detector thread starts with the first run (or shutdown). */
   public Router(AutoConfig config) {
     this.config = config;
     this.name = config.name();
@@ -181,7 +205,7 @@ final class Router extends AbstractExecutorService implements Routing {
     // No core threads and a hand-off queue: a probe goes to an idle probe thread if one waits,
     // else to a new thread (a queue behind core threads would start a new thread for each of the
     // first probes even with idle ones). The permits bound the probes; the maximum leaves room
-    // for threads that have just released theirs and for spares, so it never refuses a probe.
+    // for threads that have just released theirs, so it never refuses a probe.
     this.probe = new ThreadPoolExecutor(0, PROBE_MAX_FACTOR * probeThreads,
         PROBE_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(),
         CpuClock.poolThreads(Thread.ofPlatform().name(prefix + "probe-", 1).factory()));
@@ -190,7 +214,13 @@ final class Router extends AbstractExecutorService implements Routing {
     this.thresholdNanos = config.hogThreshold().toNanos();
     this.pinning = config.watchPinning() ? PinningWatch.start(this, prefix + "virtual-") : null;
     this.watcher = Thread.ofPlatform().daemon().name(prefix + "carrier-watch").unstarted(this::watch);
-    watcher.start();
+  }
+
+  /** Starts the watcher thread once. */
+  private void startWatcher() {
+    if (!watcherStarted.get() && watcherStarted.compareAndSet(false, true)) {
+      watcher.start();
+    }
   }
 
   int probeRuns() {
@@ -280,7 +310,14 @@ final class Router extends AbstractExecutorService implements Routing {
 
   @Override
   public void execute(Runnable command) {
-    RoutedRun run = (RoutedRun) command;
+    try {
+      route((RoutedRun) command);
+    } finally {
+      startWatcher(); // the hog scan, for runs on virtual threads
+    }
+  }
+
+  private void route(RoutedRun run) {
     RouteState route = (RouteState) run.routeTag();
     RouteState.Side side = route.choose(config.probeRuns(), probeWidth, config.reprobeEvery());
     if (side == RouteState.Side.PROBE) {
@@ -309,38 +346,20 @@ final class Router extends AbstractExecutorService implements Routing {
     if (!probeSlots.tryAcquire()) {
       return false;
     }
+    probesRunning.incrementAndGet();
     try {
       probe.execute(() -> probeRun(run, route));
+      startWatcher();
       if (!route.hasEvidence() && unjudged.add(route)) {
         wakeWatcher(); // look at its probes from now on, before any run waits
       }
       return true;
     } catch (RejectedExecutionException refused) {
       probeSlots.release();
+      probeRunEnded();
       return false;
     }
   }
-
-  /**
-   * Starts one idle probe thread, off the path of the runs: called by the thread that holds a
-   * key's first waiting run, so that the key's probes still missing once the first evidence
-   * releases its runs (a third probe, with two probes per key at once) find a thread waiting,
-   * rather than start one on a carrier that the released runs need (a platform thread's start
-   * waits until the new thread runs: 0.2 ms quiet, 3-7 ms measured at load 8-12). The thread
-   * ends after the probe keep-alive if no probe comes.
-   */
-  private void spareProbeThread() {
-    if (config.probeRuns() <= probeWidth || probe.getPoolSize() >= probeWidth * PROBE_WIDTHS) {
-      return;
-    }
-    try {
-      probe.execute(NO_OP);
-    } catch (RejectedExecutionException refused) {
-      // shut down, or every probe thread is taken: no spare
-    }
-  }
-
-  private static final Runnable NO_OP = () -> { };
 
   private void dispatch(RoutedRun run, RouteState route, RouteState.Side side) {
     if (side == RouteState.Side.CPU) {
@@ -358,17 +377,11 @@ final class Router extends AbstractExecutorService implements Routing {
    * router is closing): the caller dispatches it.
    */
   private boolean holdForEvidence(RoutedRun run, RouteState route) {
-    boolean first;
     synchronized (route.waitLock) {
       if (closing || route.hasEvidence() || route.probesInFlight.get() == 0) {
         return false;
       }
       route.waiters.addLast(run);
-      first = !route.held;
-      route.held = true;
-    }
-    if (first) {
-      spareProbeThread();
     }
     return true;
   }
@@ -414,7 +427,7 @@ final class Router extends AbstractExecutorService implements Routing {
    * called a carrier hog. False when the key needs no more looks.
    */
   private boolean lookAtProbes(RouteState route, CpuClock.ThreadStates states,
-      Map<Thread, Long> sleepingSince, Map<Thread, Long> runningSince) {
+      Map<Thread, Long> sleepingSince, Map<Thread, Long> runningSince, long pause) {
     if (closing || route.hasEvidence() || route.probesInFlight.get() == 0) {
       releaseWaiters(route); // whatever ended the looks lets its waiting runs go
       return false;
@@ -432,6 +445,19 @@ final class Router extends AbstractExecutorService implements Routing {
       (waiting ? runningSince : sleepingSince).remove(thread);
       long since = streak.computeIfAbsent(thread, t -> now);
       if (waiting && now - since >= WAIT_EVIDENCE_NANOS) {
+        if (Measure.pauseNanos() != pause) {
+          // a GC pause ended during this look: the probe may have been stopped in it, which the
+          // kernel shows as sleeping; look again without this streak
+          sleepingSince.clear();
+          runningSince.clear();
+          return true;
+        }
+        if (loadingClasses(thread)) {
+          // asleep inside class loading or a class's initialization, not in the task's own wait:
+          // its runs stay held until the probe is through (see loadingClasses); look again
+          sleepingSince.remove(thread);
+          continue;
+        }
         route.seenWaiting();
         releaseWaiters(route);
         return false;
@@ -445,6 +471,37 @@ final class Router extends AbstractExecutorService implements Routing {
       }
     }
     return true;
+  }
+
+  /**
+   * Whether a probe that the kernel sees asleep is waiting in class loading rather than in its
+   * task's own wait (one stack of the probe thread, read only when a sleeping streak would decide,
+   * so at most once per {@link #WAIT_EVIDENCE_NANOS} per probe): a frame loading a class, running
+   * a static initializer or looking up a service, or a thread the JVM calls RUNNABLE in Java code
+   * (no native frame on top: not in I/O) while the kernel has it asleep, which is how a thread
+   * waiting for another thread's class initialization looks. Releasing a burst's held runs to
+   * virtual threads then would have them all load the same classes at once: on JDK 25 a virtual
+   * thread blocked in class loading pins its carrier (JEP 491's remaining pinning cases), and a
+   * cold bench JVM once deadlocked when every carrier pinned behind a class-loading monitor held
+   * by an unmounted virtual thread. The runs wait for the probe to be through its class loading.
+   */
+  private static boolean loadingClasses(Thread probe) {
+    StackTraceElement[] stack = probe.getStackTrace();
+    if (stack.length == 0) {
+      return false; // ended meanwhile
+    }
+    if (!stack[0].isNativeMethod() && probe.getState() == Thread.State.RUNNABLE) {
+      return true;
+    }
+    for (StackTraceElement frame : stack) {
+      String c = frame.getClassName();
+      String m = frame.getMethodName();
+      if (m.equals("<clinit>") || m.startsWith("loadClass") && c.endsWith("ClassLoader")
+          || c.equals("java.util.ServiceLoader")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -484,7 +541,45 @@ final class Router extends AbstractExecutorService implements Routing {
     } finally {
       probeSlots.release();
       probeEnded(route);
+      probeRunEnded();
     }
+  }
+
+  /** A probe run handed to the probe side has ended (or was refused). */
+  private void probeRunEnded() {
+    if (probesRunning.decrementAndGet() == 0 && probe.isShutdown()) {
+      synchronized (probesIdle) {
+        probesIdle.notifyAll();
+      }
+    }
+  }
+
+  /** Whether the probe side is shut down and no probe runs on it. */
+  private boolean probesDone() {
+    return probe.isShutdown() && probesRunning.get() == 0;
+  }
+
+  /** Waits until {@link #probesDone()}, or the deadline (System.nanoTime); false on timeout. */
+  private boolean awaitProbesDone(long deadline) throws InterruptedException {
+    synchronized (probesIdle) {
+      while (!probesDone()) {
+        long left = remaining(deadline);
+        if (left == 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(probesIdle, left);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Whether the watcher thread's end must be waited for: it closes the isolation pool and the
+   * pinning stream when the virtual side has ended. Without either, it ends on its own a moment
+   * after the virtual side, holding no task.
+   */
+  private boolean watcherCleansUp() {
+    return pinning != null || isolationIfAny() != null;
   }
 
   /** The key's next waiting run, to replace a spoiled probe, or null (none, or evidence came). */
@@ -678,13 +773,17 @@ final class Router extends AbstractExecutorService implements Routing {
    * The probes are looked at from the moment they start, so a burst's runs often find the
    * evidence already there and are never held; this thread exists anyway, so a look costs one
    * timed wake-up of a platform thread (a virtual thread's sleep costs two: the timer's thread
-   * and a carrier, which a crowded machine stretched from 0.5 ms to 5-30 ms).
+   * and a carrier, which a crowded machine stretched from 0.5 ms to 5-30 ms). It parks between
+   * looks ({@code LockSupport.parkNanos}: a timed {@code Object.wait} waits whole milliseconds).
+   * A GC pause stops a computing probe in a way the kernel shows as sleeping, so the streaks seen
+   * so far are dropped whenever the JVM's pause time grew since the last look.
    */
   private void watch() {
     long interval = Math.max(MIN_LOOK_INTERVAL_NANOS, thresholdNanos / LOOKS_PER_THRESHOLD);
     Map<Thread, Long> sleepingSince = new java.util.HashMap<>();
     Map<Thread, Long> runningSince = new java.util.HashMap<>();
     CpuClock.ThreadStates states = null; // the probe threads' files, open while looking
+    long lastPause = Long.MIN_VALUE;
     try {
       long nextScan = System.nanoTime() + interval;
       while (true) {
@@ -695,11 +794,20 @@ final class Router extends AbstractExecutorService implements Routing {
           }
         } else {
           boolean looking = false;
-          if (states == null && !unjudged.isEmpty()) {
-            states = new CpuClock.ThreadStates();
+          long pause = 0;
+          if (!unjudged.isEmpty()) {
+            if (states == null) {
+              states = new CpuClock.ThreadStates();
+            }
+            pause = Measure.pauseNanos();
+            if (pause != lastPause) { // a pause since the last look: no streak spans it
+              sleepingSince.clear();
+              runningSince.clear();
+              lastPause = pause;
+            }
           }
           for (RouteState route : unjudged) {
-            if (lookAtProbes(route, states, sleepingSince, runningSince)) {
+            if (lookAtProbes(route, states, sleepingSince, runningSince, pause)) {
               looking = true;
             } else {
               unjudged.remove(route);
@@ -713,12 +821,13 @@ final class Router extends AbstractExecutorService implements Routing {
           }
           long now = System.nanoTime();
           long wait = looking ? Math.min(WAIT_LOOK_NANOS, nextScan - now) : nextScan - now;
-          synchronized (watcherLock) {
-            if (!watcherWoken && !closing && wait > 0) {
-              TimeUnit.NANOSECONDS.timedWait(watcherLock, wait);
+          if (!watcherWoken && !closing && wait > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(this, wait);
+            if (Thread.interrupted()) {
+              throw new InterruptedException(); // as a timed wait would: end the watch
             }
-            watcherWoken = false;
           }
+          watcherWoken = false;
         }
         if (System.nanoTime() - nextScan >= 0) {
           scan();
@@ -740,10 +849,8 @@ final class Router extends AbstractExecutorService implements Routing {
 
   /** Wakes the watcher thread: a key to look at, or shutdown. */
   private void wakeWatcher() {
-    synchronized (watcherLock) {
-      watcherWoken = true;
-      watcherLock.notifyAll();
-    }
+    watcherWoken = true;
+    java.util.concurrent.locks.LockSupport.unpark(watcher);
   }
 
   /**
@@ -857,6 +964,7 @@ final class Router extends AbstractExecutorService implements Routing {
   @Override
   public void shutdown() {
     closing = true;
+    startWatcher(); // it closes the isolation pool and the pinning stream when the sides end
     wakeWatcher();
     for (RouteState route : routes.values()) {
       releaseWaiters(route); // to virtual threads, before the sides stop taking runs
@@ -869,6 +977,7 @@ final class Router extends AbstractExecutorService implements Routing {
   @Override
   public List<Runnable> shutdownNow() {
     closing = true;
+    startWatcher();
     wakeWatcher();
     List<Runnable> drained = new ArrayList<>();
     for (RouteState route : routes.values()) {
@@ -894,8 +1003,8 @@ final class Router extends AbstractExecutorService implements Routing {
 
   @Override
   public boolean isTerminated() {
-    if (!(cpu.isTerminated() && probe.isTerminated() && virtual.isTerminated())
-        || watcher.isAlive()) {
+    if (!(cpu.isTerminated() && probesDone() && virtual.isTerminated())
+        || (watcherCleansUp() && watcher.isAlive())) {
       return false;
     }
     Pool p = isolationIfAny();
@@ -906,9 +1015,12 @@ final class Router extends AbstractExecutorService implements Routing {
   public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
     long deadline = System.nanoTime() + unit.toNanos(timeout);
     if (!cpu.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS)
-        || !probe.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS)
+        || !awaitProbesDone(deadline)
         || !virtual.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS)) {
       return false;
+    }
+    if (!watcherCleansUp()) {
+      return true; // idle probe threads and the watcher end on their own, holding no task
     }
     long left = remaining(deadline);
     if (!watcher.join(Duration.ofNanos(Math.max(1, left)))) { // takes at most one interval
