@@ -31,7 +31,10 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The auto pool's router: the backing executor of its {@link io.gearbox.internal.ExecutorPool}.
@@ -161,8 +164,8 @@ final class Router extends AbstractExecutorService implements Routing {
   private final ThreadPoolExecutor probe;
   private final Semaphore probeSlots;
   /** Probe runs handed to the probe side and not yet ended; termination waits for none. */
-  private final java.util.concurrent.atomic.AtomicInteger probesRunning =
-      new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger probesRunning =
+      new AtomicInteger();
   private final Object probesIdle = new Object();
   private final int probeWidth;
   /** Set by shutdown: runs no longer wait for evidence. */
@@ -176,8 +179,8 @@ final class Router extends AbstractExecutorService implements Routing {
    * run's probe thread (so the probe, on the burst's critical path, does not wait for the
    * watcher's start, 0.2-0.5 ms), or by shutdown.
    */
-  private final java.util.concurrent.atomic.AtomicBoolean watcherStarted =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean watcherStarted =
+      new AtomicBoolean();
   /** Keys whose first probes run without evidence yet: the watcher looks at their probes. */
   private final java.util.Set<RouteState> unjudged = ConcurrentHashMap.newKeySet();
   /** Set to make the watcher look again at once (a key to look at, or shutdown). */
@@ -822,7 +825,7 @@ final class Router extends AbstractExecutorService implements Routing {
           long now = System.nanoTime();
           long wait = looking ? Math.min(WAIT_LOOK_NANOS, nextScan - now) : nextScan - now;
           if (!watcherWoken && !closing && wait > 0) {
-            java.util.concurrent.locks.LockSupport.parkNanos(this, wait);
+            LockSupport.parkNanos(this, wait);
             if (Thread.interrupted()) {
               throw new InterruptedException(); // as a timed wait would: end the watch
             }
@@ -850,7 +853,7 @@ final class Router extends AbstractExecutorService implements Routing {
   /** Wakes the watcher thread: a key to look at, or shutdown. */
   private void wakeWatcher() {
     watcherWoken = true;
-    java.util.concurrent.locks.LockSupport.unpark(watcher);
+    LockSupport.unpark(watcher);
   }
 
   /**

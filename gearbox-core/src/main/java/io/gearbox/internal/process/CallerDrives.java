@@ -88,12 +88,7 @@ final class CallerDrives {
    * @throws io.gearbox.PoolClosedException if the pool is shut down
    */
   <T> TaskHandle<T> drive(ExecutorPool drivers, RemoteCall<T> call, TaskOptions options) {
-    if (Thread.currentThread().isInterrupted()) {
-      return null; // the ordinary path cancels it and reports the interrupt
-    }
-    if (Thread.currentThread().isVirtual()) {
-      // a virtual thread would wait for the reply in a selector, holding its carrier: handing
-      // the call to a driver keeps invoke as cheap for it as its docs promise
+    if (!mayDriveHere()) {
       return null;
     }
     enter();
@@ -111,14 +106,7 @@ final class CallerDrives {
         }
         return handle;
       } finally {
-        Worker unused = call.reserved; // not taken: no permit, closed, or cancelled before it ran
-        if (unused != null) {
-          call.reserved = null;
-          workers.release(unused);
-        }
-        if (call.callerInterrupted) {
-          Thread.currentThread().interrupt(); // run() cleared it as the pool's own
-        }
+        afterDriving(call); // not taken: no permit, closed, or cancelled before it ran
       }
     } finally {
       exit();
@@ -139,7 +127,7 @@ final class CallerDrives {
     Thread me = Thread.currentThread();
     // cheap checks first: a driver that started the call has set started; a second joiner of the
     // same handle finds the first one's claim and waits for the handle
-    if (call.started || call.caller != null || me.isInterrupted() || me.isVirtual()) {
+    if (call.started || call.caller != null || !mayDriveHere()) {
       return false;
     }
     enter();
@@ -163,20 +151,38 @@ final class CallerDrives {
         }
         return ran;
       } finally {
-        Worker unused = call.reserved; // a driver took the call first, or it ended while queued
-        if (unused != null) {
-          call.reserved = null;
-          workers.release(unused);
-        }
         if (!ran) {
           call.caller = null; // this thread ran none of it: the driver runs it as any call
         }
-        if (call.callerInterrupted) {
-          me.interrupt(); // run() cleared it as the pool's own
-        }
+        afterDriving(call); // a driver took the call first, or it ended while queued
       }
     } finally {
       exit();
+    }
+  }
+
+  /**
+   * Whether this thread may drive a call: not when interrupted (the ordinary path cancels the task
+   * and reports the interrupt), nor on a virtual thread (it would wait for the reply in a
+   * selector, holding its carrier; a driver keeps the wait as cheap for it as the docs promise).
+   */
+  private static boolean mayDriveHere() {
+    Thread me = Thread.currentThread();
+    return !me.isInterrupted() && !me.isVirtual();
+  }
+
+  /**
+   * The end of either entry on the driving thread: gives back the reserved worker if no attempt
+   * took it, and restores an interrupt that run() cleared as the pool's own.
+   */
+  private void afterDriving(RemoteCall<?> call) {
+    Worker unused = call.reserved;
+    if (unused != null) {
+      call.reserved = null;
+      workers.release(unused);
+    }
+    if (call.callerInterrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 

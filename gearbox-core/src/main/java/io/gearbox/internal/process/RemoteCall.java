@@ -25,6 +25,17 @@ final class RemoteCall<T> extends DriverCall<T> {
     <T> T execute(RemoteCall<T> call) throws Exception;
   }
 
+  private static final VarHandle CALLER;
+
+  static {
+    try {
+      CALLER = MethodHandles.lookup()
+          .findVarHandle(RemoteCall.class, "caller", Thread.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   final Driver driver;
   final byte kind;
   final String pkg;
@@ -85,17 +96,6 @@ final class RemoteCall<T> extends DriverCall<T> {
    */
   boolean claimFor(Thread joiner) {
     return CALLER.compareAndSet(this, null, joiner);
-  }
-
-  private static final VarHandle CALLER;
-
-  static {
-    try {
-      CALLER = MethodHandles.lookup()
-          .findVarHandle(RemoteCall.class, "caller", Thread.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
   }
 
   /** Whether this thread is the caller driving this call (never true on a driver thread). */

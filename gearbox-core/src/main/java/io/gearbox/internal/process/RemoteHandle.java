@@ -45,7 +45,7 @@ final class RemoteHandle<T> extends DriverHandle<T> implements ProcessTaskHandle
    */
   @Override
   public T join() {
-    if (joins != null && !call.started && !driver.isDone()
+    if (joins != null && !driver.isDone()
         && joins.callers().driveQueued(joins.drivers(), call, driver) && call.callerInterrupted) {
       throw ExecutorPool.interruptedWaitFor(id(), new InterruptedException());
     }
