@@ -7,6 +7,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.Random;
+import javax.crypto.Mac;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -54,6 +57,47 @@ class WorkerAuthTest {
         ascii("This is a test using a larger than block-size key and a larger than block-size data."
             + " The key needs to be hashed before being used by the HMAC algorithm."))))
         .isEqualTo("9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+  }
+
+  /** Against the JDK's own {@link Mac}: keys of every length around one block, split messages. */
+  @Test
+  void hmacSha256_agreesWithTheJdksMac() throws Exception {
+    Random random = new Random(5);
+    for (int keyLength = 0; keyLength <= 140; keyLength++) {
+      byte[] key = new byte[keyLength];
+      random.nextBytes(key);
+      byte[] first = new byte[random.nextInt(200)];
+      byte[] second = new byte[random.nextInt(3) == 0 ? 0 : random.nextInt(100)];
+      random.nextBytes(first);
+      random.nextBytes(second);
+      Mac mac = Mac.getInstance("HmacSHA256");
+      // the JCE refuses an empty key; HMAC pads it like any short key
+      mac.init(keyLength == 0 ? emptyKey() : new SecretKeySpec(key, "HmacSHA256"));
+      mac.update(first);
+      mac.update(second);
+      assertThat(Auth.hmacSha256(key, first, second)).as("key of %d bytes", keyLength)
+          .isEqualTo(mac.doFinal());
+    }
+  }
+
+  /** A zero-length key for {@link Mac#init}, which SecretKeySpec does not allow. */
+  private static SecretKey emptyKey() {
+    return new SecretKey() {
+      @Override
+      public String getAlgorithm() {
+        return "HmacSHA256";
+      }
+
+      @Override
+      public String getFormat() {
+        return "RAW";
+      }
+
+      @Override
+      public byte[] getEncoded() {
+        return new byte[0];
+      }
+    };
   }
 
   @Test
