@@ -89,8 +89,8 @@ public interface ProcessPool extends Pool {
    * {@link Pool#invoke} for a serializable lambda. When a worker is idle, a calling platform
    * thread runs the round trip itself (it sends the task and reads the reply; no pool thread is
    * woken), which makes {@code invoke} the fastest way to run one task and wait: half the
-   * wake-ups of a {@code submit(task).join()} that a driver thread ran (the join runs the round
-   * trip itself too when it finds the task still queued, but the driver the submit woke may take
+   * wake-ups of a {@code submit(task).join()} that a driver thread ran (the join, or an untimed
+   * {@code get()}, runs the round trip itself too when it finds the task still queued, but the driver the submit woke may take
    * it first; {@code invoke} never offers it to one). States, deadlines, retries, stats and cancellation are the same;
    * an interrupt of the caller cancels the task, as for any {@code invoke}.
    */

@@ -45,11 +45,32 @@ final class RemoteHandle<T> extends DriverHandle<T> implements ProcessTaskHandle
    */
   @Override
   public T join() {
-    if (joins != null && !driver.isDone()
-        && joins.callers().driveQueued(joins.drivers(), call, driver) && call.callerInterrupted) {
+    if (droveAndWasInterrupted()) {
       throw ExecutorPool.interruptedWaitFor(id(), new InterruptedException());
     }
     return super.join();
+  }
+
+  /**
+   * Waits for the task as {@link java.util.concurrent.Future#get()} does, with {@link #join()}'s
+   * fast path: a task still queued, with a worker idle, runs its round trip on this thread. If
+   * this thread is interrupted while it runs the task, the task is cancelled and get throws
+   * {@link InterruptedException} with the interrupt flag cleared, as an interrupted wait does.
+   * (Timed waits never take the fast path: a round trip on this thread could outlast the timeout.)
+   */
+  @Override
+  public T get() throws InterruptedException, java.util.concurrent.ExecutionException {
+    if (droveAndWasInterrupted()) {
+      Thread.interrupted(); // InterruptedException's contract: the flag is cleared
+      throw new InterruptedException("interrupted while running task #" + id() + " on this thread");
+    }
+    return super.get();
+  }
+
+  /** Runs the call on this thread if it is still queued; whether it did and was interrupted. */
+  private boolean droveAndWasInterrupted() {
+    return joins != null && !driver.isDone()
+        && joins.callers().driveQueued(joins.drivers(), call, driver) && call.callerInterrupted;
   }
 
   /** Whether the given thread ran this task's round trip itself (invoke or join; for tests). */

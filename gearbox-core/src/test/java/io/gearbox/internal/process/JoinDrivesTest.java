@@ -89,6 +89,18 @@ class JoinDrivesTest {
   private <T> ProcessTaskHandle<T> joinDriven(ProcessPoolEngine p, IntFunction<ProcessTaskHandle<T>> submit,
       BiConsumer<Supplier<ProcessTaskHandle<T>>, Integer> duringJoin, Consumer<Throwable> check)
       throws InterruptedException {
+    return joinDriven(p, submit, duringJoin, check, ProcessTaskHandle::join);
+  }
+
+  /** How the test thread waits for its task: {@code join()} or {@code get()}. */
+  private interface Wait<T> {
+    void waitFor(ProcessTaskHandle<T> t) throws Exception;
+  }
+
+  /** {@link #joinDriven} waiting with {@code wait} instead of {@code join()}. */
+  private <T> ProcessTaskHandle<T> joinDriven(ProcessPoolEngine p, IntFunction<ProcessTaskHandle<T>> submit,
+      BiConsumer<Supplier<ProcessTaskHandle<T>>, Integer> duringJoin, Consumer<Throwable> check,
+      Wait<T> wait) throws InterruptedException {
     long end = System.nanoTime() + Delays.LONG.multipliedBy(3).toNanos();
     for (int i = 0; i < TRIES && System.nanoTime() < end; i++) {
       int n = i;
@@ -109,7 +121,7 @@ class JoinDrivesTest {
       long drivenBefore = p.joinDrivenCalls();
       ProcessTaskHandle<T> t = submit.apply(i);
       handle.set(t);
-      Throwable thrown = catchThrowable(t::join);
+      Throwable thrown = catchThrowable(() -> wait.waitFor(t));
       boolean wasInterrupted = Thread.interrupted();
       if (helper != null) {
         Harness.join(helper);
@@ -385,6 +397,52 @@ class JoinDrivesTest {
             assertThat(thrown).isInstanceOf(CompletionException.class)
                 .cause().isInstanceOf(InterruptedException.class);
           });
+      assertThat(t.status()).isEqualTo(TaskState.CANCELLED);
+      Harness.eventually().atMost(Delays.LONG)
+          .until(() -> t.cancelRung() == CancelRung.INTERRUPTED);
+      assertThat(p.submit((SerializableCallable<String>) () -> "next").join()).isEqualTo("next");
+      assertCounted(p, 1, 0, 1, 0);
+    }
+  }
+
+  @Test
+  void get_drivesATinyTask_asJoinDoes() throws Exception {
+    try (ProcessPoolEngine p = pool(1, Duration.ofSeconds(5))) {
+      AtomicReference<Integer> got = new AtomicReference<>();
+      ProcessTaskHandle<Integer> t = joinDriven(p,
+          i -> p.submit((SerializableCallable<Integer>) () -> i + 1), null,
+          thrown -> assertThat(thrown).isNull(), task -> got.set(task.get()));
+      assertThat(t.status()).isEqualTo(TaskState.SUCCEEDED);
+      assertThat(got.get()).isEqualTo(t.resultNow());
+      assertCounted(p, 1, 0, 0, 0);
+    }
+  }
+
+  @Test
+  void drivingGet_interrupted_cancelsItsTaskAndThrowsInterruptedExceptionWithTheFlagCleared()
+      throws Exception {
+    String dir = tmp.toString();
+    Thread waiter = Thread.currentThread();
+    try (ProcessPoolEngine p = pool(1, Duration.ofSeconds(5))) {
+      ProcessTaskHandle<String> t = joinDriven(p,
+          i -> p.submit((SerializableCallable<String>) () -> {
+            touch(dir, "started-" + i);
+            Thread.sleep(60_000);
+            return "slept";
+          }),
+          (task, i) -> {
+            awaitFile(tmp, "started-" + i);
+            if (((RemoteHandle<?>) task.get()).drivenBy(waiter)) {
+              waiter.interrupt();
+            } else {
+              task.get().cancel(true); // a driver took it: end this try
+            }
+          },
+          thrown -> {
+            assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag").isFalse();
+            assertThat(thrown).isInstanceOf(InterruptedException.class);
+          },
+          ProcessTaskHandle::get);
       assertThat(t.status()).isEqualTo(TaskState.CANCELLED);
       Harness.eventually().atMost(Delays.LONG)
           .until(() -> t.cancelRung() == CancelRung.INTERRUPTED);
