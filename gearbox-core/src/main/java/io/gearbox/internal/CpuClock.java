@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,6 +95,12 @@ public final class CpuClock {
     out[0] = cpu;
     out[1] = 0;
     return true;
+  }
+
+  /** Whether the current thread reads its times from an open schedstat file (for tests). */
+  static boolean readsSchedstat() {
+    Sampler s = SAMPLERS.get();
+    return s.sched != null && s.sched.isOpen();
   }
 
   /** Closes the current thread's schedstat file, if it opened one (threads that end soon). */
@@ -290,9 +297,15 @@ public final class CpuClock {
     }
   }
 
-  /** One thread's open schedstat file: "cpu-ns run-queue-ns timeslices\n". */
+  /**
+   * One thread's open schedstat file: "cpu-ns run-queue-ns timeslices\n". A {@link FileChannel} is
+   * interruptible: a read made while its thread's interrupt flag is set, or interrupted during the
+   * read, closes the channel for good. Pool threads are interrupted by cancellation, so a read
+   * clears the flag for its duration and restores it, and a channel closed by an interrupt that
+   * came during the read is opened again; the thread never falls back to the CPU clock for good.
+   */
   private static final class Sched {
-    private final FileChannel channel;
+    private FileChannel channel;
     private final ByteBuffer buffer = ByteBuffer.allocate(96);
 
     private Sched(FileChannel channel) {
@@ -300,17 +313,58 @@ public final class CpuClock {
     }
 
     static Sched open() {
+      FileChannel channel = openChannel();
+      return channel == null ? null : new Sched(channel);
+    }
+
+    private static FileChannel openChannel() {
       try {
-        return new Sched(FileChannel.open(Path.of(SCHEDSTAT), StandardOpenOption.READ));
+        return FileChannel.open(Path.of(SCHEDSTAT), StandardOpenOption.READ);
       } catch (IOException | RuntimeException unavailable) {
         return null;
       }
     }
 
+    /** Whether the file is open (for tests). */
+    boolean isOpen() {
+      return channel.isOpen();
+    }
+
+    /**
+     * One positional read with the interrupt flag kept out of it (see the class comment): a
+     * channel an interrupt closed is opened again, up to three times in one read.
+     */
+    private int readKeepingTheInterrupt() throws IOException {
+      boolean interrupted = Thread.interrupted();
+      try {
+        for (int attempt = 1; ; attempt++) {
+          if (!channel.isOpen()) {
+            FileChannel reopened = openChannel();
+            if (reopened == null) {
+              return -1;
+            }
+            channel = reopened;
+          }
+          try {
+            buffer.clear();
+            return channel.read(buffer, 0);
+          } catch (ClosedByInterruptException e) {
+            interrupted |= Thread.interrupted(); // the interrupt that closed it: restored below
+            if (attempt == 3) {
+              return -1; // this sample falls back; the next one opens the file again
+            }
+          }
+        }
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+
     boolean read(long[] out) {
       try {
-        buffer.clear();
-        int n = channel.read(buffer, 0);
+        int n = readKeepingTheInterrupt();
         if (n <= 0) {
           return false;
         }
