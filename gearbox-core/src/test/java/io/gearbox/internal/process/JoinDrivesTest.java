@@ -374,38 +374,6 @@ class JoinDrivesTest {
   }
 
   @Test
-  void drivingJoiner_interrupted_cancelsItsTaskAndKeepsTheFlag() throws Exception {
-    String dir = tmp.toString();
-    Thread joiner = Thread.currentThread();
-    try (ProcessPoolEngine p = pool(1, Duration.ofSeconds(5))) {
-      ProcessTaskHandle<String> t = joinDriven(p,
-          i -> p.submit((SerializableCallable<String>) () -> {
-            touch(dir, "started-" + i);
-            Thread.sleep(60_000);
-            return "slept";
-          }),
-          (task, i) -> {
-            awaitFile(tmp, "started-" + i);
-            if (((RemoteHandle<?>) task.get()).drivenBy(joiner)) {
-              joiner.interrupt();
-            } else {
-              task.get().cancel(true); // a driver took it: end this try
-            }
-          },
-          thrown -> {
-            assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag").isTrue();
-            assertThat(thrown).isInstanceOf(CompletionException.class)
-                .cause().isInstanceOf(InterruptedException.class);
-          });
-      assertThat(t.status()).isEqualTo(TaskState.CANCELLED);
-      Harness.eventually().atMost(Delays.LONG)
-          .until(() -> t.cancelRung() == CancelRung.INTERRUPTED);
-      assertThat(p.submit((SerializableCallable<String>) () -> "next").join()).isEqualTo("next");
-      assertCounted(p, 1, 0, 1, 0);
-    }
-  }
-
-  @Test
   void get_drivesATinyTask_asJoinDoes() throws Exception {
     try (ProcessPoolEngine p = pool(1, Duration.ofSeconds(5))) {
       AtomicReference<Integer> got = new AtomicReference<>();
@@ -419,7 +387,29 @@ class JoinDrivesTest {
   }
 
   @Test
+  void drivingJoiner_interrupted_cancelsItsTaskAndKeepsTheFlag() throws Exception {
+    interruptedWhileDriving(ProcessTaskHandle::join, thrown -> {
+      assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag").isTrue();
+      assertThat(thrown).isInstanceOf(CompletionException.class)
+          .cause().isInstanceOf(InterruptedException.class);
+    });
+  }
+
+  @Test
   void drivingGet_interrupted_cancelsItsTaskAndThrowsInterruptedExceptionWithTheFlagCleared()
+      throws Exception {
+    interruptedWhileDriving(ProcessTaskHandle::get, thrown -> {
+      assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag").isFalse();
+      assertThat(thrown).isInstanceOf(InterruptedException.class);
+    });
+  }
+
+  /**
+   * A task driven by this thread's {@code wait} (join or get), which another thread interrupts
+   * while the task sleeps in its worker: the task ends cancelled after the interrupt rung, the
+   * worker serves the next task, and {@code check} sees what the wait threw.
+   */
+  private void interruptedWhileDriving(Wait<String> wait, Consumer<Throwable> check)
       throws Exception {
     String dir = tmp.toString();
     Thread waiter = Thread.currentThread();
@@ -438,11 +428,7 @@ class JoinDrivesTest {
               task.get().cancel(true); // a driver took it: end this try
             }
           },
-          thrown -> {
-            assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag").isFalse();
-            assertThat(thrown).isInstanceOf(InterruptedException.class);
-          },
-          ProcessTaskHandle::get);
+          check, wait);
       assertThat(t.status()).isEqualTo(TaskState.CANCELLED);
       Harness.eventually().atMost(Delays.LONG)
           .until(() -> t.cancelRung() == CancelRung.INTERRUPTED);
