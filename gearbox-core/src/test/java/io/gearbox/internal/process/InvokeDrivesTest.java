@@ -1,5 +1,10 @@
 package io.gearbox.internal.process;
 
+import static io.gearbox.internal.process.CallerDrivesFixtures.awaitFile;
+import static io.gearbox.internal.process.CallerDrivesFixtures.awaitLive;
+import static io.gearbox.internal.process.CallerDrivesFixtures.blocking;
+import static io.gearbox.internal.process.CallerDrivesFixtures.sleep;
+import static io.gearbox.internal.process.CallerDrivesFixtures.touch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -14,8 +19,6 @@ import io.gearbox.TaskFailedException;
 import io.gearbox.TaskOptions;
 import io.gearbox.TaskTimeoutException;
 import io.gearbox.WorkerCrashedException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,48 +45,7 @@ class InvokeDrivesTest {
   private static ProcessPoolEngine pool(Duration cancelGrace) {
     ProcessPoolEngine p = (ProcessPoolEngine) Gearbox.processBuilder().workers(1).replayOutput(false)
         .cancelGrace(cancelGrace).build();
-    return awaitLive(p);
-  }
-
-  /** Waits until the pool's one worker is live (at start, or after a crash). */
-  private static ProcessPoolEngine awaitLive(ProcessPoolEngine p) {
-    long end = System.nanoTime() + Delays.LONG.multipliedBy(3).toNanos();
-    while (p.processStats().live() < 1) {
-      if (System.nanoTime() > end) {
-        p.shutdownNow();
-        throw new AssertionError("no live worker within " + Delays.LONG.multipliedBy(3));
-      }
-      sleep(20);
-    }
-    return p;
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  /** In a worker: creates a marker file. */
-  static void touch(String dir, String name) {
-    try {
-      Files.writeString(Path.of(dir, name), "x");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** In a test thread: waits for a marker file. */
-  private static void awaitFile(Path dir, String name) {
-    long end = System.nanoTime() + Delays.LONG.toNanos();
-    while (!Files.exists(dir.resolve(name))) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("no " + name + " within " + Delays.LONG);
-      }
-      sleep(5);
-    }
+    return awaitLive(p, 1);
   }
 
   /** Nothing queued or running, every task counted once, in the states given. */
@@ -96,17 +58,6 @@ class InvokeDrivesTest {
     assertThat(s.failed()).as("failed").isEqualTo(failed);
     assertThat(s.cancelled()).as("cancelled").isEqualTo(cancelled);
     assertThat(s.timedOut()).as("timed out").isEqualTo(timedOut);
-  }
-
-  /** A task that marks its start, then sleeps (interruptibly) until a marker file appears. */
-  private static SerializableCallable<String> blocking(String dir, String name) {
-    return () -> {
-      touch(dir, "started-" + name);
-      while (!Files.exists(Path.of(dir, "go-" + name))) {
-        Thread.sleep(5);
-      }
-      return "done";
-    };
   }
 
   @Test
@@ -184,7 +135,7 @@ class InvokeDrivesTest {
       Harness.eventually().atMost(grace.plus(Delays.LONG))
           .until(() -> p.processStats().killed() == 1);
       assertCounted(p, 0, 0, 0, 1);
-      assertThat(awaitLive(p).invoke((SerializableCallable<String>) () -> "next")).isEqualTo("next");
+      assertThat(awaitLive(p, 1).invoke((SerializableCallable<String>) () -> "next")).isEqualTo("next");
     }
   }
 
@@ -199,7 +150,7 @@ class InvokeDrivesTest {
       assertThat(crashed).isInstanceOf(TaskFailedException.class)
           .cause().isInstanceOf(WorkerCrashedException.class);
       // a retry on a fresh worker: the first attempt halts, the second finds its marker
-      String second = awaitLive(p).invoke((SerializableCallable<String>) () -> {
+      String second = awaitLive(p, 1).invoke((SerializableCallable<String>) () -> {
         if (Files.exists(Path.of(dir, "crashed"))) {
           return "second attempt";
         }

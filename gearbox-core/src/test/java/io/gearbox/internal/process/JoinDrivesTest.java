@@ -1,5 +1,10 @@
 package io.gearbox.internal.process;
 
+import static io.gearbox.internal.process.CallerDrivesFixtures.awaitFile;
+import static io.gearbox.internal.process.CallerDrivesFixtures.awaitLive;
+import static io.gearbox.internal.process.CallerDrivesFixtures.blocking;
+import static io.gearbox.internal.process.CallerDrivesFixtures.sleep;
+import static io.gearbox.internal.process.CallerDrivesFixtures.touch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -17,8 +22,6 @@ import io.gearbox.TaskState;
 import io.gearbox.TaskTimeoutException;
 import io.gearbox.TaskTimings;
 import io.gearbox.WorkerCrashedException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,27 +60,6 @@ class JoinDrivesTest {
         .replayOutput(false).cancelGrace(cancelGrace).restartLimit(1000, Duration.ofMinutes(1))
         .build();
     return awaitLive(p, workers);
-  }
-
-  /** Waits until the pool has this many live workers (at start, or after a crash). */
-  private static ProcessPoolEngine awaitLive(ProcessPoolEngine p, int workers) {
-    long end = System.nanoTime() + Delays.LONG.multipliedBy(3).toNanos();
-    while (p.processStats().live() < workers) {
-      if (System.nanoTime() > end) {
-        p.shutdownNow();
-        throw new AssertionError("no " + workers + " live workers within " + Delays.LONG.multipliedBy(3));
-      }
-      sleep(20);
-    }
-    return p;
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
   }
 
   /**
@@ -144,37 +126,6 @@ class JoinDrivesTest {
     }
     throw new AssertionError("no join drove its task in " + TRIES + " tries or "
         + Delays.LONG.multipliedBy(3) + " (a driver took each first)");
-  }
-
-  /** In a worker (or here): creates a marker file. */
-  static void touch(String dir, String name) {
-    try {
-      Files.writeString(Path.of(dir, name), "x");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** In a test thread: waits for a marker file. */
-  private static void awaitFile(Path dir, String name) {
-    long end = System.nanoTime() + Delays.LONG.toNanos();
-    while (!Files.exists(dir.resolve(name))) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("no " + name + " within " + Delays.LONG);
-      }
-      sleep(5);
-    }
-  }
-
-  /** A task that marks its start, then sleeps (interruptibly) until a marker file appears. */
-  private static SerializableCallable<String> blocking(String dir, String name) {
-    return () -> {
-      touch(dir, "started-" + name);
-      while (!Files.exists(Path.of(dir, "go-" + name))) {
-        Thread.sleep(5);
-      }
-      return "done";
-    };
   }
 
   /**
