@@ -175,6 +175,34 @@ class ProcessProtocolSecurityTest {
     Harness.eventually().until(() -> p.processStats().rejectedConnections() == 1);
   }
 
+  /**
+   * The pool writes its CHALLENGE from the accepting thread, the moment it accepts: a client that
+   * has already hung up makes that write fail. Each such client is one rejected connection, and
+   * the acceptor lives on: a worker killed afterwards is replaced (its replacement connects
+   * through the same acceptor) and runs the next task.
+   */
+  @Test
+  void rawClientsHangingUpBeforeTheChallenge_areRejected_andTheAcceptorLivesOn() throws Exception {
+    try (ProcessPool p = pool(1)) {
+      Path socket = engine(p).socketDirectory().resolve("pool.sock");
+      long before = p.processStats().rejectedConnections();
+      int clients = 40; // more than MAX_UNAUTHENTICATED: evictions happen too
+      for (int i = 0; i < clients; i++) {
+        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+          c.connect(UnixDomainSocketAddress.of(socket));
+        } // closed at once: before, during or after the pool's CHALLENGE
+      }
+      Harness.eventually().until(() -> p.processStats().rejectedConnections() - before == clients);
+
+      long old = p.workerPids().getFirst();
+      ProcessTests.sigkill(old);
+      Harness.eventually().atMost(ProcessTests.STARTUP).until(() -> p.processStats().live() == 1
+          && !p.workerPids().contains(old));
+      assertThat(p.submit(() -> ProcessHandle.current().pid()).join()).isNotEqualTo(old);
+      assertThat(p.processStats().rejectedConnections() - before).isEqualTo(clients);
+    }
+  }
+
   /** What a hand-made client sends once it has read the pool's challenge. */
   @FunctionalInterface
   private interface ClientMove {

@@ -148,4 +148,50 @@ class WorkerAuthTest {
     assertThat(Auth.same(proof, Auth.mac(secret, "worker", nonce, 3, 4243))).as("another pid").isFalse();
     assertThat(Auth.same(proof, java.util.Arrays.copyOf(proof, 31))).as("a truncated proof").isFalse();
   }
+
+  /**
+   * A key made once (the pool's, for all its handshakes) gives every proof a fresh HMAC gives,
+   * however many it has made before and from however many threads at once: each proof continues
+   * its own copy of the padded key's digests, never the key's.
+   */
+  @Test
+  void preparedKey_givesTheFreshHmacForEveryProof_fromManyThreadsAtOnce() throws Exception {
+    Random random = new Random(13);
+    byte[] secret = new byte[32];
+    random.nextBytes(secret);
+    Auth.Key key = Auth.key(HEX.formatHex(secret));
+    int proofs = 300;
+    byte[][] nonces = new byte[proofs][32];
+    byte[][] expected = new byte[proofs][];
+    for (int i = 0; i < proofs; i++) {
+      random.nextBytes(nonces[i]);
+      expected[i] = Auth.hmacSha256(secret, ascii(i % 2 == 0 ? "worker" : "parent"), nonces[i],
+          ByteBuffer.allocate(12).putInt(i).putLong(1000L + i).array());
+      assertThat(key.mac(i % 2 == 0 ? "worker" : "parent", nonces[i], i, 1000L + i))
+          .as("proof %d, one thread", i).isEqualTo(expected[i]);
+    }
+    java.util.Queue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+    java.util.List<Thread> threads = new java.util.ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      int offset = t * 37;
+      threads.add(Thread.ofPlatform().name("auth-" + t).start(() -> {
+        try {
+          start.await();
+          for (int n = 0; n < proofs; n++) {
+            int i = (n + offset) % proofs;
+            assertThat(key.mac(i % 2 == 0 ? "worker" : "parent", nonces[i], i, 1000L + i))
+                .as("proof %d, four threads", i).isEqualTo(expected[i]);
+          }
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      }));
+    }
+    start.countDown();
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertThat(failures).isEmpty();
+  }
 }
