@@ -59,12 +59,8 @@ final class Auth {
 
   /** HMAC-SHA256(secret, role | nonce | workerId | pid), the proof each side sends. */
   static byte[] mac(String secretHex, String role, byte[] nonce, int workerId, long pid) {
-    return key(secretHex).mac(role, nonce, workerId, pid);
-  }
-
-  /** The secret (hex) as an HMAC key, prepared once for any number of proofs. */
-  static Key key(String secretHex) {
-    return new Key(HexFormat.of().parseHex(secretHex));
+    return hmacSha256(HexFormat.of().parseHex(secretHex), role.getBytes(StandardCharsets.US_ASCII),
+        nonce, ByteBuffer.allocate(12).putInt(workerId).putLong(pid).array());
   }
 
   /** SHA-256's block size in bytes: HMAC pads its key to one block. */
@@ -76,64 +72,23 @@ final class Auth {
    * block.
    */
   static byte[] hmacSha256(byte[] key, byte[]... parts) {
-    return new Key(key).hmac(parts);
-  }
-
-  /**
-   * An HMAC-SHA256 key made ready: the two digests that have already hashed the padded key
-   * ({@code K ^ ipad} and {@code K ^ opad}), which each proof continues on copies of them. A
-   * worker makes its key while it waits for the pool's challenge, so the first SHA-256 (the
-   * provider's lookup, the class's initialization) is not paid after the challenge has arrived;
-   * the pool makes one for all its handshakes. Immutable once made: {@link #hmac} works on clones,
-   * so any number of threads may use one key.
-   */
-  static final class Key {
-    private final byte[] innerPad; // K ^ ipad
-    private final byte[] outerPad; // K ^ opad
-    private final MessageDigest inner; // has hashed innerPad; never updated after this
-    private final MessageDigest outer; // has hashed outerPad; never updated after this
-
-    Key(byte[] key) {
-      MessageDigest sha256 = sha256();
-      byte[] k = key.length > BLOCK_BYTES ? sha256.digest(key) : key;
-      innerPad = new byte[BLOCK_BYTES];
-      outerPad = new byte[BLOCK_BYTES];
-      for (int i = 0; i < BLOCK_BYTES; i++) {
-        byte b = i < k.length ? k[i] : 0;
-        innerPad[i] = (byte) (b ^ 0x36);
-        outerPad[i] = (byte) (b ^ 0x5c);
-      }
-      inner = sha256;
-      inner.update(innerPad);
-      outer = sha256();
-      outer.update(outerPad);
+    MessageDigest sha256 = sha256();
+    byte[] block = new byte[BLOCK_BYTES];
+    byte[] k = key.length > BLOCK_BYTES ? sha256.digest(key) : key;
+    System.arraycopy(k, 0, block, 0, k.length);
+    for (int i = 0; i < BLOCK_BYTES; i++) {
+      block[i] ^= 0x36; // ipad
     }
-
-    /** HMAC-SHA256 of the concatenated parts under this key. */
-    byte[] hmac(byte[]... parts) {
-      MessageDigest in = copy(inner, innerPad);
-      for (byte[] p : parts) {
-        in.update(p);
-      }
-      return copy(outer, outerPad).digest(in.digest());
+    sha256.update(block);
+    for (byte[] p : parts) {
+      sha256.update(p);
     }
-
-    /** HMAC(key, role | nonce | workerId | pid), the proof each side sends. */
-    byte[] mac(String role, byte[] nonce, int workerId, long pid) {
-      return hmac(role.getBytes(StandardCharsets.US_ASCII), nonce,
-          ByteBuffer.allocate(12).putInt(workerId).putLong(pid).array());
+    byte[] inner = sha256.digest(); // digest() also resets it for the outer hash
+    for (int i = 0; i < BLOCK_BYTES; i++) {
+      block[i] ^= 0x36 ^ 0x5c; // ipad off, opad on
     }
-
-    /** A copy of a prepared digest; a digest that cannot be cloned hashes its pad again. */
-    private static MessageDigest copy(MessageDigest prepared, byte[] pad) {
-      try {
-        return (MessageDigest) prepared.clone();
-      } catch (CloneNotSupportedException e) {
-        MessageDigest d = sha256(); // the JDK's is cloneable; another provider's may not be
-        d.update(pad);
-        return d;
-      }
-    }
+    sha256.update(block);
+    return sha256.digest(inner);
   }
 
   private static MessageDigest sha256() {

@@ -107,24 +107,20 @@ final class Handshake {
 
   /**
    * Runs the worker's side: answers the pool's CHALLENGE with HELLO, checks the pool's proof in
-   * WELCOME and returns its settings (with {@code frames} bounded to their maximum frame). The
-   * worker's nonce and its HMAC key are made before the CHALLENGE is read: called right after
-   * connecting, that work overlaps the pool's accepting and writing the CHALLENGE, instead of
-   * following it.
+   * WELCOME and returns its settings (with {@code frames} bounded to their maximum frame).
    *
    * @throws Refused if the pool broke the protocol or failed to prove the secret (the worker then
    *     exits without serving)
    * @throws IOException if the connection failed
    */
   static Welcome asWorker(Frames frames, String secret, long pid, int workerId) throws IOException {
-    byte[] myNonce = Auth.nonce();
-    Auth.Key key = Auth.key(secret);
     Frames.Frame challenge = frames.read();
     if (challenge.type() != Frames.CHALLENGE || challenge.payload().length != Auth.NONCE_BYTES) {
       throw new Refused("unexpected first frame");
     }
+    byte[] myNonce = Auth.nonce();
     frames.write(Frames.HELLO, 0, encodeHello(pid, workerId, myNonce,
-        key.mac("worker", challenge.payload(), workerId, pid)));
+        Auth.mac(secret, "worker", challenge.payload(), workerId, pid)));
     frames.maxFrame(1 << 20); // WELCOME carries the allow-list, which may be long; still bounded
     Frames.Frame welcome = frames.read();
     if (welcome.type() != Frames.WELCOME) {
@@ -132,7 +128,7 @@ final class Handshake {
     }
     DataInputStream w = new DataInputStream(new ByteArrayInputStream(welcome.payload()));
     byte[] parentMac = w.readNBytes(MAC_BYTES);
-    if (!Auth.same(parentMac, key.mac("parent", myNonce, workerId, pid))) {
+    if (!Auth.same(parentMac, Auth.mac(secret, "parent", myNonce, workerId, pid))) {
       throw new Refused("the pool failed to authenticate itself");
     }
     int maxFrame = w.readInt();

@@ -46,9 +46,7 @@ import java.util.function.Function;
  *       reading stdin on a daemon thread: end of file means the parent is gone (even by SIGKILL,
  *       the kernel closes the pipe), and the worker halts at once. No orphans.
  *   <li>Connects to the pool's Unix-domain socket and runs the mutual HMAC handshake
- *       ({@link Auth}); receives the codec settings and the frame cap. What it can do before the
- *       pool's CHALLENGE arrives (start the parent watch, make its nonce and HMAC key) it does
- *       after connecting, while the pool accepts the connection and writes the CHALLENGE.
+ *       ({@link Auth}); receives the codec settings and the frame cap.
  *   <li>Replaces {@code System.out}/{@code System.err} with per-task capture
  *       ({@link OutputCapture}); the protocol never touches file descriptors 1 and 2, so nothing a
  *       task or the JVM prints there can corrupt it.
@@ -132,14 +130,12 @@ public final class WorkerMain {
     InputStream stdin = new FileInputStream(FileDescriptor.in);
     String secret = readLine(stdin);
     long pid = parsePid(readLine(stdin)); // sent by the pool, which started this process
+    Thread.ofPlatform().daemon(true).name("gearbox-worker-parent-watch").start(new ParentWatch(stdin));
+    System.setIn(new ByteArrayInputStream(new byte[0]));
 
     int workerId = Integer.parseInt(args[1]);
     SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
     ch.connect(UnixDomainSocketAddress.of(Path.of(args[0])));
-    // Connected first: the pool accepts and writes its CHALLENGE while this thread starts the
-    // parent watch and makes its nonce and key (Handshake.asWorker), instead of after.
-    Thread.ofPlatform().daemon(true).name("gearbox-worker-parent-watch").start(new ParentWatch(stdin));
-    System.setIn(new ByteArrayInputStream(new byte[0]));
     Frames frames = new Frames(ch);
 
     Handshake.Welcome welcome = null;

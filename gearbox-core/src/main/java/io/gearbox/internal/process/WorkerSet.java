@@ -74,8 +74,6 @@ final class WorkerSet implements Worker.Owner {
   private final ProcessConfig config;
   private final String poolName;
   private final String secret = Auth.newSecret();
-  /** The secret as an HMAC key, prepared once for every handshake's two proofs. */
-  private final Auth.Key key = Auth.key(secret);
   private final List<String> command;
   private final byte[] welcomeConfig;
   private final PrintStream console;
@@ -571,22 +569,9 @@ final class WorkerSet implements Worker.Owner {
     if (evicted != null) {
       evicted.close(); // its handshake thread fails its read and counts the rejection
     }
-    // The CHALLENGE goes out from this thread, at once: the worker is waiting for it, and the
-    // handshake thread's start (a virtual thread's first run, 1-5 ms on a busy 2-core machine)
-    // then overlaps the worker's making of its HELLO instead of delaying the CHALLENGE. A few
-    // bytes into a new connection's empty send buffer: this write does not block.
-    byte[] nonce = Auth.nonce();
-    try {
-      frames.write(Frames.CHALLENGE, 0, nonce);
-    } catch (IOException e) {
-      forget(frames);
-      frames.close();
-      rejectedConnections.incrementAndGet(); // gone already
-      return;
-    }
     Thread t = Thread.ofVirtual().name("gearbox-" + poolName + "-handshake").unstarted(() -> {
       try {
-        handshake(frames, nonce);
+        handshake(frames);
       } finally {
         handshakeThreads.remove(Thread.currentThread());
       }
@@ -607,8 +592,7 @@ final class WorkerSet implements Worker.Owner {
     }
   }
 
-  /** The rest of a handshake whose CHALLENGE (with {@code nonce}) {@link #admit} has written. */
-  private void handshake(Frames frames, byte[] nonce) {
+  private void handshake(Frames frames) {
     if (closing) {
       frames.close();
     }
@@ -620,10 +604,12 @@ final class WorkerSet implements Worker.Owner {
       }
     });
     try {
+      byte[] nonce = Auth.nonce();
+      frames.write(Frames.CHALLENGE, 0, nonce);
       Handshake.Hello hello = Handshake.decodeHello(frames.read());
       long pid = hello.pid();
       int workerId = hello.workerId();
-      if (!Auth.same(hello.mac(), key.mac("worker", nonce, workerId, pid))) {
+      if (!Auth.same(hello.mac(), Auth.mac(secret, "worker", nonce, workerId, pid))) {
         throw new IOException("authentication failed");
       }
       CompletableFuture<Frames> waiting = handshakes.get(workerId);
@@ -631,7 +617,7 @@ final class WorkerSet implements Worker.Owner {
         throw new IOException("no worker " + workerId + " is starting");
       }
       frames.maxFrame(config.maxFrameBytes()); // authenticated: WELCOME may exceed 4 KiB
-      Handshake.writeWelcome(frames, key.mac("parent", hello.nonce(), workerId, pid), welcomeConfig);
+      Handshake.writeWelcome(frames, Auth.mac(secret, "parent", hello.nonce(), workerId, pid), welcomeConfig);
       authenticated.set(true);
       if (!waiting.complete(frames)) {
         frames.close();

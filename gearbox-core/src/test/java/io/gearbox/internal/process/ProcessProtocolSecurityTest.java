@@ -176,10 +176,10 @@ class ProcessProtocolSecurityTest {
   }
 
   /**
-   * The pool writes its CHALLENGE from the accepting thread, the moment it accepts: a client that
-   * has already hung up makes that write fail. Each such client is one rejected connection, and
-   * the acceptor lives on: a worker killed afterwards is replaced (its replacement connects
-   * through the same acceptor) and runs the next task.
+   * Clients that connect and hang up at once, before, during or after the pool's CHALLENGE (whose
+   * write then fails): each is one rejected connection, and the acceptor lives on: a worker killed
+   * afterwards is replaced (its replacement connects through the same acceptor) and runs the next
+   * task.
    */
   @Test
   void rawClientsHangingUpBeforeTheChallenge_areRejected_andTheAcceptorLivesOn() throws Exception {
