@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
 final class RouteState {
 
   /**
-   * Where one run goes. WAIT: the key has no evidence yet and probes of it are running; the run
-   * waits for their first evidence (see {@link Router}).
+   * Where one run goes. WAIT: the key has no evidence yet, probes of it are running and they lean
+   * towards computing (see {@link #holdsRuns()}); the run waits for their first evidence (see
+   * {@link Router}).
    */
   enum Side { CPU, VIRTUAL, PROBE, WAIT }
 
@@ -55,6 +56,12 @@ final class RouteState {
    * runs. From then on {@code target} holds the side it points to, and runs go there meanwhile.
    */
   private volatile boolean evidence;
+  /**
+   * Whether, before any evidence, a probe of this key was seen computing (runnable on looks
+   * spanning half a millisecond) or asleep in class loading: from then on the key's runs wait
+   * for the evidence rather than start on virtual threads (see {@link #holdsRuns()}).
+   */
+  private volatile boolean leaning;
   private volatile long measured; // written under this
   private double share = Double.NaN; // guarded by this
   /** The probes' shares before the first verdict, which takes their median. */
@@ -122,7 +129,7 @@ final class RouteState {
         return Side.PROBE;
       }
       if (!evidence) {
-        return Side.WAIT;
+        return holdsRuns() ? Side.WAIT : Side.VIRTUAL;
       }
     } else if (t == PoolKind.VIRTUAL && sinceProbe.incrementAndGet() >= reprobeEvery
         && probesInFlight.compareAndSet(0, 1)) {
@@ -130,6 +137,33 @@ final class RouteState {
       return Side.PROBE;
     }
     return t == PoolKind.CPU ? Side.CPU : Side.VIRTUAL;
+  }
+
+  /**
+   * Whether a run of this key, which has no evidence yet, waits for it rather than start on a
+   * virtual thread: once a probe was seen computing or loading classes, or a first probe measured
+   * pointed to the CPU side. Before that, a fresh key's runs beyond its probes start on virtual
+   * threads at once, as a fixed virtual pool's would (a burst of fetches is not held up for the
+   * probes' evidence), and a run whose virtual thread gets a carrier after the key leant this
+   * way waits there (see {@link Router}), so a computing burst's queued runs follow the verdict.
+   */
+  boolean holdsRuns() {
+    return leaning || target == PoolKind.CPU;
+  }
+
+  /**
+   * A probe of this key, with no evidence yet, was seen computing for a moment or asleep in
+   * class loading: runs wait for the evidence from now on (see {@link #holdsRuns()}).
+   */
+  void lean() {
+    if (!leaning) {
+      synchronized (this) {
+        leaning = true;
+        if (!decided && !evidence && fixed == null) {
+          reason = probingReason();
+        }
+      }
+    }
   }
 
   /**
@@ -301,7 +335,8 @@ final class RouteState {
   }
 
   private String probingReason() {
-    String meanwhile = !evidence ? "runs wait for the first evidence"
+    String meanwhile = !evidence ? (holdsRuns() ? "runs wait for the first evidence"
+            : "runs start on virtual threads until a probe is seen computing")
         : measured == 0 ? "a probe was seen " + (target == PoolKind.CPU ? "computing" : "waiting")
             + " -> " + target.label() + " meanwhile"
         : "-> " + target.label() + " meanwhile";

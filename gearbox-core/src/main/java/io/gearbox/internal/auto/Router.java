@@ -145,6 +145,12 @@ final class Router extends AbstractExecutorService implements Routing {
    * with no GC pause ended meanwhile, is evidence that its key waits.
    */
   private static final long WAIT_EVIDENCE_NANOS = 500_000;
+  /**
+   * A probe seen runnable on looks spanning this long, 0.5 ms, before any evidence makes its key's
+   * later runs wait for the evidence rather than start on virtual threads ({@link
+   * RouteState#lean()}): a computing burst's runs then go to the CPU side with the verdict.
+   */
+  private static final long LEAN_NANOS = 500_000;
   /** Probe threads may be this many times the probe permits (see the constructor). */
   private static final int PROBE_MAX_FACTOR = 4;
   /** CPU-side runs shorter than this, 50 us, do not read the GC pause clock around the next. */
@@ -181,6 +187,9 @@ final class Router extends AbstractExecutorService implements Routing {
    */
   private final AtomicBoolean watcherStarted =
       new AtomicBoolean();
+  /** Probes waiting for the watcher to start their thread (see {@link #startProbe}). */
+  private final java.util.Queue<ProbeLaunch> probeLaunches =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   /** Keys whose first probes run without evidence yet: the watcher looks at their probes. */
   private final java.util.Set<RouteState> unjudged = ConcurrentHashMap.newKeySet();
   /** Set to make the watcher look again at once (a key to look at, or shutdown). */
@@ -316,7 +325,9 @@ final class Router extends AbstractExecutorService implements Routing {
     try {
       route((RoutedRun) command);
     } finally {
-      startWatcher(); // the hog scan, for runs on virtual threads
+      if (!watcherStarted.get() && probesRunning.get() == 0) {
+        startWatcher(); // the hog scan, for runs on virtual threads; else a probe starts it
+      }
     }
   }
 
@@ -332,7 +343,7 @@ final class Router extends AbstractExecutorService implements Routing {
         throw new RejectedExecutionException("auto pool '" + name + "' is shut down");
       }
       probeEnded(route); // every probe thread is busy: wait with the others, or go to the route
-      side = route.hasEvidence() ? route.side() : RouteState.Side.WAIT;
+      side = route.hasEvidence() || !route.holdsRuns() ? route.side() : RouteState.Side.WAIT;
     }
     if (side == RouteState.Side.WAIT && holdForEvidence(run, route)) {
       return;
@@ -350,10 +361,22 @@ final class Router extends AbstractExecutorService implements Routing {
       return false;
     }
     probesRunning.incrementAndGet();
+    boolean look = !route.hasEvidence() && unjudged.add(route);
+    if (!closing && probe.getPoolSize() > 0 && probe.getActiveCount() >= probe.getPoolSize()) {
+      // No idle probe thread: a new one must start, which the caller would wait for (0.3-2 ms,
+      // more on a crowded machine, on a burst's submitting thread). The watcher starts it (a
+      // probe running now started the watcher, if nothing else had).
+      probeLaunches.add(new ProbeLaunch(run, route));
+      if (closing) {
+        launchProbes(); // shutdown may have launched the queued ones before this was added
+      } else {
+        wakeWatcher();
+      }
+      return true;
+    }
     try {
       probe.execute(() -> probeRun(run, route));
-      startWatcher();
-      if (!route.hasEvidence() && unjudged.add(route)) {
+      if (look) {
         wakeWatcher(); // look at its probes from now on, before any run waits
       }
       return true;
@@ -361,6 +384,32 @@ final class Router extends AbstractExecutorService implements Routing {
       probeSlots.release();
       probeRunEnded();
       return false;
+    }
+  }
+
+  /** A probe run whose thread the watcher is to start (see {@link #startProbe}). */
+  private record ProbeLaunch(RoutedRun run, RouteState route) {}
+
+  /**
+   * Hands the probes waiting for a thread to the probe side (on the watcher thread, or on the
+   * thread shutting the router down). A probe the side refuses (shut down meanwhile) gives its
+   * permit back and its run goes to a virtual thread, or runs here if that side is shut too.
+   */
+  private void launchProbes() {
+    for (ProbeLaunch p; (p = probeLaunches.poll()) != null; ) {
+      ProbeLaunch launch = p;
+      try {
+        probe.execute(() -> probeRun(launch.run(), launch.route()));
+      } catch (RejectedExecutionException refused) {
+        probeSlots.release();
+        probeRunEnded();
+        probeEnded(launch.route());
+        try {
+          virtual.execute(() -> virtualRun(launch.run(), launch.route()));
+        } catch (RejectedExecutionException shutDown) {
+          launch.run().run(); // not reached (shutdown launches them first); run rather than lose it
+        }
+      }
     }
   }
 
@@ -457,13 +506,17 @@ final class Router extends AbstractExecutorService implements Routing {
         }
         if (loadingClasses(thread)) {
           // asleep inside class loading or a class's initialization, not in the task's own wait:
-          // its runs stay held until the probe is through (see loadingClasses); look again
+          // its later runs wait until the probe is through (see loadingClasses); look again
+          route.lean();
           sleepingSince.remove(thread);
           continue;
         }
         route.seenWaiting();
         releaseWaiters(route);
         return false;
+      }
+      if (!waiting && now - since >= LEAN_NANOS) {
+        route.lean(); // computing for a moment: later runs wait for the evidence
       }
       if (!waiting && now - since >= thresholdNanos) {
         // computing without a wait as long as a carrier hog would: the runs need not wait
@@ -516,6 +569,7 @@ final class Router extends AbstractExecutorService implements Routing {
    * rather than go on without it (one G1 pause stops both of a burst's concurrent probes).
    */
   private void probeRun(RoutedRun first, RouteState route) {
+    startWatcher(); // here rather than on the submitting thread (a burst's critical path)
     Thread me = Thread.currentThread();
     RoutedRun run = first;
     try {
@@ -611,6 +665,13 @@ final class Router extends AbstractExecutorService implements Routing {
       } catch (RejectedExecutionException shutDown) {
         // fall through
       }
+    }
+    if (route.fixed == null && !route.hasEvidence() && route.holdsRuns()
+        && holdForEvidence(run, route)) {
+      // Started at once, before any evidence, but the key has leant towards computing since
+      // (a probe seen computing or loading classes): wait for the evidence with the key's other
+      // runs, holding no carrier, and go where it points.
+      return;
     }
     Thread me = Thread.currentThread();
     running.put(me, new Running(run, route, System.nanoTime()));
@@ -790,6 +851,7 @@ final class Router extends AbstractExecutorService implements Routing {
     try {
       long nextScan = System.nanoTime() + interval;
       while (true) {
+        launchProbes();
         if (closing) { // runs no longer wait; termination comes when the virtual side ends
           if (virtual.awaitTermination(Math.max(0, nextScan - System.nanoTime()),
               TimeUnit.NANOSECONDS)) {
@@ -969,6 +1031,7 @@ final class Router extends AbstractExecutorService implements Routing {
     closing = true;
     startWatcher(); // it closes the isolation pool and the pinning stream when the sides end
     wakeWatcher();
+    launchProbes(); // probes still waiting for a thread, before the probe side stops
     for (RouteState route : routes.values()) {
       releaseWaiters(route); // to virtual threads, before the sides stop taking runs
     }
@@ -983,6 +1046,12 @@ final class Router extends AbstractExecutorService implements Routing {
     startWatcher();
     wakeWatcher();
     List<Runnable> drained = new ArrayList<>();
+    for (ProbeLaunch p; (p = probeLaunches.poll()) != null; ) { // never run: returned
+      probeSlots.release();
+      probeRunEnded();
+      probeEnded(p.route());
+      drained.add(p.run());
+    }
     for (RouteState route : routes.values()) {
       synchronized (route.waitLock) {
         drained.addAll(route.waiters);

@@ -81,6 +81,38 @@ class RouteStateTest {
   }
 
   @Test
+  void firstMove_runsBeyondTheProbesStartOnVirtualThreads_untilAProbeLeansTowardsComputing() {
+    RouteState route = fresh();
+    // a fresh key: two probes at once (the probe width of a 2-core machine), then no hold: the
+    // burst's other runs start on virtual threads at once, as a fixed virtual pool's would
+    assertThat(route.choose(3, 2, 16)).isEqualTo(RouteState.Side.PROBE);
+    assertThat(route.choose(3, 2, 16)).isEqualTo(RouteState.Side.PROBE);
+    assertThat(route.hasEvidence()).isFalse();
+    assertThat(route.choose(3, 2, 16)).isEqualTo(RouteState.Side.VIRTUAL);
+    assertThat(route.snapshot().reason()).contains("runs start on virtual threads");
+
+    // a probe seen computing for a moment (or asleep in class loading): later runs wait for the
+    // evidence, so that a computing burst's queued runs go to the CPU side with it
+    route.lean();
+    assertThat(route.holdsRuns()).isTrue();
+    assertThat(route.choose(3, 2, 16)).isEqualTo(RouteState.Side.WAIT);
+    assertThat(route.snapshot().reason()).contains("runs wait for the first evidence");
+    route.seenWaiting(); // then seen asleep in its own wait: evidence, to virtual threads
+    assertThat(route.choose(3, 2, 16)).isEqualTo(RouteState.Side.PROBE); // the third probe
+    assertThat(route.choose(3, 2, 16)).isEqualTo(RouteState.Side.VIRTUAL);
+  }
+
+  @Test
+  void firstMove_aFirstProbeMeasuredComputing_makesLaterRunsWait() {
+    RouteState route = fresh();
+    route.choose(3, 2, 16);
+    route.choose(3, 2, 16);
+    route.record(20 * MS, 21 * MS, 0, -1, "test"); // one computing probe: no evidence yet
+    assertThat(route.hasEvidence()).isFalse();
+    assertThat(route.choose(3, 2, 16)).isEqualTo(RouteState.Side.WAIT);
+  }
+
+  @Test
   void verdict_stillTakesTheMedianOfTheProbes() {
     RouteState route = fresh();
     route.record(1_032_000, 5_728_000, 4_369_000, -1, "test"); // cold, computing-looking
