@@ -61,24 +61,31 @@ import java.util.concurrent.locks.LockSupport;
  *       measure it); the probe adds the allocation counter.
  * </ul>
  *
- * <p><b>The first evidence.</b> A run of a key with no verdict and no evidence yet, while probes
- * of the key run, is held in the key's {@code waiters} (under its {@code waitLock}), not
- * dispatched: it goes where the first evidence points, so that a burst's runs queued behind its
- * probes follow it. Evidence is a measured probe that waited (one is enough) or two that
- * computed, or a probe that the watcher thread (looking every {@code WAIT_LOOK_NANOS} at the
- * probes of keys without evidence, from the moment they start) sees sleeping in the kernel for
- * {@code WAIT_EVIDENCE_NANOS} (the key waits: virtual threads) or running for the hog threshold
- * (the key computes: the CPU side). A probe asleep in class loading (a class's loading or static
- * initializer, a service lookup, or another thread's initialization of a class) is no evidence:
- * released then, a cold burst would load the same classes on virtual threads at once, each
- * pinning its carrier on JDK 25 (JEP 491), so its runs wait until the probe is through (see
- * {@code loadingClasses}; docs/design.md). When no probe of the key runs any more, the runs go
- * on too, where the probes measured so far point. (No spare probe thread is started for the
- * probe still missing after the release: its start on the submitting thread cost the burst more
- * than the missing probe's start on a carrier, 1.33x against 1.29x virtual's time; see
- * docs/benchmarks.md.) Dispatching them happens under the key's wait lock, and shutdown
- * releases every key's waiters (to virtual threads) under that lock before it stops the sides,
- * so no accepted run is stranded; shutdownNow returns them.
+ * <p><b>The first move, and the first evidence.</b> A key with no verdict and no evidence yet
+ * sends its runs beyond its probes to virtual threads at once, as a fixed virtual pool would (a
+ * burst of fetches is not held up for the probes' evidence). Evidence is a measured probe that
+ * waited (one is enough) or two that computed, or a probe that the watcher thread (looking every
+ * {@code WAIT_LOOK_NANOS} at the probes of keys without evidence, from the moment they start)
+ * sees sleeping in the kernel for {@code WAIT_EVIDENCE_NANOS} (the key waits: virtual threads) or
+ * running for the hog threshold (the key computes: the CPU side). Before the evidence, a key
+ * <em>leans</em> towards computing once a probe is seen runnable for {@code LEAN_NANOS}, asleep in
+ * class loading (a class's loading or static initializer, a service lookup, or another thread's
+ * initialization of a class: see {@code loadingClasses}), or a first measured probe points to the
+ * CPU side; from then on the key's runs are held in its {@code waiters} (under its {@code
+ * waitLock}) until the evidence, and so is a run sent to a virtual thread earlier that gets its
+ * carrier only now: a computing burst's queued runs go to the CPU side with the evidence, and a
+ * cold burst does not load the same classes on every carrier at once (on JDK 25 a virtual thread
+ * blocked in class loading pins its carrier, JEP 491; the runs sent before the lean meet that
+ * hazard as a fixed virtual pool's do; docs/design.md). When no probe of the key runs any more,
+ * the held runs go on too, where the probes measured so far point. Dispatching them happens
+ * under the key's wait lock, and shutdown releases every key's waiters (to virtual threads)
+ * under that lock before it stops the sides, so no accepted run is stranded; shutdownNow returns
+ * them.
+ *
+ * <p><b>Thread starts off the submitting thread.</b> A fresh pool's submitting thread starts one
+ * thread at most: the first probe's. That probe starts the watcher; a later probe that finds no
+ * idle probe thread is queued in {@code probeLaunches} and the watcher starts its thread (each
+ * start made the submitter wait 0.3-2 ms at load 2-4, and a burst's runs behind it with it).
  *
  * <p><b>Late binding.</b> A run sent to a virtual thread checks its key's route again when the
  * thread first gets a carrier, and moves to the CPU side if the key was judged CPU-bound
@@ -91,7 +98,7 @@ import java.util.concurrent.locks.LockSupport;
  * task there.
  *
  * <p><b>Detector.</b> One platform daemon thread, {@code gearbox-<pool>-carrier-watch}, started
- * with the first run handed to the router (after that run's probe thread), wakes
+ * by the first probe run (or by the first run handed to the router if no probe runs), wakes
  * every quarter of the hog threshold and looks at each registered virtual thread: a thread seen
  * RUNNABLE on every wake for longer than the threshold, whose stack is not inside a park, is a
  * carrier hog. The same thread looks at new keys' probes (the first evidence, above). It exits
@@ -181,9 +188,9 @@ final class Router extends AbstractExecutorService implements Routing {
   private final ArrayDeque<CarrierHog> hogs = new ArrayDeque<>(); // guarded by itself
   private final Thread watcher;
   /**
-   * Whether the watcher thread was started: by the first run handed to the router, after that
-   * run's probe thread (so the probe, on the burst's critical path, does not wait for the
-   * watcher's start, 0.2-0.5 ms), or by shutdown.
+   * Whether the watcher thread was started: by the first probe run, on its probe thread (so that
+   * the submitting thread, on a burst's critical path, does not wait for the watcher's start),
+   * by the first run handed to the router when no probe runs, or by shutdown.
    */
   private final AtomicBoolean watcherStarted =
       new AtomicBoolean();
