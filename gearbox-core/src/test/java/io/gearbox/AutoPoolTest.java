@@ -325,6 +325,47 @@ class AutoPoolTest {
   }
 
   @Test
+  void firstBurst_theSubmittingThreadStartsOnlyTheFirstProbeThread(@TempDir Path dir)
+      throws Exception {
+    // a thread start makes its starter wait (0.3-2 ms at load 2-4): a fresh pool's burst waited
+    // behind the submitter's starts of both probe threads and the watcher; now the first probe
+    // starts the watcher and the watcher starts the second probe's thread
+    List<RecordedEvent> events;
+    String prefix;
+    String submitter = Thread.currentThread().getName();
+    try (Recording recording = new Recording()) {
+      recording.enable("jdk.ThreadStart");
+      recording.start();
+      try (AutoPool pool = auto(b -> b)) {
+        prefix = Harness.GEARBOX_PREFIX + pool.name() + "-";
+        List<TaskHandle<Long>> handles = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+          handles.add(pool.submit(() -> nap(Duration.ofMillis(5)), TaskOptions.named("starts")));
+        }
+        handles.forEach(TaskHandle::join);
+      }
+      recording.stop();
+      Path file = dir.resolve("starts.jfr");
+      recording.dump(file);
+      events = RecordingFile.readAllEvents(file);
+    }
+    List<String> started = events.stream()
+        .filter(e -> e.getEventType().getName().equals("jdk.ThreadStart")
+            && e.getThread("thread") != null
+            && e.getThread("thread").getJavaName() != null
+            && e.getThread("thread").getJavaName().startsWith(prefix)
+            && !e.getThread("thread").getJavaName().startsWith(prefix + "virtual-"))
+        .map(e -> e.getThread("thread").getJavaName() + " by "
+            + (e.getThread("parentThread") == null ? "?" : e.getThread("parentThread").getJavaName()))
+        .toList();
+    assertThat(started).as("the pool's platform threads and who started them")
+        .anyMatch(t -> t.startsWith(prefix + "probe-"))
+        .anyMatch(t -> t.startsWith(prefix + "carrier-watch"))
+        .filteredOn(t -> t.endsWith(" by " + submitter)).hasSize(1)
+        .allMatch(t -> t.startsWith(prefix + "probe-"));
+  }
+
+  @Test
   void close_waitsForARunningProbe_andTheTasksThatWaitedForIt() throws Exception {
     // close no longer waits for idle probe threads to end, but it still waits for every task:
     // a probe still running, and the runs held for its evidence

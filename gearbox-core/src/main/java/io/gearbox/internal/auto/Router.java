@@ -367,9 +367,10 @@ final class Router extends AbstractExecutorService implements Routing {
     if (!probeSlots.tryAcquire()) {
       return false;
     }
-    probesRunning.incrementAndGet();
+    int others = probesRunning.getAndIncrement() - probeLaunches.size(); // runs holding a thread
     boolean look = !route.hasEvidence() && unjudged.add(route);
-    if (!closing && probe.getPoolSize() > 0 && probe.getActiveCount() >= probe.getPoolSize()) {
+    int threads = probe.getPoolSize();
+    if (!closing && threads > 0 && threads <= others) {
       // No idle probe thread: a new one must start, which the caller would wait for (0.3-2 ms,
       // more on a crowded machine, on a burst's submitting thread). The watcher starts it (a
       // probe running now started the watcher, if nothing else had).
