@@ -1054,17 +1054,18 @@ final class Router extends AbstractExecutorService implements Routing {
     startWatcher();
     wakeWatcher();
     List<Runnable> drained = new ArrayList<>();
-    for (ProbeLaunch p; (p = probeLaunches.poll()) != null; ) { // never run: returned
-      probeSlots.release();
-      probeRunEnded();
-      probeEnded(p.route());
-      drained.add(p.run());
-    }
     for (RouteState route : routes.values()) {
       synchronized (route.waitLock) {
         drained.addAll(route.waiters);
         route.waiters.clear();
       }
+    }
+    // after the waiters: a probe ended here would release them to virtual threads
+    for (ProbeLaunch p; (p = probeLaunches.poll()) != null; ) { // never run: returned
+      probeSlots.release();
+      probeRunEnded();
+      probeEnded(p.route());
+      drained.add(p.run());
     }
     drained.addAll(cpu.shutdownNow());
     probe.shutdownNow();
