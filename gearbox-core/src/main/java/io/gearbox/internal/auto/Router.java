@@ -402,9 +402,13 @@ final class Router extends AbstractExecutorService implements Routing {
    * Hands the probes waiting for a thread to the probe side (on the watcher thread, or on the
    * thread shutting the router down). A probe the side refuses (shut down meanwhile) gives its
    * permit back and its run goes to a virtual thread, or runs here if that side is shut too.
+   *
+   * @return whether any was launched (a thread start: the watcher did not look meanwhile)
    */
-  private void launchProbes() {
+  private boolean launchProbes() {
+    boolean launched = false;
     for (ProbeLaunch p; (p = probeLaunches.poll()) != null; ) {
+      launched = true;
       ProbeLaunch launch = p;
       try {
         probe.execute(() -> probeRun(launch.run(), launch.route()));
@@ -419,6 +423,7 @@ final class Router extends AbstractExecutorService implements Routing {
         }
       }
     }
+    return launched;
   }
 
   private void dispatch(RoutedRun run, RouteState route, RouteState.Side side) {
@@ -859,7 +864,12 @@ final class Router extends AbstractExecutorService implements Routing {
     try {
       long nextScan = System.nanoTime() + interval;
       while (true) {
-        launchProbes();
+        if (launchProbes()) {
+          // a thread start held this thread up: two looks around it could both catch a probe in a
+          // brief wait and seem to span one; streaks start again after it
+          sleepingSince.clear();
+          runningSince.clear();
+        }
         if (closing) { // runs no longer wait; termination comes when the virtual side ends
           if (virtual.awaitTermination(Math.max(0, nextScan - System.nanoTime()),
               TimeUnit.NANOSECONDS)) {
