@@ -44,14 +44,15 @@ import java.util.stream.Stream;
  * resolved and no worker process alive, and workers exit by themselves within a few seconds when
  * the caller dies, even by {@code SIGKILL}.
  *
- * <p><b>Waiting.</b> A platform thread that {@code join}s a task no driver thread has taken yet,
- * while a worker is idle, runs the task's round trip itself (sends it, reads the reply), as
- * {@link #invoke(SerializableCallable)} does: two thread wake-ups a task fewer. States, deadlines
- * (the join returns at the deadline), retries, stats and cancellation are the same; the one
- * difference is that interrupting such a joiner while it runs the task cancels the task (it was
- * running it), and the join throws as an interrupted join does, the interrupt flag set. Whether a
- * join finds its task still queued is a race with the driver the submit woke: under load the
- * driver often wins, and the join then waits as before.
+ * <p><b>Waiting.</b> A platform thread that {@code join}s a task (or waits in an untimed
+ * {@code get()}) no driver thread has taken yet, while a worker is idle, runs the task's round trip
+ * itself (sends it, reads the reply), as {@link #invoke(SerializableCallable)} does: two thread
+ * wake-ups a task fewer. States, deadlines (the wait returns at the deadline), retries, stats and
+ * cancellation are the same; the one difference is that interrupting such a waiter while it runs
+ * the task cancels the task (it was running it): {@code join} then throws as an interrupted join
+ * does, the interrupt flag set, and {@code get} throws {@link InterruptedException}, the flag
+ * cleared. Whether a wait finds its task still queued is a race with the driver the submit woke:
+ * under load the driver often wins, and the wait is then an ordinary one.
  *
  * <p><b>Output</b> a task prints is captured per task ({@link ProcessTaskHandle#output()}) and, by
  * default, replayed whole to the caller's console, each line prefixed with the task's name.
@@ -90,9 +91,10 @@ public interface ProcessPool extends Pool {
    * thread runs the round trip itself (it sends the task and reads the reply; no pool thread is
    * woken), which makes {@code invoke} the fastest way to run one task and wait: half the
    * wake-ups of a {@code submit(task).join()} that a driver thread ran (the join, or an untimed
-   * {@code get()}, runs the round trip itself too when it finds the task still queued, but the driver the submit woke may take
-   * it first; {@code invoke} never offers it to one). States, deadlines, retries, stats and cancellation are the same;
-   * an interrupt of the caller cancels the task, as for any {@code invoke}.
+   * {@code get()}, runs the round trip itself too when it finds the task still queued, but the
+   * driver the submit woke may take it first; {@code invoke} never offers it to one). States,
+   * deadlines, retries, stats and cancellation are the same; an interrupt of the caller cancels
+   * the task, as for any {@code invoke}.
    */
   <T> T invoke(SerializableCallable<T> task);
 

@@ -164,8 +164,7 @@ final class Router extends AbstractExecutorService implements Routing {
   private final ThreadPoolExecutor probe;
   private final Semaphore probeSlots;
   /** Probe runs handed to the probe side and not yet ended; termination waits for none. */
-  private final AtomicInteger probesRunning =
-      new AtomicInteger();
+  private final AtomicInteger probesRunning = new AtomicInteger();
   private final Object probesIdle = new Object();
   private final int probeWidth;
   /** Set by shutdown: runs no longer wait for evidence. */
@@ -179,8 +178,7 @@ final class Router extends AbstractExecutorService implements Routing {
    * run's probe thread (so the probe, on the burst's critical path, does not wait for the
    * watcher's start, 0.2-0.5 ms), or by shutdown.
    */
-  private final AtomicBoolean watcherStarted =
-      new AtomicBoolean();
+  private final AtomicBoolean watcherStarted = new AtomicBoolean();
   /** Keys whose first probes run without evidence yet: the watcher looks at their probes. */
   private final java.util.Set<RouteState> unjudged = ConcurrentHashMap.newKeySet();
   /** Set to make the watcher look again at once (a key to look at, or shutdown). */

@@ -9,6 +9,7 @@ import io.gearbox.TaskTimings;
 import io.gearbox.internal.ExecutorPool;
 import io.gearbox.internal.remote.DriverHandle;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A process-pool task's handle: the driver task's handle (state, waiting, cancellation, deadline;
@@ -59,7 +60,7 @@ final class RemoteHandle<T> extends DriverHandle<T> implements ProcessTaskHandle
    * (Timed waits never take the fast path: a round trip on this thread could outlast the timeout.)
    */
   @Override
-  public T get() throws InterruptedException, java.util.concurrent.ExecutionException {
+  public T get() throws InterruptedException, ExecutionException {
     if (droveAndWasInterrupted()) {
       Thread.interrupted(); // InterruptedException's contract: the flag is cleared
       throw new InterruptedException("interrupted while running task #" + id() + " on this thread");
