@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * driven many times each at random offsets: a cancel or deadline racing the end of a run must
  * never leave its interrupt on the thread for the next task (nor on a CALLER_RUNS caller); a
  * burst offered to an idle pool must reach all of its threads, however idle they were; a waiter
- * or callback racing the completion must always see the task done.
+ * or callback racing the completion must always see the task done; a close racing a shutdownNow
+ * on another thread must return once the pool has terminated.
  */
 class HandoffRacesTest {
 
@@ -164,6 +165,43 @@ class HandoffRacesTest {
         assertThat(handle.resultNow()).isEqualTo(value);
       }
       assertThat(pool.stats().succeeded()).isEqualTo(ROUNDS);
+    }
+  }
+
+  /**
+   * A shutdownNow on one thread cancels the running task, which wakes the test thread, whose close
+   * then waits for termination while the shutdownNow is still shutting the pool's executors down.
+   * The close must return once the pool has terminated. (The auto pool's waiter for its probe side
+   * once missed the wake-up when its last probe had ended before the probe side was shut down:
+   * close waited for a day; 2 rounds in 50 hit it.)
+   */
+  @ParameterizedTest
+  @EnumSource(value = PoolKind.class, names = {"THREADS", "VIRTUAL", "CPU", "AUTO"})
+  void closeRacingAShutdownNowOnAnotherThread_returnsOnceTerminated(PoolKind kind)
+      throws Exception {
+    for (int round = 0; round < 150; round++) {
+      Pool pool = h.pool(kind);
+      CountDownLatch started = new CountDownLatch(1);
+      CountDownLatch never = new CountDownLatch(1);
+      TaskHandle<Object> task = pool.submit(() -> {
+        started.countDown();
+        never.await();
+        return null;
+      });
+      Thread closer = h.startThread("closer-" + round, () -> {
+        assertThat(task.await(Delays.LONG)).isTrue(); // woken by the cancel, and on to close
+        pool.close();
+      });
+      Thread stopper = h.startThread("stopper-" + round, () -> {
+        Harness.await(started);
+        pool.shutdownNow();
+      });
+      closer.join(Delays.LONG);
+      assertThat(closer.isAlive()).as("round %d: close still waiting; terminated: %s", round,
+          pool.isTerminated()).isFalse();
+      stopper.join(Delays.LONG);
+      assertThat(task.status()).isEqualTo(TaskState.CANCELLED);
+      assertThat(pool.isTerminated()).isTrue();
     }
   }
 }

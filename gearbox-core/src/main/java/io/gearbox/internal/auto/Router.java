@@ -555,6 +555,18 @@ final class Router extends AbstractExecutorService implements Routing {
     }
   }
 
+  /**
+   * The probe side was just shut down: wakes the waiters of {@link #awaitProbesDone}. Its last
+   * probe may have ended before the shutdown (then {@link #probeRunEnded} saw the side running
+   * and woke no one), while another thread already waited: an {@code awaitTermination} racing a
+   * {@code shutdownNow} on another thread, whose CPU side had terminated at once.
+   */
+  private void probeSideShutDown() {
+    synchronized (probesIdle) {
+      probesIdle.notifyAll();
+    }
+  }
+
   /** Whether the probe side is shut down and no probe runs on it. */
   private boolean probesDone() {
     return probe.isShutdown() && probesRunning.get() == 0;
@@ -972,6 +984,7 @@ final class Router extends AbstractExecutorService implements Routing {
     }
     cpu.shutdown();
     probe.shutdown();
+    probeSideShutDown();
     virtual.shutdown();
   }
 
@@ -989,6 +1002,7 @@ final class Router extends AbstractExecutorService implements Routing {
     }
     drained.addAll(cpu.shutdownNow());
     probe.shutdownNow();
+    probeSideShutDown();
     virtual.shutdownNow();
     Pool p = isolationIfAny();
     if (p != null) {
