@@ -33,7 +33,8 @@ import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
  *   <li>a thread the test started is still alive after {@link Delays#LONG};
  *   <li>a pool the test made is not shut down, or does not terminate within {@link Delays#LONG};
  *   <li>a thread whose name starts with {@code gearbox-}, platform or virtual, is still alive after
- *       {@link Delays#LONG} (the survivors' stacks are in the message);
+ *       {@link Delays#LONG} (the survivors' stacks are in the message), but the auto pools' idle
+ *       shared probe threads ({@link #IDLE_PROBE_PREFIX}), which hold no task;
  *   <li>{@code ProcessHandle.current().descendants()} is not empty;
  *   <li>the test thread's interrupt flag is set (it is cleared).
  * </ul>
@@ -48,6 +49,19 @@ public final class Harness implements BeforeEachCallback, AfterEachCallback, Inv
 
   /** Every Gearbox thread name starts with this. */
   static final String GEARBOX_PREFIX = "gearbox-";
+
+  /**
+   * The name of an idle probe thread, which the JVM's auto pools share (as virtual threads share
+   * their carriers): it holds no task, outlives the pool that last used it, and ends after 2 s
+   * idle. While it runs a pool's probe it carries that pool's name.
+   */
+  static final String IDLE_PROBE_PREFIX = "gearbox-probe-idle-";
+
+  /** Every live Gearbox thread, platform or virtual, but the idle shared probe threads. */
+  static List<ThreadDumps.LiveThread> liveGearboxThreads() {
+    return ThreadDumps.all(GEARBOX_PREFIX).stream()
+        .filter(t -> !t.name().startsWith(IDLE_PROBE_PREFIX)).toList();
+  }
 
   /** Platform threads per pool unless a test says otherwise. */
   static final int TEST_THREADS = 4;
@@ -138,10 +152,10 @@ public final class Harness implements BeforeEachCallback, AfterEachCallback, Inv
         pool.awaitTermination(Delays.LONG);
       }
     }
-    List<ThreadDumps.LiveThread> survivors = ThreadDumps.all(GEARBOX_PREFIX);
+    List<ThreadDumps.LiveThread> survivors = liveGearboxThreads();
     while (!survivors.isEmpty() && System.nanoTime() - deadline < 0) {
       Thread.sleep(10);
-      survivors = ThreadDumps.all(GEARBOX_PREFIX);
+      survivors = liveGearboxThreads();
     }
     if (!survivors.isEmpty()) {
       problems.add(survivors.size() + " Gearbox thread(s) still alive " + Delays.LONG

@@ -164,7 +164,7 @@ class LifecycleTest {
         Harness.await(started);
         assertThat(threadIds).hasSize(Harness.TEST_THREADS);
         assertThat(names).hasSize(Harness.TEST_THREADS).allSatisfy(n -> assertThat(n).startsWith(prefix));
-        List<String> live = ThreadDumps.all(Harness.GEARBOX_PREFIX).stream()
+        List<String> live = Harness.liveGearboxThreads().stream()
             .map(ThreadDumps.LiveThread::name).toList();
         assertThat(live).isNotEmpty().allSatisfy(n -> assertThat(n).startsWith(prefix));
         assertThat(live).anySatisfy(n -> assertThat(n).contains("timer"));

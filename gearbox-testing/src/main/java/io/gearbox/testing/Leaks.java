@@ -20,8 +20,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * or virtual, is alive and no child process is left. A leftover child is killed (so one leak
  * does not fail every later test) and reported.
  *
- * <p>"Ours" are threads named {@code gearbox-*} (every pool's), {@code latency-server-*} (the
- * CLI's test server) and {@code hz.*} (Hazelcast's, for the cluster module). Virtual threads are
+ * <p>"Ours" are threads named {@code gearbox-*} (every pool's, but the auto pools' idle shared
+ * probe threads, {@code gearbox-probe-idle-*}, which hold no task and end after 2 s idle),
+ * {@code latency-server-*} (the CLI's test server) and {@code hz.*} (Hazelcast's, for the cluster
+ * module). Virtual threads are
  * found through the JDK's JSON thread dump: {@link Thread#getAllStackTraces} lists platform
  * threads only.
  *
@@ -30,7 +32,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class Leaks implements AfterEachCallback {
 
-  private static final Pattern OURS = Pattern.compile("(gearbox-|latency-server-|hz\\.).*");
+  private static final Pattern OURS =
+      Pattern.compile("(?!gearbox-probe-idle-)(gearbox-|latency-server-|hz\\.).*");
   private static final Pattern DUMPED_NAME =
       Pattern.compile("\"name\": \"((?:[^\"\\\\]|\\\\.)*)\"");
 

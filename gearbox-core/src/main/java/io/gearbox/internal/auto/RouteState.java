@@ -153,6 +153,11 @@ final class RouteState {
     return false;
   }
 
+  /** Probes still to be measured before the first verdict (0 once decided or fixed). */
+  long probesWanted(int probeRuns) {
+    return decided || fixed != null ? 0 : Math.max(0, probeRuns - measured);
+  }
+
   /**
    * A measured run: CPU, wall and run-queue time (runnable but descheduled, not waiting: see
    * {@link Measure}), allocation (-1 if unknown), and how it was measured.

@@ -27,7 +27,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +40,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <h2>Implementation overview</h2>
  *
- * <p><b>Sides.</b> Three executors, all named after the pool:
+ * <p><b>Sides.</b> Three executors, whose threads are named after the pool:
  * <ul>
  *   <li>{@code cpu}: a {@link ThreadPoolExecutor} of platform threads over an unbounded queue
  *       (the pool's semaphore bounds it), sized from measurements. Its {@code afterExecute} feeds
@@ -50,15 +49,15 @@ import java.util.concurrent.locks.LockSupport;
  *       the sizing average.
  *   <li>{@code virtual}: a thread-per-task executor of virtual threads. Each run is registered in
  *       {@code running} while its code runs, for the carrier-hog detector.
- *   <li>{@code probe}: platform threads, as many as {@code probeSlots} permits ({@code
- *       PROBE_WIDTHS} probe widths), of which one key uses at most {@code probeWidth} (one per
- *       core) for its first probes at once. A run becomes a probe only if it gets a permit at
- *       once, so a probe never waits behind another (a permit is taken without an exception
- *       when none is free: thousands of submits per second in a burst). The executor has no core
- *       threads and a hand-off queue, with room for more threads than permits, so it never
- *       refuses a permitted probe and hands it to an idle probe thread when one waits. The run
- *       measures its CPU and run-queue time itself (the probe asks its thread's sampler to
- *       measure it); the probe adds the allocation counter.
+ *   <li>probes: platform threads that the JVM's auto pools share ({@link ProbeThreads}: an
+ *       idle one takes a probe at once, else a new one starts; named after the pool while they
+ *       run its probe), as many at once as {@code probeSlots} permits ({@code PROBE_WIDTHS}
+ *       probe widths), of which one key uses at most {@code probeWidth} (one per core) for its
+ *       first probes at once. A run becomes a probe only if it gets a permit at once, so a probe
+ *       never waits behind another (a permit is taken without an exception when none is free:
+ *       thousands of submits per second in a burst). The run measures its CPU and run-queue time
+ *       itself (the probe asks its thread's sampler to measure it); the probe adds the
+ *       allocation counter.
  * </ul>
  *
  * <p><b>The first evidence.</b> A run of a key with no verdict and no evidence yet, while probes
@@ -99,11 +98,11 @@ import java.util.concurrent.locks.LockSupport;
  * stream down.
  *
  * <p><b>Termination</b>: no task runs or waits any more. The CPU side and the virtual side have
- * terminated and no probe runs (the probe side is shut down and its last probe run ended); the
+ * terminated and no probe runs (probes are closed and the last probe run ended); the
  * detector thread and the isolation pool are waited for when there is an isolation pool or a
- * pinning stream to close. Idle probe threads and an idle detector thread end on their own a
- * moment later, holding no task: a fresh pool's close waited 1-6 ms for them to be scheduled
- * (traced, load 4-8 on 2 cores), a tenth of a burst of 100 short fetches.
+ * pinning stream to close. An idle detector thread ends on its own a moment later, holding no
+ * task (a fresh pool's close waited 1-6 ms for it to be scheduled, traced at load 4-8 on 2 cores,
+ * a tenth of a burst of 100 short fetches); the shared probe threads go back to idle.
  */
 final class Router extends AbstractExecutorService implements Routing {
 
@@ -141,16 +140,18 @@ final class Router extends AbstractExecutorService implements Routing {
    */
   private static final long WAIT_LOOK_NANOS = 250_000;
   /**
+   * The longest interval between looks at probes all seen running, 1 ms: a look costs the watcher
+   * 20-40 us of CPU, and 4,000 looks a second took 3-6 ms of CPU from a burst's two computing
+   * probes (one core's tenth), while a probe that begins to wait is seen at most 1 ms later.
+   */
+  private static final long MAX_LOOK_NANOS = 1_000_000;
+  /**
    * A probe seen waiting in the kernel on looks spanning this long, 0.5 ms (three looks at least),
    * with no GC pause ended meanwhile, is evidence that its key waits.
    */
   private static final long WAIT_EVIDENCE_NANOS = 500_000;
-  /** Probe threads may be this many times the probe permits (see the constructor). */
-  private static final int PROBE_MAX_FACTOR = 4;
   /** CPU-side runs shorter than this, 50 us, do not read the GC pause clock around the next. */
   private static final long TINY_RUN_NANOS = 50_000;
-  /** Idle probe threads end after this long. */
-  private static final long PROBE_KEEP_ALIVE_SECONDS = 2;
   private static final java.lang.management.OperatingSystemMXBean OS =
       java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
@@ -161,9 +162,12 @@ final class Router extends AbstractExecutorService implements Routing {
   private final Map<String, RouteState> routes = new ConcurrentHashMap<>();
   private final AtomicLong routeSeq = new AtomicLong();
   private final CpuSide cpu;
-  private final ThreadPoolExecutor probe;
+  /** {@code gearbox-<pool>-}: the start of every thread name of this pool. */
+  private final String threadPrefix;
   private final Semaphore probeSlots;
-  /** Probe runs handed to the probe side and not yet ended; termination waits for none. */
+  /** Set by shutdown: no probe starts any more. */
+  private volatile boolean probesClosed;
+  /** Probe runs handed to the probe threads and not yet ended; termination waits for none. */
   private final AtomicInteger probesRunning = new AtomicInteger();
   private final Object probesIdle = new Object();
   private final int probeWidth;
@@ -197,19 +201,13 @@ final class Router extends AbstractExecutorService implements Routing {
     this.config = config;
     this.name = config.name();
     String prefix = "gearbox-" + name + "-";
+    this.threadPrefix = prefix;
     int threads = config.cpuThreads() > 0 ? config.cpuThreads() : cores;
     this.cpu = new CpuSide(threads,
         CpuClock.poolThreads(Thread.ofPlatform().name(prefix + "cpu-", 1).factory()));
     this.probeWidth = Math.max(MIN_PROBE_WIDTH, cores);
     int probeThreads = PROBE_WIDTHS * probeWidth;
     this.probeSlots = new Semaphore(probeThreads);
-    // No core threads and a hand-off queue: a probe goes to an idle probe thread if one waits,
-    // else to a new thread (a queue behind core threads would start a new thread for each of the
-    // first probes even with idle ones). The permits bound the probes; the maximum leaves room
-    // for threads that have just released theirs, so it never refuses a probe.
-    this.probe = new ThreadPoolExecutor(0, PROBE_MAX_FACTOR * probeThreads,
-        PROBE_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(),
-        CpuClock.poolThreads(Thread.ofPlatform().name(prefix + "probe-", 1).factory()));
     this.virtual = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name(prefix + "virtual-", 1).factory());
     this.thresholdNanos = config.hogThreshold().toNanos();
@@ -325,7 +323,7 @@ final class Router extends AbstractExecutorService implements Routing {
       if (startProbe(run, route)) {
         return;
       }
-      if (probe.isShutdown()) {
+      if (probesClosed) {
         probeEnded(route);
         throw new RejectedExecutionException("auto pool '" + name + "' is shut down");
       }
@@ -340,16 +338,21 @@ final class Router extends AbstractExecutorService implements Routing {
 
   /**
    * Runs the run as a probe if a probe permit is free at once: on an idle probe thread if one
-   * waits (the probe side hands a run over only to a thread that waits for one), else on a new
-   * one. False if no permit is free or the probe side refused (shut down).
+   * waits, else on a new one ({@link ProbeThreads}). False if no permit is free or probes are
+   * closed (shut down).
    */
   private boolean startProbe(RoutedRun run, RouteState route) {
     if (!probeSlots.tryAcquire()) {
       return false;
     }
+    // counted before the closed check, as shutdown sets the flag before termination reads the
+    // count: either this sees the shutdown and backs out, or termination waits for this probe
     probesRunning.incrementAndGet();
     try {
-      probe.execute(() -> probeRun(run, route));
+      if (probesClosed) {
+        throw new RejectedExecutionException("auto pool '" + name + "' is shut down");
+      }
+      ProbeThreads.run(threadPrefix, () -> probeRun(run, route));
       startWatcher();
       if (!route.hasEvidence() && unjudged.add(route)) {
         wakeWatcher(); // look at its probes from now on, before any run waits
@@ -511,7 +514,11 @@ final class Router extends AbstractExecutorService implements Routing {
    * A probe that a pause spoiled (see {@link RouteState#record(long, long, long, long, long,
    * String)}) is not measured: its permit and its place in flight go to the key's next waiting
    * run, which becomes a probe on this thread, so the waiting runs keep waiting for evidence
-   * rather than go on without it (one G1 pause stops both of a burst's concurrent probes).
+   * rather than go on without it (one G1 pause stops both of a burst's concurrent probes). A
+   * measured probe that brought no evidence yet (a first computing probe: two are needed) hands
+   * them on the same way while the key still needs more probes than are in flight: its core
+   * would otherwise idle until the other probe ends, with the burst's runs held (probes that ran
+   * 32 and 42 ms left a core idle 9 ms of a 140 ms burst of eight 30 ms tasks).
    */
   private void probeRun(RoutedRun first, RouteState route) {
     Thread me = Thread.currentThread();
@@ -537,7 +544,8 @@ final class Router extends AbstractExecutorService implements Routing {
                 alloc0 >= 0 && alloc1 >= 0 ? alloc1 - alloc0 : -1, RouteState.methodProbe());
           }
         }
-        run = spoiled ? nextWaiter(route) : null;
+        run = spoiled || route.probesWanted(config.probeRuns()) > route.probesInFlight.get() - 1
+            ? nextWaiter(route) : null;
       }
     } finally {
       probeSlots.release();
@@ -548,7 +556,7 @@ final class Router extends AbstractExecutorService implements Routing {
 
   /** A probe run handed to the probe side has ended (or was refused). */
   private void probeRunEnded() {
-    if (probesRunning.decrementAndGet() == 0 && probe.isShutdown()) {
+    if (probesRunning.decrementAndGet() == 0 && probesClosed) {
       synchronized (probesIdle) {
         probesIdle.notifyAll();
       }
@@ -556,20 +564,21 @@ final class Router extends AbstractExecutorService implements Routing {
   }
 
   /**
-   * The probe side was just shut down: wakes the waiters of {@link #awaitProbesDone}. Its last
-   * probe may have ended before the shutdown (then {@link #probeRunEnded} saw the side running
-   * and woke no one), while another thread already waited: an {@code awaitTermination} racing a
-   * {@code shutdownNow} on another thread, whose CPU side had terminated at once.
+   * Closes probes (shutdown) and wakes the waiters of {@link #awaitProbesDone}. The last probe may
+   * have ended before (then {@link #probeRunEnded} saw probes open and woke no one), while another
+   * thread already waited: an {@code awaitTermination} racing a {@code shutdownNow} on another
+   * thread, whose CPU side had terminated at once.
    */
-  private void probeSideShutDown() {
+  private void closeProbes() {
+    probesClosed = true;
     synchronized (probesIdle) {
       probesIdle.notifyAll();
     }
   }
 
-  /** Whether the probe side is shut down and no probe runs on it. */
+  /** Whether probes are closed (shut down) and no probe runs. */
   private boolean probesDone() {
-    return probe.isShutdown() && probesRunning.get() == 0;
+    return probesClosed && probesRunning.get() == 0;
   }
 
   /** Waits until {@link #probesDone()}, or the deadline (System.nanoTime); false on timeout. */
@@ -797,6 +806,7 @@ final class Router extends AbstractExecutorService implements Routing {
     Map<Thread, Long> runningSince = new java.util.HashMap<>();
     CpuClock.ThreadStates states = null; // the probe threads' files, open while looking
     long lastPause = Long.MIN_VALUE;
+    long lookEvery = WAIT_LOOK_NANOS;
     try {
       long nextScan = System.nanoTime() + interval;
       while (true) {
@@ -832,8 +842,13 @@ final class Router extends AbstractExecutorService implements Routing {
             states.close();
             states = null;
           }
+          // Probes all seen running (computing): look less often, up to MAX_LOOK_NANOS apart, so
+          // that the looks do not take CPU from them; a probe seen asleep, or a new key, brings
+          // the looks back to every WAIT_LOOK_NANOS.
+          lookEvery = !looking || watcherWoken || !sleepingSince.isEmpty() ? WAIT_LOOK_NANOS
+              : Math.min(MAX_LOOK_NANOS, 2 * lookEvery);
           long now = System.nanoTime();
-          long wait = looking ? Math.min(WAIT_LOOK_NANOS, nextScan - now) : nextScan - now;
+          long wait = looking ? Math.min(lookEvery, nextScan - now) : nextScan - now;
           if (!watcherWoken && !closing && wait > 0) {
             LockSupport.parkNanos(this, wait);
             if (Thread.interrupted()) {
@@ -983,8 +998,7 @@ final class Router extends AbstractExecutorService implements Routing {
       releaseWaiters(route); // to virtual threads, before the sides stop taking runs
     }
     cpu.shutdown();
-    probe.shutdown();
-    probeSideShutDown();
+    closeProbes();
     virtual.shutdown();
   }
 
@@ -1001,8 +1015,7 @@ final class Router extends AbstractExecutorService implements Routing {
       }
     }
     drained.addAll(cpu.shutdownNow());
-    probe.shutdownNow();
-    probeSideShutDown();
+    closeProbes(); // the running probes' tasks were cancelled (interrupted) by the pool already
     virtual.shutdownNow();
     Pool p = isolationIfAny();
     if (p != null) {
