@@ -52,7 +52,7 @@ public final class Harness implements BeforeEachCallback, AfterEachCallback, Inv
 
   /**
    * The name of an idle probe thread, which the JVM's auto pools share (as virtual threads share
-   * their carriers): it holds no task, outlives the pool that last used it, and ends after 2 s
+   * their carriers): it holds no task, outlives the pool that last used it, and ends after 30 s
    * idle. While it runs a pool's probe it carries that pool's name.
    */
   static final String IDLE_PROBE_PREFIX = "gearbox-probe-idle-";

@@ -32,8 +32,12 @@ final class ProbeThreads {
   /** The name of an idle probe thread, followed by its number. */
   static final String IDLE_PREFIX = "gearbox-probe-idle-";
 
-  /** An idle probe thread ends after this long. */
-  static final long KEEP_ALIVE_SECONDS = 2;
+  /**
+   * An idle probe thread ends after this long, 30 s, as the JDK's virtual-thread scheduler keeps
+   * an idle carrier. With 2 s, the threads ended between two pools of a {@code gearbox matrix} row
+   * (the other tools' runs took 2.1-2.4 s between two auto runs), and those pools started new ones.
+   */
+  static final long KEEP_ALIVE_SECONDS = 30;
 
   private static final ThreadPoolExecutor THREADS = new ThreadPoolExecutor(0, Integer.MAX_VALUE,
       KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(),
