@@ -264,10 +264,7 @@ class AutoPoolTest {
     Thread first;
     try (AutoPool pool = auto(b -> b)) {
       String[] named = new String[1];
-      first = pool.submit(() -> {
-        named[0] = Thread.currentThread().getName();
-        return Thread.currentThread();
-      }, TaskOptions.named("first")).join();
+      first = runningThread(pool, "first", named);
       assertThat(named[0]).startsWith(Harness.GEARBOX_PREFIX + pool.name() + "-probe-");
     }
     Harness.eventually().untilAsserted(
@@ -278,16 +275,21 @@ class AutoPoolTest {
         .collect(java.util.stream.Collectors.toSet());
     try (AutoPool pool = auto(b -> b)) {
       String[] named = new String[1];
-      Thread second = pool.submit(() -> {
-        named[0] = Thread.currentThread().getName();
-        return Thread.currentThread();
-      }, TaskOptions.named("second")).join();
+      Thread second = runningThread(pool, "second", named);
       assertThat(idle).as("idle probe threads before the second pool's probe").contains(second);
       assertThat(named[0]).startsWith(Harness.GEARBOX_PREFIX + pool.name() + "-probe-");
       if (second == first) {
         assertThat(named[0]).endsWith("-probe-" + number);
       }
     }
+  }
+
+  /** The thread that runs a task of this key (its first: a probe), and its name then. */
+  private static Thread runningThread(AutoPool pool, String key, String[] nameWhileRunning) {
+    return pool.submit(() -> {
+      nameWhileRunning[0] = Thread.currentThread().getName();
+      return Thread.currentThread();
+    }, TaskOptions.named(key)).join();
   }
 
   @Test

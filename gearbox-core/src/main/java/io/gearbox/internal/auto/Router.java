@@ -348,21 +348,17 @@ final class Router extends AbstractExecutorService implements Routing {
     // counted before the closed check, as shutdown sets the flag before termination reads the
     // count: either this sees the shutdown and backs out, or termination waits for this probe
     probesRunning.incrementAndGet();
-    try {
-      if (probesClosed) {
-        throw new RejectedExecutionException("auto pool '" + name + "' is shut down");
-      }
-      ProbeThreads.run(threadPrefix, () -> probeRun(run, route));
-      startWatcher();
-      if (!route.hasEvidence() && unjudged.add(route)) {
-        wakeWatcher(); // look at its probes from now on, before any run waits
-      }
-      return true;
-    } catch (RejectedExecutionException refused) {
+    if (probesClosed) {
       probeSlots.release();
       probeRunEnded();
       return false;
     }
+    ProbeThreads.run(threadPrefix, () -> probeRun(run, route)); // never refuses: no bound
+    startWatcher();
+    if (!route.hasEvidence() && unjudged.add(route)) {
+      wakeWatcher(); // look at its probes from now on, before any run waits
+    }
+    return true;
   }
 
   private void dispatch(RoutedRun run, RouteState route, RouteState.Side side) {
