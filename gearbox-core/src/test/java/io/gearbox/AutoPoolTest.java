@@ -268,10 +268,10 @@ class AutoPoolTest {
       assertThat(named[0]).startsWith(Harness.GEARBOX_PREFIX + pool.name() + "-probe-");
     }
     Harness.eventually().untilAsserted(
-        () -> assertThat(first.getName()).startsWith(Harness.IDLE_PROBE_PREFIX));
-    String number = first.getName().substring(Harness.IDLE_PROBE_PREFIX.length());
+        () -> assertThat(first.getName()).startsWith(Harness.IDLE_AUTO_PREFIX));
+    String number = first.getName().substring(Harness.IDLE_AUTO_PREFIX.length());
     Set<Thread> idle = Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().startsWith(Harness.IDLE_PROBE_PREFIX))
+        .filter(t -> t.getName().startsWith(Harness.IDLE_AUTO_PREFIX))
         .collect(java.util.stream.Collectors.toSet());
     try (AutoPool pool = auto(b -> b)) {
       String[] named = new String[1];
@@ -282,6 +282,42 @@ class AutoPoolTest {
         assertThat(named[0]).endsWith("-probe-" + number);
       }
     }
+  }
+
+  @Test
+  void watcher_runsOnAThreadAnEarlierPoolLeftIdle_andNamesThePoolWhileItWatches()
+      throws Exception {
+    // A fresh pool's watcher is a loop on one of the JVM's shared threads, not a platform thread
+    // of its own (a start of 0.1-2 ms on the submitting thread, in every fresh pool): once the
+    // first pool is closed its watcher's thread is idle again, and the next pool's watcher takes
+    // an idle thread.
+    String firstWatcher;
+    try (AutoPool pool = auto(b -> b)) {
+      firstWatcher = Harness.GEARBOX_PREFIX + pool.name() + "-carrier-watch";
+      assertThat(pool.submit(() -> nap(TASK), TaskOptions.named("first")).join()).isZero();
+      assertThat(threadNamed(firstWatcher)).as("the first pool's watcher").isNotNull();
+    }
+    Harness.eventually().until(() -> threadNamed(firstWatcher) == null);
+    Set<Thread> idle = Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith(Harness.IDLE_AUTO_PREFIX))
+        .collect(java.util.stream.Collectors.toSet());
+    assertThat(idle).as("the first pool's probe and watcher threads, idle").hasSizeGreaterThan(1);
+    try (AutoPool pool = auto(b -> b)) {
+      String watcherName = Harness.GEARBOX_PREFIX + pool.name() + "-carrier-watch";
+      assertThat(pool.submit(() -> nap(TASK), TaskOptions.named("second")).join()).isZero();
+      Thread watcher = threadNamed(watcherName);
+      assertThat(watcher).as("the second pool's watcher").isNotNull();
+      assertThat(idle).as("idle shared threads before the second pool").contains(watcher);
+      pool.close();
+      Harness.eventually().until(() -> watcher.getName().startsWith(Harness.IDLE_AUTO_PREFIX));
+      assertThat(watcher.isAlive()).as("a watcher's thread outlives its pool, idle").isTrue();
+    }
+  }
+
+  /** The live thread of this exact name, or null. */
+  private static Thread threadNamed(String name) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals(name)).findFirst().orElse(null);
   }
 
   /** The thread that runs a task of this key (its first: a probe), and its name then. */

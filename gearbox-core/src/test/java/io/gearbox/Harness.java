@@ -34,7 +34,7 @@ import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
  *   <li>a pool the test made is not shut down, or does not terminate within {@link Delays#LONG};
  *   <li>a thread whose name starts with {@code gearbox-}, platform or virtual, is still alive after
  *       {@link Delays#LONG} (the survivors' stacks are in the message), but the auto pools' idle
- *       shared probe threads ({@link #IDLE_PROBE_PREFIX}), which hold no task;
+ *       shared threads ({@link #IDLE_AUTO_PREFIX}: probes and watchers), which hold no task;
  *   <li>{@code ProcessHandle.current().descendants()} is not empty;
  *   <li>the test thread's interrupt flag is set (it is cleared).
  * </ul>
@@ -51,16 +51,17 @@ public final class Harness implements BeforeEachCallback, AfterEachCallback, Inv
   static final String GEARBOX_PREFIX = "gearbox-";
 
   /**
-   * The name of an idle probe thread, which the JVM's auto pools share (as virtual threads share
-   * their carriers): it holds no task, outlives the pool that last used it, and ends after 30 s
-   * idle. While it runs a pool's probe it carries that pool's name.
+   * The name of an idle thread of those the JVM's auto pools share for their probes and watchers
+   * (as virtual threads share their carriers): it holds no task, outlives the pool that last used
+   * it, and ends after 30 s idle. While it runs a pool's probe or watcher it carries that pool's
+   * name.
    */
-  static final String IDLE_PROBE_PREFIX = "gearbox-probe-idle-";
+  static final String IDLE_AUTO_PREFIX = "gearbox-auto-idle-";
 
-  /** Every live Gearbox thread, platform or virtual, but the idle shared probe threads. */
+  /** Every live Gearbox thread, platform or virtual, but the auto pools' idle shared threads. */
   static List<ThreadDumps.LiveThread> liveGearboxThreads() {
     return ThreadDumps.all(GEARBOX_PREFIX).stream()
-        .filter(t -> !t.name().startsWith(IDLE_PROBE_PREFIX)).toList();
+        .filter(t -> !t.name().startsWith(IDLE_AUTO_PREFIX)).toList();
   }
 
   /** Platform threads per pool unless a test says otherwise. */

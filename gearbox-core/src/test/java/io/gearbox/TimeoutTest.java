@@ -100,7 +100,7 @@ class TimeoutTest {
         // the spinner ran as its key's first probe, on a probe thread that the JVM's auto pools
         // share: the thread is reclaimed (named idle once the task's code has returned), not ended
         eventually().until(() -> !runner.get().isAlive()
-            || runner.get().getName().startsWith(Harness.IDLE_PROBE_PREFIX));
+            || runner.get().getName().startsWith(Harness.IDLE_AUTO_PREFIX));
       } else {
         // the pool's only thread is free again
         assertThat(pool.submit(Thread::currentThread).join()).isSameAs(runner.get());

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * does not fail every later test) and reported.
  *
  * <p>"Ours" are threads named {@code gearbox-*} (every pool's, but the auto pools' idle shared
- * probe threads, {@code gearbox-probe-idle-*}, which hold no task and end after 30 s idle),
+ * threads (probes and watchers), {@code gearbox-auto-idle-*}, which hold no task and end after 30 s idle),
  * {@code latency-server-*} (the CLI's test server) and {@code hz.*} (Hazelcast's, for the cluster
  * module). Virtual threads are
  * found through the JDK's JSON thread dump: {@link Thread#getAllStackTraces} lists platform
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class Leaks implements AfterEachCallback {
 
   private static final Pattern OURS =
-      Pattern.compile("(?!gearbox-probe-idle-)(gearbox-|latency-server-|hz\\.).*");
+      Pattern.compile("(?!gearbox-auto-idle-)(gearbox-|latency-server-|hz\\.).*");
   private static final Pattern DUMPED_NAME =
       Pattern.compile("\"name\": \"((?:[^\"\\\\]|\\\\.)*)\"");
 

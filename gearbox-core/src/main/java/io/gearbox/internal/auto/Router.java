@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,7 +50,7 @@ import java.util.concurrent.locks.LockSupport;
  *       the sizing average.
  *   <li>{@code virtual}: a thread-per-task executor of virtual threads. Each run is registered in
  *       {@code running} while its code runs, for the carrier-hog detector.
- *   <li>probes: platform threads that the JVM's auto pools share ({@link ProbeThreads}: an
+ *   <li>probes: platform threads that the JVM's auto pools share ({@link AutoThreads}: an
  *       idle one takes a probe at once, else a new one starts; named after the pool while they
  *       run its probe), as many at once as {@code probeSlots} permits ({@code PROBE_WIDTHS}
  *       probe widths), of which one key uses at most {@code probeWidth} (one per core) for its
@@ -89,20 +90,21 @@ import java.util.concurrent.locks.LockSupport;
  * submits them to the isolation pool and waits; a cancel interrupts the waiter, which cancels the
  * task there.
  *
- * <p><b>Detector.</b> One platform daemon thread, {@code gearbox-<pool>-carrier-watch}, started
- * with the first run handed to the router (after that run's probe thread), wakes
+ * <p><b>Detector.</b> One watcher loop per pool, on a platform daemon thread that the JVM's auto
+ * pools share ({@link AutoThreads}, as the probes are), named {@code gearbox-<pool>-carrier-watch}
+ * while it runs; started with the first run handed to the router (after that run's probe), it wakes
  * every quarter of the hog threshold and looks at each registered virtual thread: a thread seen
  * RUNNABLE on every wake for longer than the threshold, whose stack is not inside a park, is a
- * carrier hog. The same thread looks at new keys' probes (the first evidence, above). It exits
- * when the virtual side has terminated, and then shuts the isolation pool and the JFR pinning
- * stream down.
+ * carrier hog. The same loop looks at new keys' probes (the first evidence, above). It returns
+ * when the virtual side has terminated, after it shuts the isolation pool and the JFR pinning
+ * stream down, and its thread is idle again, for the next pool.
  *
  * <p><b>Termination</b>: no task runs or waits any more. The CPU side and the virtual side have
  * terminated and no probe runs (probes are closed and the last probe run ended); the
- * detector thread and the isolation pool are waited for when there is an isolation pool or a
- * pinning stream to close. An idle detector thread ends on its own a moment later, holding no
- * task (a fresh pool's close waited 1-6 ms for it to be scheduled, traced at load 4-8 on 2 cores,
- * a tenth of a burst of 100 short fetches); the shared probe threads go back to idle.
+ * detector loop and the isolation pool are waited for when there is an isolation pool or a
+ * pinning stream to close. Otherwise the detector loop returns on its own a moment later, holding
+ * no task (a fresh pool's close waited 1-6 ms for it to be scheduled, traced at load 4-8 on 2
+ * cores, a tenth of a burst of 100 short fetches); the shared threads go back to idle.
  */
 final class Router extends AbstractExecutorService implements Routing {
 
@@ -176,11 +178,14 @@ final class Router extends AbstractExecutorService implements Routing {
   private final ExecutorService virtual;
   private final Map<Thread, Running> running = new ConcurrentHashMap<>();
   private final ArrayDeque<CarrierHog> hogs = new ArrayDeque<>(); // guarded by itself
-  private final Thread watcher;
+  /** The thread running this pool's watcher loop, while it runs (to wake it). */
+  private volatile Thread watcher;
+  /** Counted down when the watcher loop has returned, its clean-up done. */
+  private final CountDownLatch watcherEnded = new CountDownLatch(1);
   /**
-   * Whether the watcher thread was started: by the first run handed to the router, after that
-   * run's probe thread (so the probe, on the burst's critical path, does not wait for the
-   * watcher's start, 0.2-0.5 ms), or by shutdown.
+   * Whether the watcher loop was handed to a shared thread: by the first run handed to the
+   * router, after that run's probe (so the probe, on the burst's critical path, goes first), or
+   * by shutdown.
    */
   private final AtomicBoolean watcherStarted = new AtomicBoolean();
   /** Keys whose first probes run without evidence yet: the watcher looks at their probes. */
@@ -212,13 +217,12 @@ final class Router extends AbstractExecutorService implements Routing {
         Thread.ofVirtual().name(prefix + "virtual-", 1).factory());
     this.thresholdNanos = config.hogThreshold().toNanos();
     this.pinning = config.watchPinning() ? PinningWatch.start(this, prefix + "virtual-") : null;
-    this.watcher = Thread.ofPlatform().daemon().name(prefix + "carrier-watch").unstarted(this::watch);
   }
 
-  /** Starts the watcher thread once. */
+  /** Hands the watcher loop to a shared thread, once. */
   private void startWatcher() {
     if (!watcherStarted.get() && watcherStarted.compareAndSet(false, true)) {
-      watcher.start();
+      AutoThreads.watch(threadPrefix, this::watch);
     }
   }
 
@@ -338,7 +342,7 @@ final class Router extends AbstractExecutorService implements Routing {
 
   /**
    * Runs the run as a probe if a probe permit is free at once: on an idle probe thread if one
-   * waits, else on a new one ({@link ProbeThreads}). False if no permit is free or probes are
+   * waits, else on a new one ({@link AutoThreads}). False if no permit is free or probes are
    * closed (shut down).
    */
   private boolean startProbe(RoutedRun run, RouteState route) {
@@ -353,7 +357,7 @@ final class Router extends AbstractExecutorService implements Routing {
       probeRunEnded();
       return false;
     }
-    ProbeThreads.run(threadPrefix, () -> probeRun(run, route)); // never refuses: no bound
+    AutoThreads.probe(threadPrefix, () -> probeRun(run, route)); // never refuses: no bound
     startWatcher();
     if (!route.hasEvidence() && unjudged.add(route)) {
       wakeWatcher(); // look at its probes from now on, before any run waits
@@ -592,9 +596,9 @@ final class Router extends AbstractExecutorService implements Routing {
   }
 
   /**
-   * Whether the watcher thread's end must be waited for: it closes the isolation pool and the
-   * pinning stream when the virtual side has ended. Without either, it ends on its own a moment
-   * after the virtual side, holding no task.
+   * Whether the watcher loop's end must be waited for: it closes the isolation pool and the
+   * pinning stream when the virtual side has ended. Without either, it returns on its own a
+   * moment after the virtual side, holding no task.
    */
   private boolean watcherCleansUp() {
     return pinning != null || isolationIfAny() != null;
@@ -786,10 +790,11 @@ final class Router extends AbstractExecutorService implements Routing {
   }
 
   /**
-   * The watcher thread: the carrier-hog scan every {@code interval}, and while keys without
-   * evidence have first probes running, a look at those probes every {@link #WAIT_LOOK_NANOS}.
-   * The probes are looked at from the moment they start, so a burst's runs often find the
-   * evidence already there and are never held; this thread exists anyway, so a look costs one
+   * The watcher loop, on a shared thread: the carrier-hog scan every {@code interval}, and while
+   * keys without evidence have first probes running, a look at those probes every
+   * {@link #WAIT_LOOK_NANOS}. The probes are looked at from the moment they start, so a burst's
+   * runs often find the evidence already there and are never held; this loop exists anyway (the
+   * hog scan), on a platform thread (a thread's states are read from its kernel files), so a look costs one
    * timed wake-up of a platform thread (a virtual thread's sleep costs two: the timer's thread
    * and a carrier, which a crowded machine stretched from 0.5 ms to 5-30 ms). It parks between
    * looks ({@code LockSupport.parkNanos}: a timed {@code Object.wait} waits whole milliseconds).
@@ -797,6 +802,7 @@ final class Router extends AbstractExecutorService implements Routing {
    * so far are dropped whenever the JVM's pause time grew since the last look.
    */
   private void watch() {
+    watcher = Thread.currentThread(); // before the first read of watcherWoken: no wake is lost
     long interval = Math.max(MIN_LOOK_INTERVAL_NANOS, thresholdNanos / LOOKS_PER_THRESHOLD);
     Map<Thread, Long> sleepingSince = new java.util.HashMap<>();
     Map<Thread, Long> runningSince = new java.util.HashMap<>();
@@ -859,22 +865,32 @@ final class Router extends AbstractExecutorService implements Routing {
         }
       }
     } catch (InterruptedException e) {
-      // only shutdownNow of the JVM's own threads would do this; fall through to cleanup
+      // nothing interrupts a shared thread on purpose (a cancel interrupts a task's runner only
+      // while the task runs); end the watch with its clean-up, and leave the thread's flag set
+      Thread.currentThread().interrupt();
     } finally {
-      if (states != null) {
-        states.close();
-      }
-      closeIsolation(false);
-      if (pinning != null) {
-        pinning.close();
+      watcher = null; // a wake from now on finds no thread (a late one is a spurious wake-up)
+      try {
+        if (states != null) {
+          states.close();
+        }
+        closeIsolation(false);
+        if (pinning != null) {
+          pinning.close();
+        }
+      } finally {
+        watcherEnded.countDown();
       }
     }
   }
 
-  /** Wakes the watcher thread: a key to look at, or shutdown. */
+  /** Wakes the watcher loop: a key to look at, or shutdown. */
   private void wakeWatcher() {
     watcherWoken = true;
-    LockSupport.unpark(watcher);
+    Thread t = watcher; // null before the loop runs (it reads the flag first) and after it
+    if (t != null) {
+      LockSupport.unpark(t);
+    }
   }
 
   /**
@@ -1028,7 +1044,7 @@ final class Router extends AbstractExecutorService implements Routing {
   @Override
   public boolean isTerminated() {
     if (!(cpu.isTerminated() && probesDone() && virtual.isTerminated())
-        || (watcherCleansUp() && watcher.isAlive())) {
+        || (watcherCleansUp() && watcherEnded.getCount() > 0)) {
       return false;
     }
     Pool p = isolationIfAny();
@@ -1044,10 +1060,10 @@ final class Router extends AbstractExecutorService implements Routing {
       return false;
     }
     if (!watcherCleansUp()) {
-      return true; // idle probe threads and the watcher end on their own, holding no task
+      return true; // the watcher loop returns on its own, holding no task; its thread idles
     }
     long left = remaining(deadline);
-    if (!watcher.join(Duration.ofNanos(Math.max(1, left)))) { // takes at most one interval
+    if (!watcherEnded.await(Math.max(1, left), TimeUnit.NANOSECONDS)) { // at most one interval
       return false;
     }
     Pool p = isolationIfAny();
