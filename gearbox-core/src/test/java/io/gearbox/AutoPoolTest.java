@@ -205,6 +205,71 @@ class AutoPoolTest {
     }
   }
 
+  /** A task of a test that computes until the test lets it end, and the thread it runs on. */
+  private record Spinner(String thread, AtomicBoolean release) {}
+
+  @Test
+  void route_cpuBurstReleasedWhileProbesStillCompute_startsTheCpuSideOnTheCoresTheyLeave()
+      throws Exception {
+    // Computing tasks that end only when the test says so. Probes are let go one at a time until
+    // the evidence (two probes that computed) sends the held runs to the CPU side; the probes
+    // still computing then keep their cores: the CPU side starts that many threads fewer (at
+    // least one), and one more as each of them ends. With all its threads at once, a burst's
+    // runs computed on more threads than cores and its last run computed alone on one core.
+    int cores = Runtime.getRuntime().availableProcessors();
+    int n = 4 * cores + 4;
+    java.util.Queue<Spinner> started = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    AtomicBoolean releaseAll = new AtomicBoolean();
+    try (AutoPool pool = auto(b -> b.hogThreshold(Duration.ofMinutes(10)))) {
+      String probe = "gearbox-" + pool.name() + "-probe-";
+      String cpuPrefix = "gearbox-" + pool.name() + "-cpu-";
+      List<TaskHandle<Long>> handles = new ArrayList<>();
+      try {
+        for (int i = 0; i < n; i++) {
+          handles.add(pool.submit(() -> {
+            AtomicBoolean release = new AtomicBoolean();
+            started.add(new Spinner(Thread.currentThread().getName(), release));
+            long x = 0;
+            while (!release.get() && !releaseAll.get()) {
+              x += spin(Duration.ofMillis(1));
+            }
+            return x;
+          }, TaskOptions.named("lend")));
+        }
+        java.util.function.Supplier<List<Spinner>> onProbes = () -> started.stream()
+            .filter(sp -> sp.thread().startsWith(probe) && !sp.release().get()).toList();
+        java.util.function.Supplier<Long> cpuThreads = () -> Thread.getAllStackTraces().keySet()
+            .stream().filter(t -> t.getName().startsWith(cpuPrefix)).count();
+        // two probes that computed are the evidence: let two go, one at a time, each after it has
+        // computed a while (and give the first one's thread time to take a held run as a probe)
+        for (int measured = 1; measured <= 2; measured++) {
+          eventually().until(() -> !onProbes.get().isEmpty());
+          Thread.sleep(5);
+          onProbes.get().getFirst().release().set(true);
+          int m = measured;
+          eventually().until(() -> pool.route("lend").measuredRuns() >= m);
+          Thread.sleep(Delays.SHORT.toMillis());
+        }
+        eventually().until(() -> started.stream().anyMatch(sp -> sp.thread().startsWith(cpuPrefix)));
+        int computing = onProbes.get().size();
+        assertThat(computing).as("probes still computing at the release: %s", started).isPositive();
+        long expected = Math.max(1, cores - computing);
+        eventually().until(() -> cpuThreads.get() == expected);
+        Thread.sleep(Delays.SHORT.toMillis());
+        assertThat(cpuThreads.get()).as("CPU-side threads beside %d computing probes", computing)
+            .isEqualTo(expected);
+        // each probe's end gives its core back: one more CPU-side thread (runs are still queued)
+        for (Spinner sp : onProbes.get()) {
+          sp.release().set(true);
+        }
+        eventually().until(() -> cpuThreads.get() == cores);
+      } finally {
+        releaseAll.set(true);
+      }
+      handles.forEach(TaskHandle::join); // (the runs let go at once measure as waiting: no route check)
+    }
+  }
+
   @Test
   void route_burstOfWaitingTasks_isReleasedWhileItsProbesStillWait() throws Exception {
     // The probes (two at once, then a third once the key is seen waiting) block until the test

@@ -200,6 +200,8 @@ final class Router extends AbstractExecutorService implements Routing {
   private final Object sizingLock = new Object();
   private double waitShare = Double.NaN; // guarded by sizingLock
   private long sizingSamples; // guarded by sizingLock
+  /** Probe threads that a fresh CPU side left a core to while they compute (lendCoresToProbes). */
+  private final java.util.Set<Thread> lentTo = new java.util.HashSet<>(); // guarded by sizingLock
 
   /** Creates the router; its detector thread starts with the first run (or shutdown). */
   public Router(AutoConfig config) {
@@ -403,6 +405,9 @@ final class Router extends AbstractExecutorService implements Routing {
         return;
       }
       RouteState.Side side = closing ? RouteState.Side.VIRTUAL : route.side();
+      if (side == RouteState.Side.CPU) {
+        lendCoresToProbes(route);
+      }
       for (RoutedRun r; (r = route.waiters.pollFirst()) != null; ) {
         try {
           dispatch(r, route, side);
@@ -549,6 +554,7 @@ final class Router extends AbstractExecutorService implements Routing {
       }
     } finally {
       probeSlots.release();
+      returnCoreFromProbe(me); // before its own end may release the burst and lend cores
       probeEnded(route);
       probeRunEnded();
     }
@@ -667,6 +673,62 @@ final class Router extends AbstractExecutorService implements Routing {
   // ---------------------------------------------------------------- sizing
 
   /**
+   * A burst's first release to a CPU side that has started no thread yet, while probes of the key
+   * still compute (a probe that took a held run after its own, or the widths of a many-core
+   * machine: the threads in its {@code probing}): the CPU side starts that many threads fewer (at
+   * least one), and gets one back as each of those probes ends ({@link #returnCoreFromProbe}).
+   * Both under the sizing lock, and a probe leaves {@code probing} before it returns its core: a
+   * probe is either seen here and gives its core back later, or has left and is not counted. With all its threads at once, the
+   * probes and the CPU side computed on more threads than cores: on 2 cores, 8 runs of 30 ms went
+   * 3 to the CPU side's first thread, 2 to its second and 1 to the probe, so the last ran alone on
+   * one core for a whole run (150 ms against the CPU pool's 134; docs/benchmarks.md).
+   */
+  private void lendCoresToProbes(RouteState route) {
+    // (A probe whose code still runs after evidence that the key computes is taken to compute
+    // too; if it waits instead, the CPU side has its thread back when it ends.)
+    if (route.probing.isEmpty()) {
+      return;
+    }
+    synchronized (sizingLock) {
+      if (!lentTo.isEmpty() || cpu.getPoolSize() > 0 || cpu.isShutdown()) {
+        return; // not a fresh CPU side (shrinking a working one would end threads and restart them)
+      }
+      lentTo.addAll(route.probing.keySet());
+      if (!lentTo.isEmpty()) {
+        applySize(cpu.getMaximumPoolSize());
+      }
+    }
+  }
+
+  /**
+   * A probe on {@code thread} ended: if a core was lent to it, the CPU side gets it back (and
+   * starts a thread for its queued runs).
+   */
+  private void returnCoreFromProbe(Thread thread) {
+    synchronized (sizingLock) { // uncontended: probes are a key's first runs and its re-probes
+      if (lentTo.remove(thread) && !cpu.isShutdown()) {
+        applySize(cpu.getMaximumPoolSize());
+      }
+    }
+  }
+
+  /**
+   * Sets the CPU side to {@code wanted} threads, less the cores lent to computing probes (its core
+   * size; the maximum stays {@code wanted}, which {@link #cpuThreads()} reports). Under the sizing
+   * lock.
+   */
+  private void applySize(int wanted) {
+    int core = Math.max(1, wanted - lentTo.size());
+    if (wanted >= cpu.getMaximumPoolSize()) {
+      cpu.setMaximumPoolSize(wanted);
+      cpu.setCorePoolSize(core);
+    } else {
+      cpu.setCorePoolSize(core);
+      cpu.setMaximumPoolSize(wanted);
+    }
+  }
+
+  /**
    * Goetz's sizing, {@code threads = cores * (1 + wait / compute)}, from a moving average of the
    * waiting share {@code w} of CPU-side runs: {@code cores / (1 - w)}, between the cores and four
    * times the cores.
@@ -683,13 +745,8 @@ final class Router extends AbstractExecutorService implements Routing {
       }
       int wanted = (int) Math.round(cores / Math.max(MIN_COMPUTE_SHARE, 1.0 - waitShare));
       wanted = Math.max(cores, Math.min(maxCpuThreads, wanted));
-      int now = cpu.getMaximumPoolSize();
-      if (wanted > now) {
-        cpu.setMaximumPoolSize(wanted);
-        cpu.setCorePoolSize(wanted);
-      } else if (wanted < now) {
-        cpu.setCorePoolSize(wanted);
-        cpu.setMaximumPoolSize(wanted);
+      if (wanted != cpu.getMaximumPoolSize()) {
+        applySize(wanted);
       }
     }
   }
