@@ -44,7 +44,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p><b>Sides.</b> Three executors, whose threads are named after the pool:
  * <ul>
  *   <li>{@code cpu}: a {@link ThreadPoolExecutor} of platform threads over an unbounded queue
- *       (the pool's semaphore bounds it), sized from measurements. Its {@code afterExecute} feeds
+ *       (the pool's semaphore bounds it), sized from measurements; a fresh one that a burst is
+ *       released to while probes of the key still compute leaves them their cores, starting one
+ *       thread more as each ends ({@code lendCoresToProbes}). Its {@code afterExecute} feeds
  *       each run's measured CPU and run-queue time (the run measures itself through the one
  *       {@link CpuClock} sampler of every pool, sampled for tiny tasks) to the key's route and to
  *       the sizing average.
