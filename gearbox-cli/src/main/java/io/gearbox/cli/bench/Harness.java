@@ -41,6 +41,11 @@ final class Harness {
   private final String workload;
   private final Progress progress;
   private final Duration childTimeout;
+  /** Interleaved children warm up at least this long (their warm-up runs' wall time). */
+  private Duration warmUpAtLeast = Duration.ZERO;
+
+  /** Warm-up runs that {@link #warmUpAtLeast} adds at most per child. */
+  static final int MAX_TIMED_WARMUPS = 100;
 
   Harness(String workload, List<String> jvmArgs, Progress progress) {
     this(workload, jvmArgs, progress, Duration.ofMinutes(CHILD_TIMEOUT_MINUTES));
@@ -55,6 +60,16 @@ final class Harness {
     this.workload = workload;
     this.jvmArgs = List.copyOf(jvmArgs);
     this.progress = progress;
+  }
+
+  /**
+   * Makes {@link #interleave}'s children keep warming up, after the job's warm-up runs, until their
+   * warm-up runs took {@code atLeast} of wall time (at most {@link #MAX_TIMED_WARMUPS} more runs):
+   * a JVM's compiler still works through the first second or so of short runs. Returns this.
+   */
+  Harness warmUpAtLeast(Duration atLeast) {
+    this.warmUpAtLeast = atLeast;
+    return this;
   }
 
   private String limit() {
@@ -375,9 +390,21 @@ final class Harness {
           lines.add(END);
         }
       });
+      long warmed = 0; // the warm-up runs' wall time (not the JVM's start)
       for (int i = 0; i < job.warmup() && error == null; i++) {
         Sample s = next();
         if (s != null) {
+          warmed += s.wallNanos();
+          progress.ran(workload, job, s, -1);
+        }
+      }
+      // more warm-up runs (measured runs of the child, not kept) until it has warmed up long enough
+      for (int i = 0; i < MAX_TIMED_WARMUPS && error == null
+          && warmed < warmUpAtLeast.toNanos(); i++) {
+        progress.extend(1);
+        Sample s = ask();
+        if (s != null) {
+          warmed += s.wallNanos();
           progress.ran(workload, job, s, -1);
         }
       }
@@ -387,6 +414,16 @@ final class Harness {
       if (error != null) {
         return;
       }
+      Sample s = ask();
+      if (s != null) {
+        samples.add(s);
+        peak = Math.max(peak, s.peakRssKb());
+        progress.ran(workload, job, s, samples.size() - 1);
+      }
+    }
+
+    /** Asks the child for one run: its sample, or null with {@link #error} set. */
+    private Sample ask() {
       try {
         stdin.write("run\n".getBytes(StandardCharsets.US_ASCII));
         stdin.flush();
@@ -395,14 +432,9 @@ final class Harness {
         if (error == null) {
           fail("its JVM stopped reading: " + e.getMessage());
         }
-        return;
+        return null;
       }
-      Sample s = next();
-      if (s != null) {
-        samples.add(s);
-        peak = Math.max(peak, s.peakRssKb());
-        progress.ran(workload, job, s, samples.size() - 1);
-      }
+      return next();
     }
 
     /** The child's next run line, or null with {@link #error} set. */

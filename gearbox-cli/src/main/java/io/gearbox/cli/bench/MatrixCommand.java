@@ -93,6 +93,7 @@ public final class MatrixCommand implements Callable<Integer> {
       ObjectNode params = doc.putObject("params");
       params.put("quick", quick);
       params.put("warmup", sizes.warmup());
+      params.put("warmup_at_least_s", sizes.warmupAtLeast().toMillis() / 1000.0);
       params.put("runs", sizes.runs());
       params.put("max_runs", sizes.maxRuns());
       params.put("row_budget_s", sizes.rowBudget().toSeconds());

@@ -38,7 +38,7 @@ final class MatrixPlan {
       int sharedTasks, int sharedUpdates, int sharedKeys, int sharedWork,
       int memoryTasks,
       int warmup, int runs, int scaleWarmup, int scaleRuns,
-      Duration skipOver, int maxRuns, Duration rowBudget) {}
+      Duration skipOver, int maxRuns, Duration rowBudget, Duration warmupAtLeast) {}
 
   static final Sizes FULL = new Sizes(
       8, Duration.ofMillis(50),
@@ -51,7 +51,11 @@ final class MatrixPlan {
       // at least 5 runs a tool (3 for high-scale, whose runs take seconds each), interleaved, then
       // more rounds of the tools a verdict is unsure of: up to 25 runs or 20 s more a row
       1, 5, 0, 3,
-      Duration.ofSeconds(10), 25, Duration.ofSeconds(20));
+      Duration.ofSeconds(10), 25, Duration.ofSeconds(20),
+      // and each tool's JVM keeps warming up until its warm-up runs took 1 s: the many-io row's
+      // runs (30-90 ms) fell from 60-90 ms to 18-30 ms over a row after a single warm-up run, the
+      // JIT still compiling, so the row's medians depended on where runs fell on that slope
+      Duration.ofSeconds(1));
 
   static final Sizes QUICK = new Sizes(
       4, Duration.ofMillis(10),
@@ -64,7 +68,7 @@ final class MatrixPlan {
       // verdict is unsure of until they are separated (5 runs at least: Stats.MIN_RUNS) or have
       // 12 runs or 4 s more have passed
       1, 3, 0, 3,
-      Duration.ofSeconds(3), 12, Duration.ofSeconds(4));
+      Duration.ofSeconds(3), 12, Duration.ofSeconds(4), Duration.ZERO);
 
   /**
    * One row of the seed's matrix.

@@ -44,7 +44,7 @@ final class Progress {
   /** One run of a job finished. */
   void ran(String workload, Job job, Sample sample, int runIndex) {
     done++;
-    String phase = sample.warmup() ? "warm-up"
+    String phase = sample.warmup() || runIndex < 0 ? "warm-up"
         : runIndex < job.runs() ? "run " + (runIndex + 1) + "/" + job.runs()
         : "run " + (runIndex + 1) + " (more runs to separate the verdict)";
     String text = String.format(Locale.ROOT, "%s %s %s: %.3f s, %d/%d ok",

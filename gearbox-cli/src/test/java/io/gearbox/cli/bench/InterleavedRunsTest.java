@@ -84,6 +84,31 @@ class InterleavedRunsTest {
   }
 
   @Test
+  void childrenWarmUpAtLeastTheGivenTime_andKeepOnlyTheMeasuredRuns() {
+    // runs of a few milliseconds: one warm-up run is far from 300 ms, so more warm-ups follow
+    Job job = new Job("virtual", "virtual", Map.of("tasks", "10"), 1, 2, false);
+    StringWriter timed = new StringWriter();
+    List<StrategyResult> results = new Harness("overhead", List.of("-XX:+UseSerialGC", "-Xmx64m"),
+        Progress.on(new PrintWriter(timed, true), 3)).warmUpAtLeast(Duration.ofMillis(300))
+        .interleave(List.of(job), Harness.Rounds.exactly(2));
+    assertThat(results.getFirst().error()).isNull();
+    assertThat(results.getFirst().samples()).hasSize(2);
+    long warmUps = timed.toString().lines().filter(l -> l.contains(" warm-up: ")).count();
+    assertThat(warmUps).as(timed.toString()).isGreaterThan(1)
+        .isLessThanOrEqualTo(1 + Harness.MAX_TIMED_WARMUPS);
+    assertThat(timed.toString()).contains("run 1/2", "run 2/2").doesNotContain("run 0/");
+
+    StringWriter counted = new StringWriter();
+    new Harness("overhead", List.of("-XX:+UseSerialGC", "-Xmx64m"),
+        Progress.on(new PrintWriter(counted, true), 3))
+        .interleave(List.of(job), Harness.Rounds.exactly(2));
+    assertThat(counted.toString().lines().filter(l -> l.contains(" warm-up: ")).count())
+        .as("without a floor, the job's own warm-up runs only").isEqualTo(1);
+    assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList())
+        .isEmpty();
+  }
+
+  @Test
   void aChildThatDiesMidwayKeepsItsRunsAndTheOthersGoOn() {
     // an unknown workload: the child's first run throws and it exits; the good job runs on
     Job bad = new Job("virtual", "virtual", Map.of("tasks", "10"), 0, 2, false);
