@@ -250,7 +250,8 @@ class AutoPoolTest {
           eventually().until(() -> pool.route("lend").measuredRuns() >= m);
           Thread.sleep(Delays.SHORT.toMillis());
         }
-        eventually().until(() -> started.stream().anyMatch(sp -> sp.thread().startsWith(cpuPrefix)));
+        eventually().until(
+            () -> started.stream().anyMatch(sp -> sp.thread().startsWith(cpuPrefix)));
         int computing = onProbes.get().size();
         assertThat(computing).as("probes still computing at the release: %s", started).isPositive();
         long expected = Math.max(1, cores - computing);
@@ -266,7 +267,8 @@ class AutoPoolTest {
       } finally {
         releaseAll.set(true);
       }
-      handles.forEach(TaskHandle::join); // (the runs let go at once measure as waiting: no route check)
+      // (the runs let go at once measure as waiting: no check of the route here)
+      handles.forEach(TaskHandle::join);
     }
   }
 
@@ -335,9 +337,7 @@ class AutoPoolTest {
     Harness.eventually().untilAsserted(
         () -> assertThat(first.getName()).startsWith(Harness.IDLE_AUTO_PREFIX));
     String number = first.getName().substring(Harness.IDLE_AUTO_PREFIX.length());
-    Set<Thread> idle = Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().startsWith(Harness.IDLE_AUTO_PREFIX))
-        .collect(java.util.stream.Collectors.toSet());
+    Set<Thread> idle = idleSharedThreads();
     try (AutoPool pool = auto(b -> b)) {
       String[] named = new String[1];
       Thread second = runningThread(pool, "second", named);
@@ -363,9 +363,7 @@ class AutoPoolTest {
       assertThat(threadNamed(firstWatcher)).as("the first pool's watcher").isNotNull();
     }
     Harness.eventually().until(() -> threadNamed(firstWatcher) == null);
-    Set<Thread> idle = Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().startsWith(Harness.IDLE_AUTO_PREFIX))
-        .collect(java.util.stream.Collectors.toSet());
+    Set<Thread> idle = idleSharedThreads();
     assertThat(idle).as("the first pool's probe and watcher threads, idle").hasSizeGreaterThan(1);
     try (AutoPool pool = auto(b -> b)) {
       String watcherName = Harness.GEARBOX_PREFIX + pool.name() + "-carrier-watch";
@@ -377,6 +375,13 @@ class AutoPoolTest {
       Harness.eventually().until(() -> watcher.getName().startsWith(Harness.IDLE_AUTO_PREFIX));
       assertThat(watcher.isAlive()).as("a watcher's thread outlives its pool, idle").isTrue();
     }
+  }
+
+  /** The auto pools' shared threads that are idle now. */
+  private static Set<Thread> idleSharedThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith(Harness.IDLE_AUTO_PREFIX))
+        .collect(java.util.stream.Collectors.toSet());
   }
 
   /** The live thread of this exact name, or null. */

@@ -20,12 +20,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * or virtual, is alive and no child process is left. A leftover child is killed (so one leak
  * does not fail every later test) and reported.
  *
- * <p>"Ours" are threads named {@code gearbox-*} (every pool's, but the auto pools' idle shared
- * threads (probes and watchers), {@code gearbox-auto-idle-*}, which hold no task and end after 30 s idle),
- * {@code latency-server-*} (the CLI's test server) and {@code hz.*} (Hazelcast's, for the cluster
- * module). Virtual threads are
- * found through the JDK's JSON thread dump: {@link Thread#getAllStackTraces} lists platform
- * threads only.
+ * <p>"Ours" are threads named {@code gearbox-*} (every pool's, but {@code gearbox-auto-idle-*}:
+ * the auto pools' idle shared probe and watcher threads, which hold no task and end after 30 s
+ * idle), {@code latency-server-*} (the CLI's test server) and {@code hz.*} (Hazelcast's, for the
+ * cluster module). Virtual threads are found through the JDK's JSON thread dump:
+ * {@link Thread#getAllStackTraces} lists platform threads only.
  *
  * <p>Use it as {@code @ExtendWith(Leaks.class)}, or call {@link #check()} at the end of a test
  * whose fixtures outlive it.

@@ -4,6 +4,7 @@ import io.gearbox.internal.CpuClock;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * The platform threads that run the probes and the watchers of every auto pool in this JVM,
@@ -58,13 +59,14 @@ final class AutoThreads {
 
   /**
    * Runs a pool's watcher loop on an idle shared thread, or a new one, named
-   * {@code <poolPrefix>carrier-watch} while it runs; the thread is idle again when the loop returns.
+   * {@code <poolPrefix>carrier-watch} while it runs; the thread is idle again when the loop
+   * returns.
    */
   static void watch(String poolPrefix, Runnable watcher) {
     run(watcher, idle -> poolPrefix + "carrier-watch");
   }
 
-  private static void run(Runnable job, java.util.function.UnaryOperator<String> nameWhileRunning) {
+  private static void run(Runnable job, UnaryOperator<String> nameWhileRunning) {
     THREADS.execute(() -> {
       Thread me = Thread.currentThread();
       String idle = me.getName();

@@ -680,23 +680,20 @@ final class Router extends AbstractExecutorService implements Routing {
    * machine: the threads in its {@code probing}): the CPU side starts that many threads fewer (at
    * least one), and gets one back as each of those probes ends ({@link #returnCoreFromProbe}).
    * Both under the sizing lock, and a probe leaves {@code probing} before it returns its core: a
-   * probe is either seen here and gives its core back later, or has left and is not counted. With all its threads at once, the
-   * probes and the CPU side computed on more threads than cores: on 2 cores, 8 runs of 30 ms went
-   * 3 to the CPU side's first thread, 2 to its second and 1 to the probe, so the last ran alone on
-   * one core for a whole run (150 ms against the CPU pool's 134; docs/benchmarks.md).
+   * probe is either seen here and gives its core back later, or has left and is not counted.
+   * With all its threads at once, the probes and the CPU side computed on more threads than
+   * cores: on 2 cores, 8 runs of 30 ms went 3 to the CPU side's first thread, 2 to its second and
+   * 1 to the probe, so the last ran alone on one core for a whole run (150 ms against the CPU
+   * pool's 134; docs/benchmarks.md).
    */
   private void lendCoresToProbes(RouteState route) {
     // (A probe whose code still runs after evidence that the key computes is taken to compute
     // too; if it waits instead, the CPU side has its thread back when it ends.)
-    if (route.probing.isEmpty()) {
-      return;
-    }
     synchronized (sizingLock) {
       if (!lentTo.isEmpty() || cpu.getPoolSize() > 0 || cpu.isShutdown()) {
         return; // not a fresh CPU side (shrinking a working one would end threads and restart them)
       }
-      lentTo.addAll(route.probing.keySet());
-      if (!lentTo.isEmpty()) {
+      if (lentTo.addAll(route.probing.keySet())) { // false: no probe of the key computes any more
         applySize(cpu.getMaximumPoolSize());
       }
     }
@@ -853,10 +850,9 @@ final class Router extends AbstractExecutorService implements Routing {
    * keys without evidence have first probes running, a look at those probes every
    * {@link #WAIT_LOOK_NANOS}. The probes are looked at from the moment they start, so a burst's
    * runs often find the evidence already there and are never held; this loop exists anyway (the
-   * hog scan), on a platform thread (a thread's states are read from its kernel files), so a look costs one
-   * timed wake-up of a platform thread (a virtual thread's sleep costs two: the timer's thread
-   * and a carrier, which a crowded machine stretched from 0.5 ms to 5-30 ms). It parks between
-   * looks ({@code LockSupport.parkNanos}: a timed {@code Object.wait} waits whole milliseconds).
+   * hog scan), on a platform thread, so a look costs one timed wake-up of a platform thread (a
+   * virtual thread's sleep costs two: the timer's thread and a carrier, which a crowded machine
+   * stretched from 0.5 ms to 5-30 ms). It parks between looks ({@code LockSupport.parkNanos}: a timed {@code Object.wait} waits whole milliseconds).
    * A GC pause stops a computing probe in a way the kernel shows as sleeping, so the streaks seen
    * so far are dropped whenever the JVM's pause time grew since the last look.
    */
@@ -925,8 +921,7 @@ final class Router extends AbstractExecutorService implements Routing {
       }
     } catch (InterruptedException e) {
       // nothing interrupts a shared thread on purpose (a cancel interrupts a task's runner only
-      // while the task runs); end the watch with its clean-up, and leave the thread's flag set
-      Thread.currentThread().interrupt();
+      // while the task runs); end the watch with its clean-up (the executor clears the flag)
     } finally {
       watcher = null; // a wake from now on finds no thread (a late one is a spurious wake-up)
       try {
