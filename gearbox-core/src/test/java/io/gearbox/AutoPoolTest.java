@@ -310,6 +310,91 @@ class AutoPoolTest {
   }
 
   @Test
+  void route_probesAsleepInASocketBetweenShortComputations_releaseTheBurstWhileTheyStillRun()
+      throws Exception {
+    // Each probe asks a local server for one byte at a time, ~0.2 ms per answer, and computes
+    // ~0.1 ms between answers: it mostly waits, in a socket read, in spells shorter than the 0.5
+    // ms a wait inside the JVM (a park, a lock, a sleep) must be seen for; one look that finds it
+    // asleep in the socket, having computed under half of its run so far, is enough. The burst's
+    // other runs are held for the first evidence, and nothing ends the probes but those runs:
+    // they run, on virtual threads, while the probes still run. (On 2 busy cores a server answer
+    // can come late, a spell then lasts 0.5 ms, and the JVM-wait rule would release them too.)
+    int n = 12;
+    CountDownLatch others = new CountDownLatch(n - AutoPoolBuilder.DEFAULT_PROBE_RUNS);
+    AtomicBoolean stop = new AtomicBoolean();
+    try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        AutoPool pool = auto(b -> b)) {
+      h.startThread("byte-server", () -> {
+        List<Thread> answering = new ArrayList<>();
+        try {
+          while (true) {
+            Socket client = server.accept();
+            answering.add(Thread.ofPlatform().name("test-byte-answers").start(h.checked(() -> {
+              try (client; InputStream in = client.getInputStream();
+                  OutputStream out = client.getOutputStream()) {
+                while (in.read() >= 0) {
+                  java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                  out.write(1);
+                  out.flush();
+                }
+              } catch (java.net.SocketException hungUp) {
+                // the probe is done
+              }
+            })));
+          }
+        } catch (java.net.SocketException closed) {
+          // the test is over
+        } finally {
+          for (Thread t : answering) {
+            Harness.join(t);
+          }
+        }
+      });
+      InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(),
+          server.getLocalPort());
+      String probe = "gearbox-" + pool.name() + "-probe-";
+      List<TaskHandle<String>> handles = new ArrayList<>();
+      try {
+        for (int i = 0; i < n; i++) {
+          handles.add(pool.submit(() -> {
+            String thread = Thread.currentThread().getName();
+            if (!thread.startsWith(probe)) {
+              others.countDown();
+              return thread;
+            }
+            try (Socket socket = new Socket()) {
+              socket.connect(address, (int) Delays.LONG.toMillis());
+              socket.setSoTimeout((int) Delays.LONG.toMillis());
+              socket.setTcpNoDelay(true);
+              InputStream in = socket.getInputStream();
+              OutputStream out = socket.getOutputStream();
+              while (!stop.get() && others.getCount() > 0) {
+                out.write(1);
+                out.flush();
+                if (in.read() < 0) {
+                  break;
+                }
+                spin(Duration.ofNanos(100_000));
+              }
+            }
+            return thread;
+          }, TaskOptions.named("asks")));
+        }
+        Harness.await(others); // fails the test after Delays.LONG
+      } finally {
+        stop.set(true);
+        handles.forEach(TaskHandle::join);
+        server.close();
+      }
+      List<String> threads = handles.stream().map(TaskHandle::join).toList();
+      assertThat(threads).filteredOn(t -> t.startsWith(probe))
+          .hasSize(AutoPoolBuilder.DEFAULT_PROBE_RUNS);
+      assertThat(threads).filteredOn(t -> t.startsWith("gearbox-" + pool.name() + "-virtual-"))
+          .hasSize(n - AutoPoolBuilder.DEFAULT_PROBE_RUNS);
+    }
+  }
+
+  @Test
   void build_startsNoThread_theWatcherStartsWithTheFirstRun() throws Exception {
     // a fresh pool's first probe must not wait for the watcher's start (0.2-0.5 ms on the burst's
     // critical path): the watcher starts after the first run's probe thread

@@ -6,6 +6,7 @@ import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -160,55 +161,163 @@ public final class CpuClock {
   }
 
   /**
-   * Reads whether the kernel sees threads of this process waiting now: sleeping or in
-   * uninterruptible I/O, not running or runnable (a thread descheduled on a crowded machine is
-   * runnable, not waiting). Keeps each thread's {@code /proc/self/task/<tid>/stat} open and
-   * re-reads it with one positional read (opening it for every look cost ~150 us). Used by one
-   * thread at a time; close it when done.
+   * The current pool thread as the kernel shows it to other threads ({@code
+   * /proc/self/task/<tid>/stat}, {@code wchan} and {@code schedstat}), for the auto pool's
+   * watcher to look at while the thread runs a probe. The files are opened by the first look and
+   * kept until the thread ends ({@link #release}): opened per burst, they took the watcher
+   * 150-300 us a look on a 2-core machine in the middle of a burst, where a read takes 2-10 us.
+   * Where the OS does not tell, a view whose every answer is null.
    */
-  public static final class ThreadStates implements AutoCloseable {
-    private final java.util.Map<Long, FileChannel> files = new java.util.HashMap<>();
-    private final ByteBuffer buffer = ByteBuffer.allocate(512);
+  public static KernelView kernelView() {
+    Sampler s = SAMPLERS.get();
+    if (s.kernelView == null) {
+      s.kernelView = new KernelView(osThreadId());
+    }
+    return s.kernelView;
+  }
 
-    /** Whether the thread of this kernel id is waiting, or null where the OS does not tell. */
-    public Boolean waiting(long osThreadId) {
-      if (osThreadId <= 0) {
-        return null;
-      }
-      try {
-        FileChannel file = files.get(osThreadId);
-        if (file == null) {
-          file = FileChannel.open(Path.of("/proc/self/task/" + osThreadId + "/stat"),
-              StandardOpenOption.READ);
-          files.put(osThreadId, file);
-        }
-        buffer.clear();
-        int n = file.read(buffer, 0);
-        // "tid (comm) S ...": the name may hold spaces and parentheses; the state follows the
-        // last ')'
-        for (int i = n - 1; i > 0; i--) {
-          if (buffer.get(i) == ')' && i + 2 < n) {
-            char state = (char) buffer.get(i + 2);
-            return state == 'S' || state == 'D';
-          }
-        }
-        return null;
-      } catch (IOException | RuntimeException unavailable) {
-        return null; // the thread has ended, or no procfs
+  /**
+   * One thread's {@code /proc} files that other threads read (see {@link #kernelView}). Opened
+   * by the first reader, closed when the thread ends; a read racing the close, or closed by an
+   * interrupt of its reader, fails and answers null, and the next read opens the file again
+   * unless the thread has ended. Thread-safe.
+   */
+  public static final class KernelView {
+    private static final int STAT = 0;
+    private static final int WAIT_CHANNEL = 1;
+    private static final int SCHEDSTAT = 2;
+    private static final String[] NAMES = {"/stat", "/wchan", "/schedstat"};
+
+    private final long osThreadId;
+    private final FileChannel[] files = new FileChannel[NAMES.length]; // guarded by this
+    private boolean released; // guarded by this
+    // the current run's start: its time (MIN_VALUE while it is being set), its CPU and run-queue
+    // clocks; a reader checks that the time did not change while it read the clocks
+    private volatile long runStart = Long.MIN_VALUE;
+    private volatile long runStartCpu;
+    private volatile long runStartQueue;
+
+    private KernelView(long osThreadId) {
+      this.osThreadId = osThreadId;
+    }
+
+    /**
+     * Marks the start of a run on the viewed thread (called on that thread), so that others can
+     * read the run's CPU share so far ({@link ThreadStates#cpuShareOfRun}).
+     */
+    public void runStarts() {
+      runStart = Long.MIN_VALUE;
+      long[] clocks = new long[2];
+      if (osThreadId > 0 && sample(clocks)) {
+        runStartCpu = clocks[0];
+        runStartQueue = clocks[1];
+        runStart = System.nanoTime();
       }
     }
 
-    /** Closes every file it opened. */
-    @Override
-    public void close() {
-      for (FileChannel file : files.values()) {
-        try {
-          file.close();
-        } catch (IOException ignored) {
-          // nothing to do
+    private synchronized FileChannel file(int which) throws IOException {
+      FileChannel file = files[which];
+      if (file == null || !file.isOpen()) {
+        if (released || osThreadId <= 0) {
+          return null;
+        }
+        file = FileChannel.open(Path.of("/proc/self/task/" + osThreadId + NAMES[which]),
+            StandardOpenOption.READ);
+        files[which] = file;
+      }
+      return file;
+    }
+
+    private synchronized void release() {
+      released = true;
+      for (FileChannel file : files) {
+        if (file != null) {
+          try {
+            file.close();
+          } catch (IOException ignored) {
+            // nothing to do
+          }
         }
       }
-      files.clear();
+    }
+  }
+
+  /**
+   * Reads how the kernel sees threads of this process now: waiting (sleeping or in
+   * uninterruptible I/O, not running or runnable: a thread descheduled on a crowded machine is
+   * runnable, not waiting), and in what. One positional read of the thread's file per question.
+   * Used by one thread at a time (it keeps one buffer).
+   */
+  public static final class ThreadStates {
+    private final ByteBuffer buffer = ByteBuffer.allocate(512);
+
+    /** Whether the thread is waiting, or null where the OS does not tell. */
+    public Boolean waiting(KernelView thread) {
+      int n = read(thread, KernelView.STAT);
+      // "tid (comm) S ...": the name may hold spaces and parentheses; the state follows the
+      // last ')'
+      for (int i = n - 1; i > 0; i--) {
+        if (buffer.get(i) == ')' && i + 2 < n) {
+          char state = (char) buffer.get(i + 2);
+          return state == 'S' || state == 'D';
+        }
+      }
+      return null;
+    }
+
+    /**
+     * Whether the thread, seen waiting, waits in the kernel for something other than a futex: a
+     * socket, a poll, a pipe, a disk ({@code wchan} names the kernel function it sleeps in, e.g.
+     * {@code poll_schedule_timeout} or {@code wait_woken}). Every wait the JVM makes itself, a
+     * park, a monitor, {@code Thread.sleep}, a thread stopped at a safepoint, is a futex, and
+     * answers false. Null where the kernel does not tell (no procfs, the thread runs now, or a
+     * kernel that hides its symbols: {@code 0}).
+     */
+    public Boolean waitingOutsideFutex(KernelView thread) {
+      int n = read(thread, KernelView.WAIT_CHANNEL);
+      if (n <= 0 || n == 1 && buffer.get(0) == '0') {
+        return null;
+      }
+      return !new String(buffer.array(), 0, n, StandardCharsets.US_ASCII).contains("futex");
+    }
+
+    /**
+     * The CPU share of the viewed thread's current run so far (CPU time over wall time less
+     * run-queue time, since {@link KernelView#runStarts}), or NaN where it cannot be read.
+     */
+    public double cpuShareOfRun(KernelView thread) {
+      long start = thread == null ? Long.MIN_VALUE : thread.runStart;
+      if (start == Long.MIN_VALUE) {
+        return Double.NaN;
+      }
+      long cpu0 = thread.runStartCpu;
+      long queue0 = thread.runStartQueue;
+      if (thread.runStart != start) {
+        return Double.NaN; // a new run began meanwhile
+      }
+      long[] clocks = new long[2];
+      if (!parseSchedstat(buffer, read(thread, KernelView.SCHEDSTAT), clocks)) {
+        return Double.NaN;
+      }
+      long wall = System.nanoTime() - start - (clocks[1] - queue0);
+      return wall <= 0 ? Double.NaN
+          : Math.max(0.0, Math.min(1.0, (double) (clocks[0] - cpu0) / wall));
+    }
+
+    private int read(KernelView thread, int which) {
+      if (thread == null) {
+        return -1;
+      }
+      try {
+        FileChannel file = thread.file(which);
+        if (file == null) {
+          return -1; // the thread has ended
+        }
+        buffer.clear();
+        return file.read(buffer, 0);
+      } catch (IOException | RuntimeException unavailable) {
+        return -1; // the thread has ended, a close raced this read, or no procfs
+      }
     }
   }
 
@@ -237,6 +346,7 @@ public final class CpuClock {
     private boolean poolThread;
     private long osThreadId; // 0 unknown yet, -1 unavailable
     private Sched sched;
+    private KernelView kernelView;
 
     /** Whether to measure the task about to run on this thread. */
     boolean measureNext() {
@@ -293,6 +403,10 @@ public final class CpuClock {
       if (sched != null) {
         sched.close();
         sched = null;
+      }
+      if (kernelView != null) {
+        kernelView.release();
+        kernelView = null;
       }
     }
   }
@@ -364,34 +478,7 @@ public final class CpuClock {
 
     boolean read(long[] out) {
       try {
-        int n = readKeepingTheInterrupt();
-        if (n <= 0) {
-          return false;
-        }
-        long first = 0;
-        long second = 0;
-        int field = 0;
-        boolean inNumber = false;
-        for (int i = 0; i < n && field < 2; i++) {
-          byte b = buffer.get(i);
-          if (b >= '0' && b <= '9') {
-            if (field == 0) {
-              first = first * 10 + (b - '0');
-            } else {
-              second = second * 10 + (b - '0');
-            }
-            inNumber = true;
-          } else if (inNumber) {
-            field++;
-            inNumber = false;
-          }
-        }
-        if (field < 2 && !inNumber) {
-          return false;
-        }
-        out[0] = first;
-        out[1] = second;
-        return true;
+        return parseSchedstat(buffer, readKeepingTheInterrupt(), out);
       } catch (IOException | RuntimeException e) {
         return false;
       }
@@ -404,5 +491,36 @@ public final class CpuClock {
         // nothing to do
       }
     }
+  }
+
+  /** Parses "cpu-ns run-queue-ns ..." (the first n bytes of a schedstat file) into out. */
+  private static boolean parseSchedstat(ByteBuffer buffer, int n, long[] out) {
+    if (n <= 0) {
+      return false;
+    }
+    long first = 0;
+    long second = 0;
+    int field = 0;
+    boolean inNumber = false;
+    for (int i = 0; i < n && field < 2; i++) {
+      byte b = buffer.get(i);
+      if (b >= '0' && b <= '9') {
+        if (field == 0) {
+          first = first * 10 + (b - '0');
+        } else {
+          second = second * 10 + (b - '0');
+        }
+        inNumber = true;
+      } else if (inNumber) {
+        field++;
+        inNumber = false;
+      }
+    }
+    if (field < 2 && !inNumber) {
+      return false;
+    }
+    out[0] = first;
+    out[1] = second;
+    return true;
   }
 }

@@ -3,6 +3,7 @@ package io.gearbox.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.gearbox.Delays;
 import io.gearbox.Harness;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -95,5 +96,81 @@ class CpuClockTest {
     interrupter.start();
     Harness.join(sampler);
     Harness.join(interrupter);
+  }
+
+  @Test
+  void threadStates_tellASocketWaitFromTheJvmsOwnWaits_andLetGoOfTheFilesWhenTheThreadEnds()
+      throws Exception {
+    assumeTrue(java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc/thread-self/wchan")),
+        "no /proc/<tid>/wchan here");
+    java.util.concurrent.atomic.AtomicReference<CpuClock.KernelView> view =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    CountDownLatch inSocket = new CountDownLatch(1);
+    CountDownLatch inPark = new CountDownLatch(1);
+    CountDownLatch done = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicLong computed = new java.util.concurrent.atomic.AtomicLong();
+    try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+      Thread t = Thread.ofPlatform().name("kernel-view-test").start(h.checked(() -> {
+        try (java.net.Socket socket = new java.net.Socket(server.getInetAddress(),
+            server.getLocalPort())) {
+          view.set(CpuClock.kernelView());
+          view.get().runStarts();
+          long x = 0;
+          for (long end = System.nanoTime() + 30_000_000L; System.nanoTime() < end; ) {
+            x += Long.numberOfTrailingZeros(x + System.nanoTime()); // ~30 ms of computing
+          }
+          computed.set(x);
+          inSocket.countDown();
+          assertThat(socket.getInputStream().read()).isEqualTo(7); // asleep in a socket read
+          inPark.countDown();
+          assertThat(done.await(Delays.LONG.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
+              .isTrue(); // asleep in a park
+        } finally {
+          CpuClock.release();
+        }
+      }));
+      try (java.net.Socket accepted = server.accept()) {
+        assertThat(inSocket.await(Delays.LONG.toMillis(),
+            java.util.concurrent.TimeUnit.MILLISECONDS)).isTrue();
+        CpuClock.ThreadStates states = new CpuClock.ThreadStates();
+        assumeTrue(states.waiting(view.get()) != null, "no /proc/<tid>/stat here");
+        Boolean inIo = awaitWaitingIn(states, view.get());
+        assumeTrue(inIo != null, "this kernel hides wait channels");
+        assertThat(inIo).as("asleep in a socket read: outside a futex").isTrue();
+        double computedShare = states.cpuShareOfRun(view.get());
+        Thread.sleep(Delays.SHORT.multipliedBy(4).toMillis()); // 200 ms (scaled) asleep in the read
+        double laterShare = states.cpuShareOfRun(view.get());
+        assertThat(computedShare).as("~30 ms computed, then the read began").isGreaterThan(0.5);
+        assertThat(laterShare).as("then 200 ms asleep in the read").isLessThan(0.5);
+
+        accepted.getOutputStream().write(7);
+        assertThat(inPark.await(Delays.LONG.toMillis(),
+            java.util.concurrent.TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(awaitWaitingIn(states, view.get())).as("parked: a futex").isFalse();
+        done.countDown();
+        Harness.join(t);
+        assertThat(states.waiting(view.get())).as("the thread ended: its files let go").isNull();
+        assertThat(states.waitingOutsideFutex(view.get())).isNull();
+      } finally {
+        done.countDown();
+      }
+    }
+  }
+
+  /** Where the thread waits once the kernel shows it asleep (null: the kernel does not say). */
+  private static Boolean awaitWaitingIn(CpuClock.ThreadStates states, CpuClock.KernelView thread)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Delays.LONG.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (Boolean.TRUE.equals(states.waiting(thread))) {
+        Boolean outsideFutex = states.waitingOutsideFutex(thread);
+        if (outsideFutex != null) {
+          return outsideFutex;
+        }
+      }
+      Thread.sleep(1);
+    }
+    return null;
   }
 }

@@ -2,6 +2,7 @@ package io.gearbox.internal.auto;
 
 import io.gearbox.PoolKind;
 import io.gearbox.Route;
+import io.gearbox.internal.CpuClock;
 import io.gearbox.internal.RoutedRun;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -41,8 +42,8 @@ final class RouteState {
   final LongAdder runs = new LongAdder();
   final AtomicInteger probesInFlight = new AtomicInteger();
   final AtomicLong sinceProbe = new AtomicLong();
-  /** The platform threads running this key's first probes now, with their kernel thread ids. */
-  final Map<Thread, Long> probing = new ConcurrentHashMap<>();
+  /** The platform threads running this key's first probes now, with their files in /proc. */
+  final Map<Thread, CpuClock.KernelView> probing = new ConcurrentHashMap<>();
   /** Guards {@link #waiters}. */
   final Object waitLock = new Object();
   /** Runs waiting for this key's first evidence; guarded by waitLock. */

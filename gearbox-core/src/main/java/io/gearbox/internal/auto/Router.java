@@ -68,9 +68,10 @@ import java.util.concurrent.locks.LockSupport;
  * dispatched: it goes where the first evidence points, so that a burst's runs queued behind its
  * probes follow it. Evidence is a measured probe that waited (one is enough) or two that
  * computed, or a probe that the watcher thread (looking every {@code WAIT_LOOK_NANOS} at the
- * probes of keys without evidence, from the moment they start) sees sleeping in the kernel for
- * {@code WAIT_EVIDENCE_NANOS} (the key waits: virtual threads) or running for the hog threshold
- * (the key computes: the CPU side). A probe asleep in class loading (a class's loading or static
+ * probes of keys without evidence, from the moment they start) sees sleeping in the kernel (the
+ * key waits: virtual threads), on one look if it sleeps in I/O (not a futex) having computed less
+ * than half of its run so far, else for {@code WAIT_EVIDENCE_NANOS}, or running for the hog
+ * threshold (the key computes: the CPU side). A probe asleep in class loading (a class's loading or static
  * initializer, a service lookup, or another thread's initialization of a class) is no evidence:
  * released then, a cold burst would load the same classes on virtual threads at once, each
  * pinning its carrier on JDK 25 (JEP 491), so its runs wait until the probe is through (see
@@ -150,10 +151,15 @@ final class Router extends AbstractExecutorService implements Routing {
    */
   private static final long MAX_LOOK_NANOS = 1_000_000;
   /**
-   * A probe seen waiting in the kernel on looks spanning this long, 0.5 ms (three looks at least),
-   * with no GC pause ended meanwhile, is evidence that its key waits.
+   * A probe seen waiting in a futex (a wait of the JVM's own) on looks spanning this long, 0.5 ms
+   * (three looks at least), with no GC pause ended meanwhile, is evidence that its key waits.
    */
   private static final long WAIT_EVIDENCE_NANOS = 500_000;
+  /**
+   * The next look at a probe asleep in I/O whose run has computed most of its time so far comes
+   * after this, 50 us: its share falls while it sleeps (see {@code lookAtProbes}).
+   */
+  private static final long SOON_LOOK_NANOS = 50_000;
   /** CPU-side runs shorter than this, 50 us, do not read the GC pause clock around the next. */
   private static final long TINY_RUN_NANOS = 50_000;
   private static final java.lang.management.OperatingSystemMXBean OS =
@@ -192,6 +198,8 @@ final class Router extends AbstractExecutorService implements Routing {
   private final AtomicBoolean watcherStarted = new AtomicBoolean();
   /** Keys whose first probes run without evidence yet: the watcher looks at their probes. */
   private final java.util.Set<RouteState> unjudged = ConcurrentHashMap.newKeySet();
+  /** Set by a look that wants the next one soon (watcher thread only). */
+  private boolean lookSoon;
   /** Set to make the watcher look again at once (a key to look at, or shutdown). */
   private volatile boolean watcherWoken;
   private final long thresholdNanos;
@@ -429,22 +437,26 @@ final class Router extends AbstractExecutorService implements Routing {
   /**
    * One look at the running first probes of a key that has no evidence yet (on the watcher
    * thread, every {@link #WAIT_LOOK_NANOS} while such keys exist): a probe the kernel sees
-   * sleeping (not running, not runnable: blocked in I/O, a sleep, a lock) on looks spanning
-   * {@link #WAIT_EVIDENCE_NANOS} is evidence that the key waits, and its runs go to virtual
-   * threads at once rather than after the probe's whole run (a burst of fetches is not held up
-   * for one fetch). A probe that computes, even descheduled on a crowded machine, is runnable;
+   * sleeping (not running, not runnable: blocked in I/O, a sleep, a lock) is evidence that the
+   * key waits, and its runs go to virtual threads at once rather than after the probe's whole
+   * run (a burst of fetches is not held up for one fetch). Asleep in I/O (its kernel wait
+   * channel not a futex, its stack in a native method outside class loading) with its run's CPU
+   * share so far under the CPU side's, one look is enough; asleep in a futex (a park, a lock, a
+   * sleep, a GC safepoint: the JVM's own waits, which a computing task makes too), it must be
+   * seen so on looks spanning {@link #WAIT_EVIDENCE_NANOS}. A probe that computes, even descheduled on a crowded machine, is runnable;
    * its key's runs wait for the probe's measurement, or go to the CPU side once a probe has been
    * seen running for the hog threshold, as long as a virtual thread may compute before it is
    * called a carrier hog. False when the key needs no more looks.
    */
   private boolean lookAtProbes(RouteState route, CpuClock.ThreadStates states,
-      Map<Thread, Long> sleepingSince, Map<Thread, Long> runningSince, long pause) {
+      Map<Thread, Long> sleepingSince, Map<Thread, Long> runningSince,
+      java.util.Set<Thread> stackRead, long pause) {
     if (closing || route.hasEvidence() || route.probesInFlight.get() == 0) {
       releaseWaiters(route); // whatever ended the looks lets its waiting runs go
       return false;
     }
     long now = System.nanoTime();
-    for (Map.Entry<Thread, Long> probeThread : route.probing.entrySet()) {
+    for (Map.Entry<Thread, CpuClock.KernelView> probeThread : route.probing.entrySet()) {
       Thread thread = probeThread.getKey();
       Boolean waiting = states.waiting(probeThread.getValue());
       if (waiting == null) { // no kernel view: the JVM's (sleep, park, lock; not socket I/O)
@@ -455,18 +467,43 @@ final class Router extends AbstractExecutorService implements Routing {
       Map<Thread, Long> streak = waiting ? sleepingSince : runningSince;
       (waiting ? runningSince : sleepingSince).remove(thread);
       long since = streak.computeIfAbsent(thread, t -> now);
+      if (!waiting) {
+        stackRead.remove(thread);
+      } else if (!stackRead.contains(thread)
+          && Boolean.TRUE.equals(states.waitingOutsideFutex(probeThread.getValue()))) {
+        double share = states.cpuShareOfRun(probeThread.getValue());
+        if (share < Policy.CPU_SHARE_FOR_CPU) {
+          stackRead.add(thread); // one stack per sleeping streak
+          if (blockedInIo(thread)) {
+            // asleep in a socket, a poll, a pipe, outside class loading, having computed less
+            // than the CPU side's share of its run so far: its key waits, with no need to see the
+            // sleep last (a computing task's brief waits inside the JVM are futexes)
+            route.seenWaiting();
+            releaseWaiters(route);
+            return false;
+          }
+        } else if (!Double.isNaN(share) && since == now) {
+          // asleep in I/O, having computed most of its run so far (a fetch's first sleep comes
+          // right after it connected and sent): its share falls while it sleeps on, so look
+          // again soon rather than a whole interval later; once per sleeping streak, so that a
+          // task that computes between many brief socket waits does not keep the looks fast
+          lookSoon = true;
+        }
+      }
       if (waiting && now - since >= WAIT_EVIDENCE_NANOS) {
         if (Measure.pauseNanos() != pause) {
           // a GC pause ended during this look: the probe may have been stopped in it, which the
           // kernel shows as sleeping; look again without this streak
           sleepingSince.clear();
           runningSince.clear();
+          stackRead.clear();
           return true;
         }
         if (loadingClasses(thread)) {
           // asleep inside class loading or a class's initialization, not in the task's own wait:
           // its runs stay held until the probe is through (see loadingClasses); look again
           sleepingSince.remove(thread);
+          stackRead.remove(thread);
           continue;
         }
         route.seenWaiting();
@@ -504,6 +541,24 @@ final class Router extends AbstractExecutorService implements Routing {
     if (!stack[0].isNativeMethod() && probe.getState() == Thread.State.RUNNABLE) {
       return true;
     }
+    return inClassLoading(stack);
+  }
+
+  /**
+   * Whether a probe that the kernel sees asleep outside a futex ({@link
+   * CpuClock.ThreadStates#waitingOutsideFutex}) is blocked in I/O of its task's own: its stack (one
+   * read, at the start of a sleeping streak) has a native method on top, so the thread is in a
+   * system call now (a socket read, a poll), and no class loading below it ({@link
+   * #loadingClasses}: a class read from a jar on a slow disk, or over a network, must not release
+   * a cold burst).
+   */
+  private static boolean blockedInIo(Thread probe) {
+    StackTraceElement[] stack = probe.getStackTrace();
+    return stack.length > 0 && stack[0].isNativeMethod() && !inClassLoading(stack);
+  }
+
+  /** Whether a frame of the stack loads a class, initializes one or looks up a service. */
+  private static boolean inClassLoading(StackTraceElement[] stack) {
     for (StackTraceElement frame : stack) {
       String c = frame.getClassName();
       String m = frame.getMethodName();
@@ -533,7 +588,9 @@ final class Router extends AbstractExecutorService implements Routing {
     try {
       while (run != null) {
         CpuClock.sampler().measureNextRun();
-        route.probing.put(me, CpuClock.osThreadId());
+        CpuClock.KernelView view = CpuClock.kernelView();
+        view.runStarts();
+        route.probing.put(me, view);
         long alloc0 = Measure.allocatedBytes();
         long pause0 = Measure.pauseNanos();
         boolean spoiled = false;
@@ -861,7 +918,8 @@ final class Router extends AbstractExecutorService implements Routing {
     long interval = Math.max(MIN_LOOK_INTERVAL_NANOS, thresholdNanos / LOOKS_PER_THRESHOLD);
     Map<Thread, Long> sleepingSince = new java.util.HashMap<>();
     Map<Thread, Long> runningSince = new java.util.HashMap<>();
-    CpuClock.ThreadStates states = null; // the probe threads' files, open while looking
+    java.util.Set<Thread> stackRead = new java.util.HashSet<>(); // in its sleeping streak
+    CpuClock.ThreadStates states = new CpuClock.ThreadStates(); // reads the probes' files
     long lastPause = Long.MIN_VALUE;
     long lookEvery = WAIT_LOOK_NANOS;
     try {
@@ -876,28 +934,25 @@ final class Router extends AbstractExecutorService implements Routing {
           boolean looking = false;
           long pause = 0;
           if (!unjudged.isEmpty()) {
-            if (states == null) {
-              states = new CpuClock.ThreadStates();
-            }
             pause = Measure.pauseNanos();
             if (pause != lastPause) { // a pause since the last look: no streak spans it
               sleepingSince.clear();
               runningSince.clear();
+              stackRead.clear();
               lastPause = pause;
             }
           }
           for (RouteState route : unjudged) {
-            if (lookAtProbes(route, states, sleepingSince, runningSince, pause)) {
+            if (lookAtProbes(route, states, sleepingSince, runningSince, stackRead, pause)) {
               looking = true;
             } else {
               unjudged.remove(route);
             }
           }
-          if (!looking && states != null) {
+          if (!looking) {
             sleepingSince.clear();
             runningSince.clear();
-            states.close();
-            states = null;
+            stackRead.clear();
           }
           // Probes all seen running (computing): look less often, up to MAX_LOOK_NANOS apart, so
           // that the looks do not take CPU from them; a probe seen asleep, or a new key, brings
@@ -905,7 +960,9 @@ final class Router extends AbstractExecutorService implements Routing {
           lookEvery = !looking || watcherWoken || !sleepingSince.isEmpty() ? WAIT_LOOK_NANOS
               : Math.min(MAX_LOOK_NANOS, 2 * lookEvery);
           long now = System.nanoTime();
-          long wait = looking ? Math.min(lookEvery, nextScan - now) : nextScan - now;
+          long wait = looking ? Math.min(lookSoon ? SOON_LOOK_NANOS : lookEvery, nextScan - now)
+              : nextScan - now;
+          lookSoon = false;
           if (!watcherWoken && !closing && wait > 0) {
             LockSupport.parkNanos(this, wait);
             if (Thread.interrupted()) {
@@ -925,9 +982,6 @@ final class Router extends AbstractExecutorService implements Routing {
     } finally {
       watcher = null; // a wake from now on finds no thread (a late one is a spurious wake-up)
       try {
-        if (states != null) {
-          states.close();
-        }
         closeIsolation(false);
         if (pinning != null) {
           pinning.close();
