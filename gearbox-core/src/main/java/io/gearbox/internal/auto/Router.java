@@ -71,10 +71,10 @@ import java.util.concurrent.locks.LockSupport;
  * probes of keys without evidence, from the moment they start) sees sleeping in the kernel (the
  * key waits: virtual threads), on one look if it sleeps in I/O (not a futex) having computed less
  * than half of its run so far, else for {@code WAIT_EVIDENCE_NANOS}, or running for the hog
- * threshold (the key computes: the CPU side). A probe asleep in class loading (a class's loading or static
- * initializer, a service lookup, or another thread's initialization of a class) is no evidence:
- * released then, a cold burst would load the same classes on virtual threads at once, each
- * pinning its carrier on JDK 25 (JEP 491), so its runs wait until the probe is through (see
+ * threshold (the key computes: the CPU side). A probe asleep in class loading (a class's loading
+ * or static initializer, a service lookup, or another thread's initialization of a class) is no
+ * evidence: released then, a cold burst would load the same classes on virtual threads at once,
+ * each pinning its carrier on JDK 25 (JEP 491), so its runs wait until the probe is through (see
  * {@code loadingClasses}; docs/design.md). When no probe of the key runs any more, the runs go
  * on too, where the probes measured so far point. (No spare probe thread is started for the
  * probe still missing after the release: its start on the submitting thread cost the burst more
@@ -443,8 +443,9 @@ final class Router extends AbstractExecutorService implements Routing {
    * channel not a futex, its stack in a native method outside class loading) with its run's CPU
    * share so far under the CPU side's, one look is enough; asleep in a futex (a park, a lock, a
    * sleep, a GC safepoint: the JVM's own waits, which a computing task makes too), it must be
-   * seen so on looks spanning {@link #WAIT_EVIDENCE_NANOS}. A probe that computes, even descheduled on a crowded machine, is runnable;
-   * its key's runs wait for the probe's measurement, or go to the CPU side once a probe has been
+   * seen so on looks spanning {@link #WAIT_EVIDENCE_NANOS}. A probe that computes, even
+   * descheduled on a crowded machine, is runnable; its key's runs wait for the probe's
+   * measurement, or go to the CPU side once a probe has been
    * seen running for the hog threshold, as long as a virtual thread may compute before it is
    * called a carrier hog. False when the key needs no more looks.
    */
