@@ -45,8 +45,8 @@ public final class Policy {
 
   /** "cpu 8%, waiting 92% over 50 runs -> virtual". */
   public static String evidence(double cpuShare, long runs, PoolKind target) {
+    long cpu = Math.round(cpuShare * 100); // waiting is the rest: the two add up to 100%
     return String.format(Locale.ROOT, "cpu %d%%, waiting %d%% over %d run%s -> %s",
-        Math.round(cpuShare * 100), Math.round((1 - cpuShare) * 100), runs,
-        runs == 1 ? "" : "s", target.label());
+        cpu, 100 - cpu, runs, runs == 1 ? "" : "s", target.label());
   }
 }

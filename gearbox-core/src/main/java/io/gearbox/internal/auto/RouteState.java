@@ -67,6 +67,12 @@ final class RouteState {
   /** Runs not measured because a GC pause took most of them; guarded by this. */
   private int spoiled;
   private String method; // guarded by this
+  /**
+   * Why the route is where it is, when a message says it (fixed, a carrier hog); null when the
+   * numbers do, and {@link #snapshot} words them. Worded only when asked: each measured run
+   * updates the numbers, and formatting them per run cost a CPU-side run 1-3 us warm, and a fresh
+   * pool's burst ~0.5 ms of CPU while the formatting code was still interpreted.
+   */
   private String reason; // guarded by this
 
   RouteState(Router router, String key, long seq, PoolKind fixed, boolean isolated) {
@@ -82,16 +88,21 @@ final class RouteState {
     } else {
       target = PoolKind.VIRTUAL;
       method = methodProbe();
-      reason = probingReason();
     }
   }
 
   static String methodProbe() {
-    return Measure.method() + " on probe runs";
+    return Methods.PROBE;
   }
 
   static String methodCpuSide() {
-    return Measure.method() + " on the CPU side";
+    return Methods.CPU_SIDE;
+  }
+
+  /** The measurement methods' names, made once (the clock's method does not change). */
+  private static final class Methods {
+    static final String PROBE = Measure.method() + " on probe runs";
+    static final String CPU_SIDE = Measure.method() + " on the CPU side";
   }
 
   PoolKind target() {
@@ -212,10 +223,7 @@ final class RouteState {
       }
       firstShares[(int) Math.min(n, probeRuns) - 1] = s;
       if (n >= probeRuns) {
-        double[] sorted = firstShares.clone();
-        java.util.Arrays.sort(sorted);
-        int m = sorted.length;
-        share = m % 2 == 1 ? sorted[m / 2] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
+        share = median(firstShares);
         firstShares = null;
         decided = true;
         decide(Policy.verdict(share), null, true);
@@ -236,7 +244,7 @@ final class RouteState {
         } else if (!evidence) {
           target = pointed;
         }
-        reason = probingReason();
+        reason = null; // probing: worded by snapshot
       }
       return true;
     }
@@ -249,7 +257,7 @@ final class RouteState {
     } else if (target == PoolKind.CPU && share <= Policy.MOVE_TO_VIRTUAL) {
       decide(PoolKind.VIRTUAL, null, false);
     } else {
-      reason = Policy.evidence(share, n, target);
+      reason = null; // the evidence: worded by snapshot
     }
     return true;
   }
@@ -264,7 +272,7 @@ final class RouteState {
     }
     target = PoolKind.VIRTUAL;
     evidence = true;
-    reason = probingReason();
+    reason = null;
   }
 
   /**
@@ -277,7 +285,7 @@ final class RouteState {
     }
     target = PoolKind.CPU;
     evidence = true;
-    reason = probingReason();
+    reason = null;
   }
 
   /** The carrier-hog detector saw a run of this key hold its carrier. */
@@ -300,10 +308,26 @@ final class RouteState {
     if (changed) {
       changes++;
     }
-    reason = why != null ? why : Policy.evidence(share, measured, to);
+    reason = why;
     if (first || changed) {
-      router.decided(this, first ? null : from, to, share, measured, method, reason);
+      router.decided(this, first ? null : from, to, share, measured, method,
+          why != null ? why : Policy.evidence(share, measured, to));
     }
+  }
+
+  /** The median of a few shares (the first verdict's probes), without sorting the array. */
+  private static double median(double[] shares) {
+    double[] sorted = shares.clone();
+    for (int i = 1; i < sorted.length; i++) { // insertion sort: probeRuns is small
+      double v = sorted[i];
+      int j = i - 1;
+      for (; j >= 0 && sorted[j] > v; j--) {
+        sorted[j + 1] = sorted[j];
+      }
+      sorted[j + 1] = v;
+    }
+    int m = sorted.length;
+    return m % 2 == 1 ? sorted[m / 2] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
   }
 
   private String probingReason() {
@@ -316,9 +340,11 @@ final class RouteState {
 
   synchronized Route snapshot() {
     long n = measured;
+    String why = reason != null ? reason
+        : decided ? Policy.evidence(share, n, target) : probingReason();
     return new Route(key, target, runs.sum(), n, share,
         n == 0 ? Duration.ZERO : Duration.ofNanos(measuredWall / n),
         allocatedRuns == 0 ? -1 : allocated / allocatedRuns,
-        changes, fixed != null, method, reason);
+        changes, fixed != null, method, why);
   }
 }

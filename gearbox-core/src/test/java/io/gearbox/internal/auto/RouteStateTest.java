@@ -91,6 +91,23 @@ class RouteStateTest {
   }
 
   @Test
+  void reason_wordsTheNumbersOfTheLastMeasuredRun_andACarrierHogUntilTheNextOne() {
+    RouteState route = fresh();
+    for (int i = 0; i < 3; i++) {
+      route.record(MS, 20 * MS, 0, -1, "test"); // 5%: the verdict, virtual
+    }
+    assertThat(route.snapshot().reason()).isEqualTo("cpu 5%, waiting 95% over 3 runs -> virtual");
+    route.record(3 * MS, 20 * MS, 0, -1, "test"); // 15%: the average moves, the route does not
+    assertThat(route.snapshot().reason()).isEqualTo("cpu 8%, waiting 92% over 4 runs -> virtual");
+
+    route.hog(Duration.ofMillis(150));
+    assertThat(route.target()).isEqualTo(PoolKind.CPU);
+    assertThat(route.snapshot().reason()).isEqualTo("held a carrier 150 ms without parking -> cpu");
+    route.record(19 * MS, 20 * MS, 0, -1, "test"); // 95% on the CPU side: the numbers again
+    assertThat(route.snapshot().reason()).isEqualTo("cpu 99%, waiting 1% over 5 runs -> cpu");
+  }
+
+  @Test
   void gcPause_isNeitherComputingNorWaiting_andASpoiledRunIsNotMeasured() {
     RouteState route = fresh();
     // measured at load 15 with a 2 MB young generation: a 20 ms spin (CPU time) whose probe
