@@ -310,8 +310,7 @@ final class RouteState {
     }
     reason = why;
     if (first || changed) {
-      router.decided(this, first ? null : from, to, share, measured, method,
-          why != null ? why : Policy.evidence(share, measured, to));
+      router.decided(this, first ? null : from, to, share, measured, method, why);
     }
   }
 

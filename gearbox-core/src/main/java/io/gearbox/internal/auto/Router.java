@@ -815,6 +815,11 @@ final class Router extends AbstractExecutorService implements Routing {
 
   // ---------------------------------------------------------------- decisions and reports
 
+  /**
+   * A route's verdict, or its move (from is null for the first verdict): a {@link
+   * RouteDecisionEvent} when JFR records it. The reason is a message, or null to word the numbers
+   * (only for a recorded event: formatting costs a fresh pool's burst CPU it needs).
+   */
   void decided(RouteState route, PoolKind from, PoolKind to, double share, long measured,
       String method, String reason) {
     RouteDecisionEvent event = new RouteDecisionEvent();
@@ -826,7 +831,7 @@ final class Router extends AbstractExecutorService implements Routing {
       event.cpuShare = share;
       event.measuredRuns = measured;
       event.method = method;
-      event.reason = reason;
+      event.reason = reason != null ? reason : Policy.evidence(share, measured, to);
       event.commit();
     }
   }
