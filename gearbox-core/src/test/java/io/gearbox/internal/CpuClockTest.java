@@ -5,8 +5,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.gearbox.Delays;
 import io.gearbox.Harness;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -101,19 +109,15 @@ class CpuClockTest {
   @Test
   void threadStates_tellASocketWaitFromTheJvmsOwnWaits_andLetGoOfTheFilesWhenTheThreadEnds()
       throws Exception {
-    assumeTrue(java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc/thread-self/wchan")),
-        "no /proc/<tid>/wchan here");
-    java.util.concurrent.atomic.AtomicReference<CpuClock.KernelView> view =
-        new java.util.concurrent.atomic.AtomicReference<>();
+    assumeTrue(Files.isReadable(Path.of("/proc/thread-self/wchan")), "no /proc/<tid>/wchan here");
+    AtomicReference<CpuClock.KernelView> view = new AtomicReference<>();
     CountDownLatch inSocket = new CountDownLatch(1);
     CountDownLatch inPark = new CountDownLatch(1);
     CountDownLatch done = new CountDownLatch(1);
-    java.util.concurrent.atomic.AtomicLong computed = new java.util.concurrent.atomic.AtomicLong();
-    try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1,
-        java.net.InetAddress.getLoopbackAddress())) {
+    AtomicLong computed = new AtomicLong();
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Thread t = Thread.ofPlatform().name("kernel-view-test").start(h.checked(() -> {
-        try (java.net.Socket socket = new java.net.Socket(server.getInetAddress(),
-            server.getLocalPort())) {
+        try (Socket socket = new Socket(server.getInetAddress(), server.getLocalPort())) {
           view.set(CpuClock.kernelView());
           view.get().runStarts();
           long x = 0;
@@ -124,15 +128,14 @@ class CpuClockTest {
           inSocket.countDown();
           assertThat(socket.getInputStream().read()).isEqualTo(7); // asleep in a socket read
           inPark.countDown();
-          assertThat(done.await(Delays.LONG.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
+          assertThat(done.await(Delays.LONG.toMillis(), TimeUnit.MILLISECONDS))
               .isTrue(); // asleep in a park
         } finally {
           CpuClock.release();
         }
       }));
-      try (java.net.Socket accepted = server.accept()) {
-        assertThat(inSocket.await(Delays.LONG.toMillis(),
-            java.util.concurrent.TimeUnit.MILLISECONDS)).isTrue();
+      try (Socket accepted = server.accept()) {
+        assertThat(inSocket.await(Delays.LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         CpuClock.ThreadStates states = new CpuClock.ThreadStates();
         assumeTrue(states.waiting(view.get()) != null, "no /proc/<tid>/stat here");
         Boolean inIo = awaitWaitingIn(states, view.get());
@@ -145,8 +148,7 @@ class CpuClockTest {
         assertThat(laterShare).as("then 200 ms asleep in the read").isLessThan(0.5);
 
         accepted.getOutputStream().write(7);
-        assertThat(inPark.await(Delays.LONG.toMillis(),
-            java.util.concurrent.TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(inPark.await(Delays.LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         assertThat(awaitWaitingIn(states, view.get())).as("parked: a futex").isFalse();
         done.countDown();
         Harness.join(t);

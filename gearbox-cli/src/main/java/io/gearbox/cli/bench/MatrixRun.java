@@ -1,5 +1,6 @@
 package io.gearbox.cli.bench;
 
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -29,8 +30,8 @@ final class MatrixRun {
       Progress progress) {
     MachineLoad load = MachineLoad.start();
     Harness harness = new Harness(row.workload(), MatrixPlan.args(MatrixPlan.JVM_ARGS), progress,
-        MatrixPlan.timeLimit(sizes, 1)).warmUpAtLeast(row.warmup() > 0 ? sizes.warmupAtLeast()
-        : java.time.Duration.ZERO);
+        MatrixPlan.timeLimit(sizes, 1))
+        .warmUpAtLeast(row.warmup() > 0 ? sizes.warmupAtLeast() : Duration.ZERO);
     Harness.Rounds rounds = new Harness.Rounds(row.runs(), Math.max(row.runs(), sizes.maxRuns()),
         sizes.rowBudget(), results -> more(row, jobs, results));
     List<StrategyResult> results = jobs.isEmpty() ? List.of() : harness.interleave(jobs, rounds);

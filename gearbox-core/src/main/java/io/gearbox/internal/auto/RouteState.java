@@ -223,7 +223,10 @@ final class RouteState {
       }
       firstShares[(int) Math.min(n, probeRuns) - 1] = s;
       if (n >= probeRuns) {
-        share = median(firstShares);
+        double[] sorted = firstShares.clone();
+        java.util.Arrays.sort(sorted);
+        int m = sorted.length;
+        share = m % 2 == 1 ? sorted[m / 2] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
         firstShares = null;
         decided = true;
         decide(Policy.verdict(share), null, true);
@@ -312,21 +315,6 @@ final class RouteState {
     if (first || changed) {
       router.decided(this, first ? null : from, to, share, measured, method, why);
     }
-  }
-
-  /** The median of a few shares (the first verdict's probes), without sorting the array. */
-  private static double median(double[] shares) {
-    double[] sorted = shares.clone();
-    for (int i = 1; i < sorted.length; i++) { // insertion sort: probeRuns is small
-      double v = sorted[i];
-      int j = i - 1;
-      for (; j >= 0 && sorted[j] > v; j--) {
-        sorted[j + 1] = sorted[j];
-      }
-      sorted[j + 1] = v;
-    }
-    int m = sorted.length;
-    return m % 2 == 1 ? sorted[m / 2] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
   }
 
   private String probingReason() {
