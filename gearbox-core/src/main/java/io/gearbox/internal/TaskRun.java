@@ -93,10 +93,8 @@ final class TaskRun<T> implements TaskHandle<T>, RoutedRun {
   private final Object routeTag;
 
   private volatile int state;
-  // Links of the pool's InFlightSet, guarded by the lock of this task's stripe there.
-  TaskRun<?> inFlightPrev;
-  TaskRun<?> inFlightNext;
-  boolean inFlightLinked;
+  /** This task's place in its pool's {@link InFlightSet}; made here so it sits next to the task. */
+  final InFlightSet.Entry inFlightEntry = new InFlightSet.Entry(this);
   private Thread runner; // guarded by done's monitor
   private boolean interruptedByPool; // guarded by done's monitor
   private T value;
