@@ -31,8 +31,8 @@ import java.util.List;
  * whose lock and array stay in its core's cache, and several submitters rarely meet. Stripes are
  * padded so two never share a cache line. Removed entries stay in their array (16 bytes each; the
  * task itself is no longer referenced) until the stripe is swept: when its array is full (the
- * live ones move down; the array doubles if more than half are live, halves if fewer than an
- * eighth are), and on every listing. So the arrays hold at most about four times the peak number
+ * live ones move down; the array doubles if more than half are live, and shrinks to two to four
+ * times the live ones if fewer than an eighth are), and on every listing. So the arrays hold at most about four times the peak number
  * of tasks in flight, and add is amortised O(1).
  *
  * <p><b>Listing.</b> A snapshot locks one stripe at a time, and returns the tasks whose entries
@@ -159,9 +159,10 @@ final class InFlightSet {
   }
 
   /**
-   * Drops the stripe's removed entries, keeping the others in order, and resizes its array so
-   * that between a quarter and a half of it is in use (at least {@link #FIRST_CAPACITY}).
-   * Called with the stripe's monitor held.
+   * Drops the stripe's removed entries, keeping the others in order, and resizes its array: it
+   * doubles when more than half of it is live, and shrinks to two to four times the live entries
+   * (at least {@link #FIRST_CAPACITY}) when fewer than an eighth are. Called with the stripe's
+   * monitor held.
    */
   private static void sweep(Stripe s) {
     Entry[] entries = s.entries;
