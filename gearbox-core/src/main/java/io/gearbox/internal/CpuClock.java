@@ -250,6 +250,7 @@ public final class CpuClock {
    */
   public static final class ThreadStates {
     private final ByteBuffer buffer = ByteBuffer.allocate(512);
+    private final long[] clocks = new long[2];
 
     /** Whether the thread is waiting, or null where the OS does not tell. */
     public Boolean waiting(KernelView thread) {
@@ -295,7 +296,6 @@ public final class CpuClock {
       if (thread.runStart != start) {
         return Double.NaN; // a new run began meanwhile
       }
-      long[] clocks = new long[2];
       if (!parseSchedstat(buffer, read(thread, KernelView.SCHEDSTAT), clocks)) {
         return Double.NaN;
       }

@@ -198,8 +198,6 @@ final class Router extends AbstractExecutorService implements Routing {
   private final AtomicBoolean watcherStarted = new AtomicBoolean();
   /** Keys whose first probes run without evidence yet: the watcher looks at their probes. */
   private final java.util.Set<RouteState> unjudged = ConcurrentHashMap.newKeySet();
-  /** Set by a look that wants the next one soon (watcher thread only). */
-  private boolean lookSoon;
   /** Set to make the watcher look again at once (a key to look at, or shutdown). */
   private volatile boolean watcherWoken;
   private final long thresholdNanos;
@@ -449,9 +447,8 @@ final class Router extends AbstractExecutorService implements Routing {
    * seen running for the hog threshold, as long as a virtual thread may compute before it is
    * called a carrier hog. False when the key needs no more looks.
    */
-  private boolean lookAtProbes(RouteState route, CpuClock.ThreadStates states,
-      Map<Thread, Long> sleepingSince, Map<Thread, Long> runningSince,
-      java.util.Set<Thread> stackRead, long pause) {
+  private boolean lookAtProbes(RouteState route, CpuClock.ThreadStates states, Streaks streaks,
+      long pause) {
     if (closing || route.hasEvidence() || route.probesInFlight.get() == 0) {
       releaseWaiters(route); // whatever ended the looks lets its waiting runs go
       return false;
@@ -465,16 +462,16 @@ final class Router extends AbstractExecutorService implements Routing {
         waiting = state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING
             || state == Thread.State.BLOCKED;
       }
-      Map<Thread, Long> streak = waiting ? sleepingSince : runningSince;
-      (waiting ? runningSince : sleepingSince).remove(thread);
+      Map<Thread, Long> streak = waiting ? streaks.sleeping : streaks.running;
+      (waiting ? streaks.running : streaks.sleeping).remove(thread);
       long since = streak.computeIfAbsent(thread, t -> now);
       if (!waiting) {
-        stackRead.remove(thread);
-      } else if (!stackRead.contains(thread)
+        streaks.stackRead.remove(thread);
+      } else if (!streaks.stackRead.contains(thread)
           && Boolean.TRUE.equals(states.waitingOutsideFutex(probeThread.getValue()))) {
         double share = states.cpuShareOfRun(probeThread.getValue());
         if (share < Policy.CPU_SHARE_FOR_CPU) {
-          stackRead.add(thread); // one stack per sleeping streak
+          streaks.stackRead.add(thread); // one stack per sleeping streak
           if (blockedInIo(thread)) {
             // asleep in a socket, a poll, a pipe, outside class loading, having computed less
             // than the CPU side's share of its run so far: its key waits, with no need to see the
@@ -488,23 +485,21 @@ final class Router extends AbstractExecutorService implements Routing {
           // right after it connected and sent): its share falls while it sleeps on, so look
           // again soon rather than a whole interval later; once per sleeping streak, so that a
           // task that computes between many brief socket waits does not keep the looks fast
-          lookSoon = true;
+          streaks.lookSoon = true;
         }
       }
       if (waiting && now - since >= WAIT_EVIDENCE_NANOS) {
         if (Measure.pauseNanos() != pause) {
           // a GC pause ended during this look: the probe may have been stopped in it, which the
           // kernel shows as sleeping; look again without this streak
-          sleepingSince.clear();
-          runningSince.clear();
-          stackRead.clear();
+          streaks.clear();
           return true;
         }
         if (loadingClasses(thread)) {
           // asleep inside class loading or a class's initialization, not in the task's own wait:
           // its runs stay held until the probe is through (see loadingClasses); look again
-          sleepingSince.remove(thread);
-          stackRead.remove(thread);
+          streaks.sleeping.remove(thread);
+          streaks.stackRead.remove(thread);
           continue;
         }
         route.seenWaiting();
@@ -909,6 +904,25 @@ final class Router extends AbstractExecutorService implements Routing {
   }
 
   /**
+   * What the watcher has seen of the probe threads across its looks (watcher thread only): since
+   * when each has been seen asleep or running, whose stack was read in its current sleeping
+   * streak, and whether a look asked for the next one soon. Cleared whenever no streak may span
+   * the next look (a GC pause, no probes to look at).
+   */
+  private static final class Streaks {
+    final Map<Thread, Long> sleeping = new java.util.HashMap<>();
+    final Map<Thread, Long> running = new java.util.HashMap<>();
+    final java.util.Set<Thread> stackRead = new java.util.HashSet<>();
+    boolean lookSoon;
+
+    void clear() {
+      sleeping.clear();
+      running.clear();
+      stackRead.clear();
+    }
+  }
+
+  /**
    * The watcher loop, on a shared thread: the carrier-hog scan every {@code interval}, and while
    * keys without evidence have first probes running, a look at those probes every
    * {@link #WAIT_LOOK_NANOS}. The probes are looked at from the moment they start, so a burst's
@@ -922,9 +936,7 @@ final class Router extends AbstractExecutorService implements Routing {
   private void watch() {
     watcher = Thread.currentThread(); // before the first read of watcherWoken: no wake is lost
     long interval = Math.max(MIN_LOOK_INTERVAL_NANOS, thresholdNanos / LOOKS_PER_THRESHOLD);
-    Map<Thread, Long> sleepingSince = new java.util.HashMap<>();
-    Map<Thread, Long> runningSince = new java.util.HashMap<>();
-    java.util.Set<Thread> stackRead = new java.util.HashSet<>(); // in its sleeping streak
+    Streaks streaks = new Streaks();
     CpuClock.ThreadStates states = new CpuClock.ThreadStates(); // reads the probes' files
     long lastPause = Long.MIN_VALUE;
     long lookEvery = WAIT_LOOK_NANOS;
@@ -942,33 +954,30 @@ final class Router extends AbstractExecutorService implements Routing {
           if (!unjudged.isEmpty()) {
             pause = Measure.pauseNanos();
             if (pause != lastPause) { // a pause since the last look: no streak spans it
-              sleepingSince.clear();
-              runningSince.clear();
-              stackRead.clear();
+              streaks.clear();
               lastPause = pause;
             }
           }
           for (RouteState route : unjudged) {
-            if (lookAtProbes(route, states, sleepingSince, runningSince, stackRead, pause)) {
+            if (lookAtProbes(route, states, streaks, pause)) {
               looking = true;
             } else {
               unjudged.remove(route);
             }
           }
           if (!looking) {
-            sleepingSince.clear();
-            runningSince.clear();
-            stackRead.clear();
+            streaks.clear();
           }
           // Probes all seen running (computing): look less often, up to MAX_LOOK_NANOS apart, so
           // that the looks do not take CPU from them; a probe seen asleep, or a new key, brings
           // the looks back to every WAIT_LOOK_NANOS.
-          lookEvery = !looking || watcherWoken || !sleepingSince.isEmpty() ? WAIT_LOOK_NANOS
+          lookEvery = !looking || watcherWoken || !streaks.sleeping.isEmpty() ? WAIT_LOOK_NANOS
               : Math.min(MAX_LOOK_NANOS, 2 * lookEvery);
           long now = System.nanoTime();
-          long wait = looking ? Math.min(lookSoon ? SOON_LOOK_NANOS : lookEvery, nextScan - now)
+          long wait = looking
+              ? Math.min(streaks.lookSoon ? SOON_LOOK_NANOS : lookEvery, nextScan - now)
               : nextScan - now;
-          lookSoon = false;
+          streaks.lookSoon = false;
           if (!watcherWoken && !closing && wait > 0) {
             LockSupport.parkNanos(this, wait);
             if (Thread.interrupted()) {
