@@ -297,6 +297,10 @@ class AutoPoolTest {
           }, TaskOptions.named("waits")));
         }
         Harness.await(others); // fails the test after Delays.LONG
+        // no probe has ended: the route still says how the watcher saw one wait (a futex, for
+        // 0.5 ms or more, parked in the latch)
+        assertThat(pool.route("waits").reason()).contains("a probe was seen waiting (asleep for ")
+            .contains(" us, in Unsafe.park)").endsWith("-> virtual meanwhile");
       } finally {
         release.countDown();
       }

@@ -74,6 +74,8 @@ final class RouteState {
    * bursts had the per-run wording in 6% of its samples).
    */
   private String reason; // guarded by this
+  /** How a probe was seen waiting or computing, for the probing reason; null if not seen. */
+  private String seen; // guarded by this
 
   RouteState(Router router, String key, long seq, PoolKind fixed, boolean isolated) {
     this.router = router;
@@ -268,26 +270,32 @@ final class RouteState {
   /**
    * A probe of this key was seen waiting (sleeping in the kernel) while it runs: evidence that the
    * key waits, before any probe has ended. Runs go to virtual threads until the verdict.
+   *
+   * @param how what was seen, for the route's reason (e.g. "asleep in I/O in X.read0")
    */
-  synchronized void seenWaiting() {
+  synchronized void seenWaiting(String how) {
     if (decided || evidence || fixed != null) {
       return;
     }
     target = PoolKind.VIRTUAL;
     evidence = true;
+    seen = how;
     reason = null;
   }
 
   /**
    * A probe of this key was seen running, never waiting, for the hog threshold: evidence that the
    * key computes, before any probe has ended. Runs go to the CPU side until the verdict.
+   *
+   * @param how what was seen, for the route's reason (e.g. "running for 100 ms")
    */
-  synchronized void seenComputing() {
+  synchronized void seenComputing(String how) {
     if (decided || evidence || fixed != null) {
       return;
     }
     target = PoolKind.CPU;
     evidence = true;
+    seen = how;
     reason = null;
   }
 
@@ -320,7 +328,7 @@ final class RouteState {
   private String probingReason() {
     String meanwhile = !evidence ? "runs wait for the first evidence"
         : measured == 0 ? "a probe was seen " + (target == PoolKind.CPU ? "computing" : "waiting")
-            + " -> " + target.label() + " meanwhile"
+            + (seen != null ? " (" + seen + ")" : "") + " -> " + target.label() + " meanwhile"
         : "-> " + target.label() + " meanwhile";
     return "probing: " + measured + " of " + router.probeRuns() + " runs measured, " + meanwhile;
   }

@@ -472,11 +472,13 @@ final class Router extends AbstractExecutorService implements Routing {
         double share = states.cpuShareOfRun(probeThread.getValue());
         if (share < Policy.CPU_SHARE_FOR_CPU) {
           streaks.stackRead.add(thread); // one stack per sleeping streak
-          if (blockedInIo(thread)) {
+          StackTraceElement[] stack = thread.getStackTrace();
+          if (blockedInIo(stack)) {
             // asleep in a socket, a poll, a pipe, outside class loading, having computed less
             // than the CPU side's share of its run so far: its key waits, with no need to see the
             // sleep last (a computing task's brief waits inside the JVM are futexes)
-            route.seenWaiting();
+            route.seenWaiting("asleep in I/O in " + frame(stack[0]) + " after computing "
+                + Math.round(share * 100) + "% of its run");
             releaseWaiters(route);
             return false;
           }
@@ -495,21 +497,23 @@ final class Router extends AbstractExecutorService implements Routing {
           streaks.clear();
           return true;
         }
-        if (loadingClasses(thread)) {
-          // asleep inside class loading or a class's initialization, not in the task's own wait:
-          // its runs stay held until the probe is through (see loadingClasses); look again
+        StackTraceElement[] stack = thread.getStackTrace();
+        if (stack.length == 0 || loadingClasses(thread, stack)) {
+          // ended meanwhile, or asleep inside class loading or a class's initialization, not in
+          // the task's own wait: its runs stay held until the probe is through (see
+          // loadingClasses); look again
           streaks.sleeping.remove(thread);
           streaks.stackRead.remove(thread);
           continue;
         }
-        route.seenWaiting();
+        route.seenWaiting("asleep for " + (now - since) / 1_000 + " us, in " + frame(stack[0]));
         releaseWaiters(route);
         return false;
       }
       if (!waiting && now - since >= thresholdNanos) {
         // computing without a wait as long as a carrier hog would: the runs need not wait
         // for the end of a long probe (nor for one that spins on what they would provide)
-        route.seenComputing();
+        route.seenComputing("running for " + (now - since) / 1_000_000 + " ms");
         releaseWaiters(route);
         return false;
       }
@@ -529,11 +533,7 @@ final class Router extends AbstractExecutorService implements Routing {
    * cold bench JVM once deadlocked when every carrier pinned behind a class-loading monitor held
    * by an unmounted virtual thread. The runs wait for the probe to be through its class loading.
    */
-  private static boolean loadingClasses(Thread probe) {
-    StackTraceElement[] stack = probe.getStackTrace();
-    if (stack.length == 0) {
-      return false; // ended meanwhile
-    }
+  private static boolean loadingClasses(Thread probe, StackTraceElement[] stack) {
     if (!stack[0].isNativeMethod() && probe.getState() == Thread.State.RUNNABLE) {
       return true;
     }
@@ -548,9 +548,14 @@ final class Router extends AbstractExecutorService implements Routing {
    * #loadingClasses}: a class read from a jar on a slow disk, or over a network, must not release
    * a cold burst).
    */
-  private static boolean blockedInIo(Thread probe) {
-    StackTraceElement[] stack = probe.getStackTrace();
+  private static boolean blockedInIo(StackTraceElement[] stack) {
     return stack.length > 0 && stack[0].isNativeMethod() && !inClassLoading(stack);
+  }
+
+  /** A stack frame as a route's reason names it: the class's simple name and the method. */
+  private static String frame(StackTraceElement frame) {
+    String c = frame.getClassName();
+    return c.substring(c.lastIndexOf('.') + 1) + "." + frame.getMethodName();
   }
 
   /** Whether a frame of the stack loads a class, initializes one or looks up a service. */

@@ -72,9 +72,23 @@ class RouteStateTest {
   }
 
   @Test
+  void reason_whileProbing_saysHowTheWatcherSawAProbe() {
+    RouteState waits = fresh();
+    waits.seenWaiting("asleep for 600 us, in Unsafe.park");
+    assertThat(waits.snapshot().reason()).isEqualTo("probing: 0 of 3 runs measured, a probe was"
+        + " seen waiting (asleep for 600 us, in Unsafe.park) -> virtual meanwhile");
+    RouteState computes = fresh();
+    computes.seenComputing("running for 100 ms");
+    assertThat(computes.snapshot().reason()).isEqualTo("probing: 0 of 3 runs measured, a probe"
+        + " was seen computing (running for 100 ms) -> cpu meanwhile");
+    computes.seenWaiting("asleep in I/O in SocketDispatcher.read0"); // the first sight stays
+    assertThat(computes.snapshot().reason()).contains("(running for 100 ms) -> cpu meanwhile");
+  }
+
+  @Test
   void firstEvidence_probeSeenWaiting_isNotUndoneByOneProbeThatLooksComputing() {
     RouteState route = fresh();
-    route.seenWaiting();
+    route.seenWaiting("test");
     route.record(1_032_000, 5_728_000, 4_369_000, -1, "test");
     assertThat(route.hasEvidence()).isTrue();
     assertThat(route.side()).isEqualTo(RouteState.Side.VIRTUAL);
