@@ -133,6 +133,11 @@ final class Router extends AbstractExecutorService implements Routing {
   private static final double SIZING_ALPHA = 0.05;
   /** The CPU side grows to at most this many threads per core (Goetz's formula, capped). */
   private static final int MAX_CPU_THREADS_PER_CORE = 4;
+  /** Classes of Gearbox's own measuring of a run (see {@link #inOwnMeasuring}). */
+  private static final String CPU_CLOCK = CpuClock.class.getName(); // and its nested classes
+  private static final String MEASURE = Measure.class.getName();
+  private static final String TASK_RUN = "io.gearbox.internal.TaskRun"; // not visible here
+  private static final String ROUTER = Router.class.getName();
   /** The waiting share used in sizing is capped so that cores / (1 - w) stays finite. */
   private static final double MIN_COMPUTE_SHARE = 0.25;
   /** First probes of one key that may run at once: at least this many (or one per core). */
@@ -473,10 +478,14 @@ final class Router extends AbstractExecutorService implements Routing {
         if (share < Policy.CPU_SHARE_FOR_CPU) {
           streaks.stackRead.add(thread); // one stack per sleeping streak
           StackTraceElement[] stack = thread.getStackTrace();
-          if (blockedInIo(stack)) {
-            // asleep in a socket, a poll, a pipe, outside class loading, having computed less
-            // than the CPU side's share of its run so far: its key waits, with no need to see the
-            // sleep last (a computing task's brief waits inside the JVM are futexes)
+          if (blockedInIo(stack)
+              && Boolean.TRUE.equals(states.waitingOutsideFutex(probeThread.getValue()))) {
+            // asleep in a socket, a poll, a pipe, outside class loading and Gearbox's own
+            // measuring, having computed less than the CPU side's share of its run so far: its
+            // key waits, with no need to see the sleep last (a computing task's brief waits
+            // inside the JVM are futexes). The kernel is asked again after the stack was read:
+            // a thread seen asleep elsewhere (a page fault) that had moved on into a native call
+            // by the time its stack was read is not taken for one blocked in that call.
             route.seenWaiting("asleep in I/O in " + frame(stack[0]) + " after computing "
                 + Math.round(share * 100) + "% of its run");
             releaseWaiters(route);
@@ -498,10 +507,10 @@ final class Router extends AbstractExecutorService implements Routing {
           return true;
         }
         StackTraceElement[] stack = thread.getStackTrace();
-        if (stack.length == 0 || loadingClasses(thread, stack)) {
-          // ended meanwhile, or asleep inside class loading or a class's initialization, not in
-          // the task's own wait: its runs stay held until the probe is through (see
-          // loadingClasses); look again
+        if (stack.length == 0 || loadingClasses(thread, stack) || inOwnMeasuring(stack)) {
+          // ended meanwhile, or asleep inside class loading or a class's initialization (or in
+          // the probe's own measuring), not in the task's own wait: its runs stay held until the
+          // probe is through (see loadingClasses); look again
           streaks.sleeping.remove(thread);
           streaks.stackRead.remove(thread);
           continue;
@@ -548,8 +557,28 @@ final class Router extends AbstractExecutorService implements Routing {
    * #loadingClasses}: a class read from a jar on a slow disk, or over a network, must not release
    * a cold burst).
    */
-  private static boolean blockedInIo(StackTraceElement[] stack) {
-    return stack.length > 0 && stack[0].isNativeMethod() && !inClassLoading(stack);
+  static boolean blockedInIo(StackTraceElement[] stack) {
+    return stack.length > 0 && stack[0].isNativeMethod() && !inClassLoading(stack)
+        && !inOwnMeasuring(stack);
+  }
+
+  /**
+   * Whether the stack, above the run ({@code TaskRun}) and the probe ({@code Router}), is in
+   * Gearbox's own measuring of the run ({@link CpuClock}'s schedstat reads, {@link Measure}'s
+   * counters): a probe is in {@code probing} from just before its run's clocks are read, and a
+   * wait there is not the task's. (Below the run, the probe thread's own start is in CpuClock.)
+   */
+  static boolean inOwnMeasuring(StackTraceElement[] stack) {
+    for (StackTraceElement frame : stack) {
+      String c = frame.getClassName();
+      if (c.equals(TASK_RUN) || c.equals(ROUTER)) {
+        return false;
+      }
+      if (c.startsWith(CPU_CLOCK) || c.equals(MEASURE)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A stack frame as a route's reason names it: the class's simple name and the method. */
@@ -559,7 +588,7 @@ final class Router extends AbstractExecutorService implements Routing {
   }
 
   /** Whether a frame of the stack loads a class, initializes one or looks up a service. */
-  private static boolean inClassLoading(StackTraceElement[] stack) {
+  static boolean inClassLoading(StackTraceElement[] stack) {
     for (StackTraceElement frame : stack) {
       String c = frame.getClassName();
       String m = frame.getMethodName();
