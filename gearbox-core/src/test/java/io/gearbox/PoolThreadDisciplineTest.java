@@ -19,9 +19,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * What a pool thread of the platform pools promises between tasks, whatever executor backs the
  * pool (a fixed thread pool today; a {@code ForkJoinPool} was tried for {@code cpu}, see
- * docs/benchmarks.md): an interrupt aimed at a task never reaches the next task the thread runs;
- * shutdownNow cancels the tasks still queued; a task blocked joining another task does not make
- * the pool add a thread (a ForkJoinPool with spare threads would).
+ * docs/benchmarks-journal.md): an interrupt aimed at a task never reaches the next task the
+ * thread runs; shutdownNow cancels the tasks still queued; a task blocked joining another task
+ * does not make the pool add a thread (a ForkJoinPool with spare threads would).
  */
 class PoolThreadDisciplineTest {
 

@@ -79,7 +79,7 @@ import java.util.concurrent.locks.LockSupport;
  * on too, where the probes measured so far point. (No spare probe thread is started for the
  * probe still missing after the release: its start on the submitting thread cost the burst more
  * than the missing probe's start on a carrier, 1.33x against 1.29x virtual's time; see
- * docs/benchmarks.md.) Dispatching them happens under the key's wait lock, and shutdown
+ * docs/benchmarks-journal.md.) Dispatching them happens under the key's wait lock, and shutdown
  * releases every key's waiters (to virtual threads) under that lock before it stops the sides,
  * so no accepted run is stranded; shutdownNow returns them.
  *
@@ -588,7 +588,7 @@ final class Router extends AbstractExecutorService implements Routing {
   }
 
   /** Whether a frame of the stack loads a class, initializes one or looks up a service. */
-  static boolean inClassLoading(StackTraceElement[] stack) {
+  private static boolean inClassLoading(StackTraceElement[] stack) {
     for (StackTraceElement frame : stack) {
       String c = frame.getClassName();
       String m = frame.getMethodName();
@@ -771,7 +771,7 @@ final class Router extends AbstractExecutorService implements Routing {
    * With all its threads at once, the probes and the CPU side computed on more threads than
    * cores: on 2 cores, 8 runs of 30 ms went 3 to the CPU side's first thread, 2 to its second and
    * 1 to the probe, so the last ran alone on one core for a whole run (150 ms against the CPU
-   * pool's 134; docs/benchmarks.md).
+   * pool's 134; docs/benchmarks-journal.md).
    */
   private void lendCoresToProbes(RouteState route) {
     // (A probe whose code still runs after evidence that the key computes is taken to compute

@@ -20,7 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * queue offer), the worker's reader, the driver again (the RESULT), and the caller (the handle's
  * completion). Driven by its caller it wakes two: the worker's reader and the caller. On a machine
  * where a thread switch costs 10-20 us that is most of a tiny task's round trip
- * (docs/benchmarks.md).
+ * (docs/benchmarks-journal.md).
  *
  * <h2>Two entries</h2>
  *
@@ -32,7 +32,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *       ({@link ExecutorPool#runIfQueued}) if no driver has taken it yet, and runs that same
  *       admitted driver task here. A driver that dequeued it first wins, and the join waits as
  *       before: on a busy machine the woken driver often pre-empts the submitter between its
- *       submit and its join (docs/benchmarks.md). A task nobody joins starts as it always did.
+ *       submit and its join (docs/benchmarks-journal.md). A task nobody joins starts as it always did.
  * </ul>
  *
  * <h2>How</h2>

@@ -213,7 +213,7 @@ public final class WorkerMain {
    * itself, without giving up the socket: a tiny task's round trip wakes one thread in this JVM
    * (the reader, on the frame), not three (a leader/followers hand-off woke the other thread to
    * read, then parked the runner: two more thread switches, 20-40 us of this JVM's CPU per task
-   * on a 2-core paravirtualized machine, docs/benchmarks.md). The other thread, the watcher,
+   * on a 2-core paravirtualized machine, docs/benchmarks-journal.md). The other thread, the watcher,
    * looks every {@link #WATCH_TICK_NANOS} while tasks flow: once one task has been running for a
    * whole tick it takes over reading ({@link #readerRole} CAS from the task's number to READING),
    * so CANCEL and channel replies still arrive while a task runs; a task that waits for a channel
