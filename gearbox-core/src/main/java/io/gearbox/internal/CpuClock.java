@@ -249,6 +249,7 @@ public final class CpuClock {
    * Used by one thread at a time (it keeps one buffer).
    */
   public static final class ThreadStates {
+    private static final byte[] FUTEX = "futex".getBytes(StandardCharsets.US_ASCII);
     private final ByteBuffer buffer = ByteBuffer.allocate(512);
     private final long[] clocks = new long[2];
 
@@ -279,7 +280,17 @@ public final class CpuClock {
       if (n <= 0 || n == 1 && buffer.get(0) == '0') {
         return null;
       }
-      return !new String(buffer.array(), 0, n, StandardCharsets.US_ASCII).contains("futex");
+      return !contains(buffer.array(), n, FUTEX);
+    }
+
+    /** Whether the first n bytes hold the given ASCII bytes (no string per look). */
+    private static boolean contains(byte[] bytes, int n, byte[] part) {
+      for (int i = 0; i + part.length <= n; i++) {
+        if (java.util.Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /**

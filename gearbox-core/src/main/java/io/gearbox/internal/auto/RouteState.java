@@ -273,14 +273,8 @@ final class RouteState {
    *
    * @param how what was seen, for the route's reason (e.g. "asleep in I/O in X.read0")
    */
-  synchronized void seenWaiting(String how) {
-    if (decided || evidence || fixed != null) {
-      return;
-    }
-    target = PoolKind.VIRTUAL;
-    evidence = true;
-    seen = how;
-    reason = null;
+  void seenWaiting(String how) {
+    seen(PoolKind.VIRTUAL, how);
   }
 
   /**
@@ -289,11 +283,16 @@ final class RouteState {
    *
    * @param how what was seen, for the route's reason (e.g. "running for 100 ms")
    */
-  synchronized void seenComputing(String how) {
+  void seenComputing(String how) {
+    seen(PoolKind.CPU, how);
+  }
+
+  /** A probe was seen doing what points to {@code target}: the first evidence, unless decided. */
+  private synchronized void seen(PoolKind target, String how) {
     if (decided || evidence || fixed != null) {
       return;
     }
-    target = PoolKind.CPU;
+    this.target = target;
     evidence = true;
     seen = how;
     reason = null;

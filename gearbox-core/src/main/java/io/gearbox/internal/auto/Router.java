@@ -136,7 +136,6 @@ final class Router extends AbstractExecutorService implements Routing {
   /** Classes of Gearbox's own measuring of a run (see {@link #inOwnMeasuring}). */
   private static final String CPU_CLOCK = CpuClock.class.getName(); // and its nested classes
   private static final String MEASURE = Measure.class.getName();
-  private static final String TASK_RUN = "io.gearbox.internal.TaskRun"; // not visible here
   private static final String ROUTER = Router.class.getName();
   /** The waiting share used in sizing is capped so that cores / (1 - w) stays finite. */
   private static final double MIN_COMPUTE_SHARE = 0.25;
@@ -563,15 +562,15 @@ final class Router extends AbstractExecutorService implements Routing {
   }
 
   /**
-   * Whether the stack, above the run ({@code TaskRun}) and the probe ({@code Router}), is in
-   * Gearbox's own measuring of the run ({@link CpuClock}'s schedstat reads, {@link Measure}'s
-   * counters): a probe is in {@code probing} from just before its run's clocks are read, and a
-   * wait there is not the task's. (Below the run, the probe thread's own start is in CpuClock.)
+   * Whether the stack, above the probe's own frame ({@link #probeRun}), is in Gearbox's own
+   * measuring of the run ({@link CpuClock}'s schedstat reads, {@link Measure}'s counters): a probe
+   * is in {@code probing} from just before its run's clocks are read, and a wait there is not the
+   * task's. (Below the probe's frame, the probe thread's own start is in CpuClock.)
    */
   static boolean inOwnMeasuring(StackTraceElement[] stack) {
     for (StackTraceElement frame : stack) {
       String c = frame.getClassName();
-      if (c.equals(TASK_RUN) || c.equals(ROUTER)) {
+      if (c.equals(ROUTER)) {
         return false;
       }
       if (c.startsWith(CPU_CLOCK) || c.equals(MEASURE)) {
