@@ -284,8 +284,10 @@ public final class ProcessPoolBuilder extends PoolBuilder<ProcessPoolBuilder> {
    * record one: workers that run this JVM's {@code java} from a class path of jar files. If the
    * file exists, workers map it; a cache that no longer matches is ignored by the JVM, without a
    * warning on the output, and one a worker dies starting from is deleted and the worker started
-   * without it. If not, the pool's first worker records one and writes it when it exits: the
-   * pool's close then takes a few seconds longer, once. Off for every pool with
+   * without it. If not, the pool starts one extra worker JVM beside its workers that records
+   * one: it runs no task and exits after its handshake, so the cache holds the workers' start-up
+   * alone; writing it takes a few seconds of CPU in the background, once, and a close meanwhile
+   * waits for it. Off for every pool with
    * {@code -Dgearbox.aotCache=false}, and for a pool whose {@link #jvmOptions} choose an archive
    * themselves (e.g. {@code -Xshare:auto}: the JVM's own default archive only).
    */

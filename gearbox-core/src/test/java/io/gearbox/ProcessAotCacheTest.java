@@ -11,6 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
@@ -20,7 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The workers' AOT cache with real worker JVMs: recorded by a first pool and mapped by the next,
+ * The workers' AOT cache with real worker JVMs: recorded beside a first pool, by a worker JVM that
+ * runs no task, and mapped by the next,
  * one recorder when two pools start at once, the opt-outs, a corrupt cache ignored without a word
  * on the output, and a worker that dies starting from the cache started again without it. The
  * JVM records caches only for class paths of jars, so the workers here run from one jar holding
@@ -105,26 +109,44 @@ class ProcessAotCacheTest {
   }
 
   @Test
-  void defaultCache_recordedByTheFirstPool_mappedByTheNext() throws Throwable {
+  void defaultCache_recordedBesideTheFirstPool_mappedByTheNext() throws Throwable {
     Path cacheDir = dir.resolve("cache");
     withCacheDir(cacheDir, null, () -> {
       try (ProcessPool first = builder().build()) {
-        assertThat(runIn(first)).contains("-XX:AOTCacheOutput=" + cacheDir);
+        assertThat(runIn(first)).as("the pool's worker starts without a cache while one is recorded")
+            .doesNotContain("-XX:AOT");
+        assertThat(first.processStats().spawned()).as("the recorder is not one of the workers")
+            .isEqualTo(1);
       }
       List<String> files = filesIn(cacheDir);
       assertThat(files).as("one whole cache, no lock or temporary file left").hasSize(1);
       assertThat(files.getFirst()).matches("worker-[0-9a-f]{24}\\.aot");
-      assertThat(Files.size(cacheDir.resolve(files.getFirst()))).isPositive();
+      Path cache = cacheDir.resolve(files.getFirst());
+      assertThat(Files.size(cache)).isPositive();
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cacheDir)))
           .isEqualTo("rwx------");
+      assertRecordsGearboxAlone(cache);
 
       try (ProcessPool next = builder().build()) {
         String worker = runIn(next);
-        assertThat(worker).contains("-XX:AOTCache=" + cacheDir.resolve(files.getFirst()))
+        assertThat(worker).contains("-XX:AOTCache=" + cache)
             .doesNotContain("AOTCacheOutput").contains("sharing");
       }
       assertThat(filesIn(cacheDir)).isEqualTo(files);
     });
+  }
+
+  /**
+   * The cache holds the worker's start-up (its main class) and Gearbox's own call (the task its
+   * recorder runs), and no user's task class: the JVM loads and links every class of a cache as
+   * it starts, and a user's classes there would pull what they refer to in along the class path
+   * before the handshake. Class names are stored in the cache as they are in class files.
+   */
+  private static void assertRecordsGearboxAlone(Path cache) throws IOException {
+    String bytes = new String(Files.readAllBytes(cache), StandardCharsets.ISO_8859_1);
+    assertThat(bytes).contains("io/gearbox/internal/process/WorkerMain",
+            "io/gearbox/internal/process/RecorderTask")
+        .doesNotContain(ProcessAotCacheTest.class.getName().replace('.', '/'));
   }
 
   @Test
@@ -141,7 +163,7 @@ class ProcessAotCacheTest {
     Path recent = Files.write(cacheDir.resolve("worker-y.aot.3-4.tmp.aot"), new byte[] {1});
     withCacheDir(cacheDir, null, () -> {
       try (ProcessPool first = builder().build()) {
-        assertThat(runIn(first)).contains("-XX:AOTCacheOutput=");
+        assertThat(runIn(first)).doesNotContain("-XX:AOT");
       }
     });
     List<String> left = filesIn(cacheDir);
@@ -155,15 +177,30 @@ class ProcessAotCacheTest {
   @Test
   void twoPoolsStartingAtOnce_onlyOneRecords() throws Throwable {
     Path cacheDir = dir.resolve("cache");
+    Set<Long> recorders = ConcurrentHashMap.newKeySet();
+    AtomicBoolean watching = new AtomicBoolean(true);
+    // a recorder lives from its start through writing the cache (seconds): a look every 5 ms
+    // sees each one
+    Thread watcher = h.startThread("recorders", () -> {
+      while (watching.get()) {
+        ProcessHandle.current().descendants()
+            .filter(p -> p.info().commandLine().orElse("").contains("-XX:AOTCacheOutput=" + cacheDir))
+            .forEach(p -> recorders.add(p.pid()));
+        Thread.sleep(5);
+      }
+    });
     withCacheDir(cacheDir, null, () -> {
       String a;
       String b;
       try (ProcessPool one = builder().build(); ProcessPool two = builder().build()) {
         a = runIn(one);
         b = runIn(two);
+      } finally {
+        watching.set(false);
+        Harness.join(watcher);
       }
-      assertThat(Stream.of(a, b).filter(s -> s.contains("AOTCacheOutput")).count())
-          .as("%s%n%s", a, b).isEqualTo(1);
+      assertThat(Stream.of(a, b)).as("the pools' own workers").noneMatch(s -> s.contains("-XX:AOT"));
+      assertThat(recorders).as("recording processes seen").hasSize(1);
       assertThat(filesIn(cacheDir)).hasSize(1).allMatch(f -> f.matches("worker-[0-9a-f]{24}\\.aot"));
     });
   }

@@ -46,13 +46,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the JVM does not check) and each class-path file's size and modification time, so a rebuilt
  * jar or another flag gets a cache of its own instead of one the JVM would refuse.
  *
- * <p><b>Recording.</b> The first worker of a pool that finds no cache records one
- * ({@code -XX:AOTCacheOutput}) into a temporary file of its own, if it wins the {@code .lock}
- * file (created exclusively; one left by a dead process or older than 10 minutes is taken over),
- * so two pools, in one JVM or in two, never record the same cache at once. The JVM writes the
- * cache when that worker exits (a few seconds: the pool's close waits for it, once per cache);
- * then the temporary file is moved into place atomically, so a reader sees a whole cache or
- * none. Other workers meanwhile start without one. A new default cache prunes the directory to
+ * <p><b>Recording.</b> A pool whose first worker finds no cache starts one more worker beside it
+ * that records one ({@code -XX:AOTCacheOutput}) into a temporary file of its own, if it wins the
+ * {@code .lock} file (created exclusively; one left by a dead process or older than 10 minutes is
+ * taken over), so two pools, in one JVM or in two, never record the same cache at once. The
+ * recorder runs no task: it is asked to exit right after its handshake, so the cache holds the
+ * worker's own start-up alone. (The JVM loads and links every class of a cache while it starts;
+ * a task's classes in it made every later worker start slower than with no cache at all, as
+ * their dependencies were looked up along the whole class path before the handshake.) The JVM
+ * writes the cache as the recorder exits (a few seconds of CPU, in the background; a pool's
+ * close waits for it, once per cache); then the temporary file is moved into place atomically,
+ * so a reader sees a whole cache or none. The pool's workers meanwhile start without one. A new default cache prunes the directory to
  * the {@link #KEEP} most recently used caches (a worker that maps one touches it) and deletes
  * recordings abandoned for an hour (their pool's JVM died before it could move them).
  *
@@ -192,12 +196,13 @@ final class WorkerAotCache {
   }
 
   /**
-   * Called once the recording worker has exited: moves the cache it wrote into place (if it
-   * exited normally and wrote one) and releases the lock. Idempotent.
+   * Called once the recording worker has exited (or with null if none was started): moves the
+   * cache it wrote into place (if it exited normally and wrote one) and releases the lock.
+   * Idempotent.
    */
   void recorded(Process process) {
     Use use = recorder;
-    if (use == null || process.isAlive()) {
+    if (use == null || (process != null && process.isAlive())) {
       return;
     }
     synchronized (this) {
@@ -207,7 +212,8 @@ final class WorkerAotCache {
       recordingHandled = true;
       Path tmp = use.recording();
       try {
-        if (process.exitValue() == 0 && Files.isRegularFile(tmp) && Files.size(tmp) > 0) {
+        if (process != null && process.exitValue() == 0 && Files.isRegularFile(tmp)
+            && Files.size(tmp) > 0) {
           Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
           if (why.equals("default")) {
             prune(file.getParent());

@@ -65,11 +65,13 @@ final class WorkerSet implements Worker.Owner {
   static final long ACCEPT_BACKOFF_MAX_MILLIS = 1000;
   /** Where in the command a worker's AOT flag goes. */
   static final String AOT_SLOT = "<aot>";
-  /** How long close() waits for a worker recording the AOT cache to write it and exit. */
+  /** How long a worker recording the AOT cache may take to write it and exit. */
   static final long AOT_WRITE_MILLIS = 60_000;
 
   /** The workers' AOT cache: on by default where the JVM can record one. */
   private final WorkerAotCache aot;
+  /** The encoded task the AOT recorder runs, or null. */
+  private final byte[] recorderTask;
 
   private final ProcessConfig config;
   private final String poolName;
@@ -98,6 +100,8 @@ final class WorkerSet implements Worker.Owner {
   private final ArrayDeque<Worker> idle = new ArrayDeque<>();
   private final Set<Worker> live = new HashSet<>();
   private final Set<Thread> spawners = new HashSet<>();
+  /** Completed once the AOT recorder made its handshake or failed to; null if none started. */
+  private volatile CompletableFuture<Void> recorderLaunched;
   private final ArrayDeque<Long> deaths = new ArrayDeque<>();
   private int starting;
   /** When a worker last completed its handshake (System.nanoTime()); valid once anyConnected. */
@@ -119,9 +123,14 @@ final class WorkerSet implements Worker.Owner {
   /** Replies to a call id no longer pending (a superseded attempt), dropped. */
   final java.util.concurrent.atomic.LongAdder staleResults = new java.util.concurrent.atomic.LongAdder();
 
+  /**
+   * @param recorderTask a {@link RecorderTask} in the pool's codec, run by the worker that records
+   *     the AOT cache; null if the codec cannot encode it (then the start-up alone is recorded)
+   */
   WorkerSet(ProcessConfig config, String poolName, List<String> command, byte[] welcomeConfig,
-      BiConsumer<Worker, Frames.Frame> requests) throws IOException {
+      byte[] recorderTask, BiConsumer<Worker, Frames.Frame> requests) throws IOException {
     this.config = config;
+    this.recorderTask = recorderTask;
     this.poolName = poolName;
     this.command = command;
     this.aot = WorkerAotCache.forPool(config.aotCache(), config.javaCommand() != null,
@@ -246,7 +255,7 @@ final class WorkerSet implements Worker.Owner {
 
   /**
    * Asks a worker to exit between tasks (not a crash), and kills it if it has not within 2 s (a
-   * shutdown hook may block; 60 s for one writing the AOT cache).
+   * shutdown hook may block).
    */
   private void retire(Worker w) {
     w.expectedExit = true;
@@ -258,7 +267,7 @@ final class WorkerSet implements Worker.Owner {
     }
     Thread.ofVirtual().name("gearbox-" + poolName + "-retire").start(() -> {
       try {
-        if (!w.process.waitFor(w.recordsAot ? AOT_WRITE_MILLIS : 2000, TimeUnit.MILLISECONDS)) {
+        if (!w.process.waitFor(2000, TimeUnit.MILLISECONDS)) {
           w.kill();
         }
       } catch (InterruptedException e) {
@@ -422,53 +431,16 @@ final class WorkerSet implements Worker.Owner {
 
   /** Starts one worker and waits for its handshake. */
   private Worker start() throws Exception {
-    int id = workerIds.incrementAndGet();
-    CompletableFuture<Frames> handshake = new CompletableFuture<>();
-    handshakes.put(id, handshake);
-    List<String> cmd = new ArrayList<>(command);
-    int slot = cmd.indexOf(AOT_SLOT);
     WorkerAotCache.Use aotUse = aot.next(); // map the cache, record it, or neither
-    cmd.remove(slot);
-    cmd.addAll(slot, aotUse.flags());
-    boolean recordsAot = aotUse.records();
-    cmd.add(socket.toString());
-    cmd.add(Integer.toString(id));
-    cmd.add(poolName);
+    if (aotUse.records()) {
+      startRecorder(aotUse);
+      aotUse = WorkerAotCache.Use.NONE; // this one starts as workers did before there was a cache
+    }
     long t0 = System.nanoTime();
-    Process process;
-    try {
-      process = new ProcessBuilder(cmd).start();
-    } catch (IOException e) {
-      handshakes.remove(id);
-      throw new WorkerStartException("worker could not be started: " + e.getMessage()
-          + " (command: " + cmd.getFirst() + ")", e);
-    }
-    Worker w = new Worker(id, process, poolName, console, dir.resolve("w" + id)); // its output spool
-    w.recordsAot = recordsAot;
-    if (recordsAot) {
-      process.onExit().thenRun(() -> aot.recorded(process));
-    }
-    w.startDrains();
-    try {
-      OutputStream stdin = process.getOutputStream();
-      // the pid too: ProcessHandle.current() costs a worker ~25 ms of start-up (its class
-      // initialization bootstraps lambdas and an executor)
-      stdin.write((secret + "\n" + process.pid() + "\n").getBytes(StandardCharsets.US_ASCII));
-      stdin.flush(); // kept open: the worker halts when it closes, i.e. when this JVM dies
-    } catch (IOException e) {
-      // it died already; the wait below reports how
-    }
-    try {
-      CompletableFuture.anyOf(handshake, process.onExit())
-          .get(config.spawnTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      // reported below
-    } catch (ExecutionException e) {
-      // closed while starting
-    } finally {
-      handshakes.remove(id);
-    }
-    Frames frames = handshake.isDone() && !handshake.isCompletedExceptionally() ? handshake.join() : null;
+    Launch launch = launch(aotUse);
+    Worker w = launch.worker();
+    Process process = w.process;
+    Frames frames = launch.frames();
     if (frames == null) {
       // read before the kill below: a worker still running here never connected in time, and
       // must not be reported with the SIGKILL this start sends it
@@ -484,7 +456,7 @@ final class WorkerSet implements Worker.Owner {
           ? "exited with " + WorkerCrashedException.describeExit(process.exitValue())
               + " before its handshake"
           : "started but did not connect to the pool's socket within " + describe(config.spawnTimeout())
-              + " (spawnTimeout), so it was stopped; check that the java command (" + cmd.getFirst()
+              + " (spawnTimeout), so it was stopped; check that the java command (" + launch.java()
               + ") starts a Java 25 or later JVM running the class and arguments it is given, that"
               + " the class path reaches io.gearbox, and whether the machine is too loaded to start"
               + " a JVM in that time (raise spawnTimeout)";
@@ -493,7 +465,7 @@ final class WorkerSet implements Worker.Owner {
       // closed" (seen in ~1 of 30 spawn failures under load). The JVM options are named too, since
       // a bad one is the usual reason a worker dies before its handshake.
       List<String> tail = w.tail();
-      throw new WorkerStartException("worker " + id + " (pid " + process.pid() + ") could not be started:"
+      throw new WorkerStartException(w + " could not be started:"
           + " it " + why + (tail.isEmpty() ? "" : "; its output: " + String.join(" | ", tail))
           + (config.jvmOptions().isEmpty() ? "" : "; its JVM options: "
               + String.join(" ", config.jvmOptions())), null);
@@ -501,6 +473,148 @@ final class WorkerSet implements Worker.Owner {
     spawnNanos.addAndGet(System.nanoTime() - t0);
     w.attach(frames, requests, this);
     return w;
+  }
+
+  /** A started worker process and its authenticated socket, or null if it made no handshake. */
+  private record Launch(Worker worker, Frames frames, String java) {}
+
+  /** Starts a worker process with these AOT flags and waits for its handshake or its exit. */
+  private Launch launch(WorkerAotCache.Use aotUse) throws InterruptedException {
+    int id = workerIds.incrementAndGet();
+    CompletableFuture<Frames> handshake = new CompletableFuture<>();
+    handshakes.put(id, handshake);
+    List<String> cmd = new ArrayList<>(command);
+    int slot = cmd.indexOf(AOT_SLOT);
+    cmd.remove(slot);
+    cmd.addAll(slot, aotUse.flags());
+    cmd.add(socket.toString());
+    cmd.add(Integer.toString(id));
+    cmd.add(poolName);
+    Process process;
+    try {
+      process = new ProcessBuilder(cmd).start();
+    } catch (IOException e) {
+      handshakes.remove(id);
+      throw new WorkerStartException("worker could not be started: " + e.getMessage()
+          + " (command: " + cmd.getFirst() + ")", e);
+    }
+    Worker w = new Worker(id, process, poolName, console, dir.resolve("w" + id)); // its output spool
+    w.recordsAot = aotUse.records();
+    w.startDrains();
+    try {
+      OutputStream stdin = process.getOutputStream();
+      // the pid too: ProcessHandle.current() costs a worker ~25 ms of start-up (its class
+      // initialization bootstraps lambdas and an executor)
+      stdin.write((secret + "\n" + process.pid() + "\n").getBytes(StandardCharsets.US_ASCII));
+      stdin.flush(); // kept open: the worker halts when it closes, i.e. when this JVM dies
+    } catch (IOException e) {
+      // it died already; the wait below reports how
+    }
+    try {
+      CompletableFuture.anyOf(handshake, process.onExit())
+          .get(config.spawnTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      // reported by the caller
+    } catch (ExecutionException e) {
+      // closed while starting
+    } finally {
+      handshakes.remove(id);
+    }
+    Frames frames = handshake.isDone() && !handshake.isCompletedExceptionally() ? handshake.join() : null;
+    return new Launch(w, frames, cmd.getFirst());
+  }
+
+  /**
+   * Records the AOT cache in a worker of its own, beside the pool's workers, which start without
+   * it meanwhile. The recorder makes its handshake, runs one {@link RecorderTask} and is asked to
+   * exit, so the cache holds the worker's start-up and Gearbox's side of a call, and none of the
+   * user's classes. A worker that had run the user's tasks would record their classes too, and
+   * the JVM loads and links every class of a cache while it starts (JEP 483), looking up what
+   * they refer to along the class path: a cache recorded after the CLI's benchmark tasks made
+   * later workers start slower than no cache at all (145 against 116 ms to exit; 93 ms with the
+   * worker's start-up alone). close() joins the recorder.
+   */
+  private void startRecorder(WorkerAotCache.Use use) {
+    CompletableFuture<Void> launched = new CompletableFuture<>();
+    Thread t = Thread.ofVirtual().name("gearbox-" + poolName + "-aot-recorder")
+        .unstarted(() -> record(use, launched));
+    lock.lock();
+    try {
+      if (closed) {
+        aot.recorded(null); // releases the recording lock: nothing was written
+        return;
+      }
+      recorderLaunched = launched;
+      spawners.add(t);
+    } finally {
+      lock.unlock();
+    }
+    t.start();
+  }
+
+  private void record(WorkerAotCache.Use use, CompletableFuture<Void> launched) {
+    Process process = null;
+    try {
+      Launch launch;
+      try {
+        launch = launch(use);
+      } finally {
+        launched.complete(null);
+      }
+      Worker w = launch.worker();
+      process = w.process;
+      w.expectedExit = true; // its exit is the point; the JVM's notes about the cache are not shown
+      Frames frames = launch.frames();
+      boolean asked = false;
+      if (frames != null) {
+        // a minute for the task, the exit and the cache's writing together; a kill ends a read
+        CompletableFuture<Void> watchdog = CompletableFuture.runAsync(w::kill,
+            CompletableFuture.delayedExecutor(AOT_WRITE_MILLIS, TimeUnit.MILLISECONDS));
+        try {
+          if (recorderTask != null) {
+            Run.write(frames, 1, Run.encode(1, Frames.CALL, RecorderTask.class.getPackageName(),
+                recorderTask, null));
+            while (frames.read().type() != Frames.RESULT) {
+              // nothing else is asked of it
+            }
+          }
+          Control.writeShutdown(frames);
+          asked = true;
+        } catch (IOException e) {
+          // gone already
+        }
+        if (asked) {
+          process.waitFor(); // the watchdog's kill ends a worker still writing after a minute
+        }
+        watchdog.cancel(false);
+      }
+      // the socket stays open until it exits: a worker that loses it halts, writing nothing
+      if (!asked) {
+        w.kill(); // no handshake, or still writing after a minute: no cache this time
+        process.waitFor();
+      }
+      if (frames != null) {
+        frames.close();
+      }
+      w.joinThreads(2000);
+    } catch (InterruptedException e) {
+      if (process != null) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        process.onExit().join(); // reaped: a kill ends it at once
+      }
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      // could not start: no cache this time, and the pool's own workers report such failures
+    } finally {
+      aot.recorded(process); // moves a whole cache into place, or cleans up; releases the lock
+      lock.lock();
+      try {
+        spawners.remove(Thread.currentThread());
+      } finally {
+        lock.unlock();
+      }
+    }
   }
 
   /** A duration for a message: whole seconds, or milliseconds. */
@@ -650,6 +764,19 @@ final class WorkerSet implements Worker.Owner {
     } finally {
       lock.unlock();
     }
+    // a recorder still starting is let make its handshake: cut off, it would write no cache, and
+    // a pool closed soon after it was built would never leave one
+    boolean interrupted = false;
+    CompletableFuture<Void> recorderStarting = recorderLaunched;
+    if (recorderStarting != null) {
+      try {
+        recorderStarting.get(config.spawnTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException | ExecutionException e) {
+        // cut off below
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
     handshakes.values().forEach(f -> f.completeExceptionally(new PoolClosedException("closed")));
     for (Worker w : all) {
       w.expectedExit = true;
@@ -662,10 +789,9 @@ final class WorkerSet implements Worker.Owner {
         // already gone
       }
     }
-    boolean interrupted = false;
     for (Worker w : all) {
       try {
-        if (!w.process.waitFor(w.recordsAot ? AOT_WRITE_MILLIS : 2000, TimeUnit.MILLISECONDS)) {
+        if (!w.process.waitFor(2000, TimeUnit.MILLISECONDS)) {
           w.process.destroy();
           if (!w.process.waitFor(2, TimeUnit.SECONDS)) {
             w.process.destroyForcibly();
@@ -677,12 +803,7 @@ final class WorkerSet implements Worker.Owner {
         w.process.destroyForcibly();
       }
     }
-    for (Worker w : all) {
-      if (w.recordsAot) {
-        aot.recorded(w.process); // the cache in place when close returns
-      }
-    }
-    for (Thread t : spawning) {
+    for (Thread t : spawning) { // an AOT recorder among them: the cache in place when close returns
       try {
         t.join();
       } catch (InterruptedException e) {
