@@ -320,7 +320,8 @@ final class WorkerAotCache {
   static String key(List<String> command, List<Path> files) {
     try {
       MessageDigest d = MessageDigest.getInstance("SHA-256");
-      StringBuilder s = new StringBuilder("gearbox-worker-aot-1\n");
+      // 2: recorded without the user's tasks (a cache of 1 may hold them: a slower start)
+      StringBuilder s = new StringBuilder("gearbox-worker-aot-2\n");
       s.append(System.getProperty("java.home")).append('\n');
       s.append(System.getProperty("java.vm.version")).append('\n');
       for (String a : command) {
