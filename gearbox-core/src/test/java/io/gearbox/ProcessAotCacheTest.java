@@ -259,6 +259,41 @@ class ProcessAotCacheTest {
     assertThat(cache).doesNotExist();
   }
 
+  @Test
+  void poolClosedAsItsRecorderStarts_stillLeavesAWholeCache() throws Throwable {
+    Path cacheDir = dir.resolve("cache");
+    withCacheDir(cacheDir, null, () -> {
+      try (ProcessPool pool = builder().build()) {
+        // closed once the recorder's process exists, before its handshake in all likelihood
+        Harness.eventually().pollInterval(java.time.Duration.ofMillis(2)).until(() ->
+            ProcessHandle.current().descendants().anyMatch(p ->
+                p.info().commandLine().orElse("").contains("-XX:AOTCacheOutput=" + cacheDir)));
+      }
+      List<String> files = filesIn(cacheDir);
+      assertThat(files).as("one whole cache, no lock or temporary file left").hasSize(1)
+          .allMatch(f -> f.matches("worker-[0-9a-f]{24}\\.aot"));
+      assertRecordsGearboxAlone(cacheDir.resolve(files.getFirst()));
+    });
+  }
+
+  @Test
+  void recorderThatCannotRecord_costsThePoolNothing() throws Throwable {
+    // a java that fails whenever it is asked to record a cache
+    Path java = dir.resolve("java-that-cannot-record");
+    Files.writeString(java, "#!/bin/sh\ncase \"$*\" in *-XX:AOTCacheOutput=*) echo 'no recording' >&2; exit 1;; esac\n"
+        + "exec '" + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
+    Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
+    Path cacheDir = dir.resolve("cache");
+    Files.createDirectories(cacheDir);
+    Path cache = cacheDir.resolve("named.aot");
+    try (ProcessPool pool = builder().javaCommand(java).aotCache(cache).build()) {
+      assertThat(runIn(pool)).doesNotContain("-XX:AOT");
+      assertThat(pool.processStats().spawnFailures()).isZero();
+      assertThat(pool.processStats().broken()).isFalse();
+    }
+    assertThat(filesIn(cacheDir)).as("no cache, no lock, no temporary file").isEmpty();
+  }
+
   /** Writes to two streams. */
   private static final class TeeStream extends OutputStream {
     private final OutputStream a;
