@@ -94,8 +94,8 @@ final class ProcessBench implements Callable<Integer> {
     Style style = bench != null ? bench.style() : Style.PLAIN;
     int w = workers != null ? workers : Runtime.getRuntime().availableProcessors();
 
-    // A warm-up pool: its worker records the workers' AOT cache if there is none yet (the pool's
-    // default wherever the JVM can record one), written when the pool closes.
+    // A warm-up pool: it records the workers' AOT cache if there is none yet (the pool's default
+    // wherever the JVM can record one), in a worker JVM of its own that its close waits for.
     long w0 = System.nanoTime();
     try (ProcessPool warmUp = quietPool(1, false)) {
       for (int i = 0; i < 100; i++) {
