@@ -180,10 +180,11 @@ class ProcessAotCacheTest {
     Set<Long> recorders = ConcurrentHashMap.newKeySet();
     AtomicBoolean watching = new AtomicBoolean(true);
     // a recorder lives from its start through writing the cache (seconds): a look every 5 ms
-    // sees each one
+    // sees each one. Children only: a recorder's JVM starts a child of its own with the same
+    // flags to write the cache as it exits
     Thread watcher = h.startThread("recorders", () -> {
       while (watching.get()) {
-        ProcessHandle.current().descendants()
+        ProcessHandle.current().children()
             .filter(p -> p.info().commandLine().orElse("").contains("-XX:AOTCacheOutput=" + cacheDir))
             .forEach(p -> recorders.add(p.pid()));
         Thread.sleep(5);
@@ -292,6 +293,36 @@ class ProcessAotCacheTest {
       assertThat(pool.processStats().broken()).isFalse();
     }
     assertThat(filesIn(cacheDir)).as("no cache, no lock, no temporary file").isEmpty();
+  }
+
+  /** A codec of the user's that knows only the user's classes, and says so with an error. */
+  public static final class UserClassesOnlyCodec implements TaskCodec {
+    private final TaggedCodec codec = new TaggedCodec();
+
+    @Override
+    public byte[] encode(Object value) throws IOException {
+      if (value.getClass().getName().startsWith("io.gearbox.internal.")) {
+        throw new AssertionError("unexpected type " + value.getClass().getName());
+      }
+      return codec.encode(value);
+    }
+
+    @Override
+    public Object decode(byte[] bytes) throws IOException, ClassNotFoundException {
+      return codec.decode(bytes);
+    }
+  }
+
+  @Test
+  void codecThatRefusesGearboxsOwnTask_poolWorks_andTheStartUpAloneIsRecorded() throws Throwable {
+    Path cache = dir.resolve("named.aot");
+    try (ProcessPool pool = builder().codec(UserClassesOnlyCodec.class).aotCache(cache).build()) {
+      assertThat(runIn(pool)).doesNotContain("-XX:AOT");
+      assertThat(pool.processStats().spawnFailures()).isZero();
+    }
+    String bytes = new String(Files.readAllBytes(cache), StandardCharsets.ISO_8859_1);
+    assertThat(bytes).contains("io/gearbox/internal/process/WorkerMain")
+        .doesNotContain("io/gearbox/internal/process/RecorderTask");
   }
 
   /** Writes to two streams. */

@@ -108,7 +108,7 @@ public final class ProcessPoolEngine implements ProcessPool {
     this.launch = WorkerLaunch.detect(config.classPath());
     this.channels = new ChannelServer(drivers.name(), codec, config.maxFrameBytes());
     this.workers = new WorkerSet(config, drivers.name(), command(config, launch), welcome,
-        recorderTask(codec), channels::onRequest);
+        () -> recorderTask(codec), channels::onRequest);
     this.callers = new CallerDrives(drivers.name(), workers);
     this.joins = new RemoteHandle.Joins(drivers, callers);
     this.driver = new CallDriver(drivers.name(), workers, codec, config.cancelGrace(),
@@ -120,12 +120,17 @@ public final class ProcessPoolEngine implements ProcessPool {
     }
   }
 
-  /** The task the AOT cache's recorder runs, in the pool's codec; null if the codec refuses it. */
+  /**
+   * The task the AOT cache's recorder runs, in the pool's codec; null if the codec refuses it
+   * however it does (a codec of the user's may know only the user's classes).
+   */
   private static byte[] recorderTask(TaskCodec codec) {
     try {
       return codec.encode(new RecorderTask("recorded"));
-    } catch (Exception | LinkageError e) {
-      return null; // a codec of the user's that knows only the user's classes
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
+      return null;
     }
   }
 

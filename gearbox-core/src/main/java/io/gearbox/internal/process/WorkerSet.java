@@ -70,8 +70,8 @@ final class WorkerSet implements Worker.Owner {
 
   /** The workers' AOT cache: on by default where the JVM can record one. */
   private final WorkerAotCache aot;
-  /** The encoded task the AOT recorder runs, or null. */
-  private final byte[] recorderTask;
+  /** Encodes the task the AOT recorder runs; gives null if the pool's codec cannot. */
+  private final java.util.function.Supplier<byte[]> recorderTask;
 
   private final ProcessConfig config;
   private final String poolName;
@@ -124,11 +124,13 @@ final class WorkerSet implements Worker.Owner {
   final java.util.concurrent.atomic.LongAdder staleResults = new java.util.concurrent.atomic.LongAdder();
 
   /**
-   * @param recorderTask a {@link RecorderTask} in the pool's codec, run by the worker that records
-   *     the AOT cache; null if the codec cannot encode it (then the start-up alone is recorded)
+   * @param recorderTask encodes a {@link RecorderTask} in the pool's codec, for the worker that
+   *     records the AOT cache; called only then, and gives null if the codec cannot (then the
+   *     start-up alone is recorded)
    */
   WorkerSet(ProcessConfig config, String poolName, List<String> command, byte[] welcomeConfig,
-      byte[] recorderTask, BiConsumer<Worker, Frames.Frame> requests) throws IOException {
+      java.util.function.Supplier<byte[]> recorderTask, BiConsumer<Worker, Frames.Frame> requests)
+      throws IOException {
     this.config = config;
     this.recorderTask = recorderTask;
     this.poolName = poolName;
@@ -498,9 +500,16 @@ final class WorkerSet implements Worker.Owner {
       throw new WorkerStartException("worker could not be started: " + e.getMessage()
           + " (command: " + cmd.getFirst() + ")", e);
     }
-    Worker w = new Worker(id, process, poolName, console, dir.resolve("w" + id)); // its output spool
-    w.recordsAot = aotUse.records();
-    w.startDrains();
+    Worker w;
+    try {
+      w = new Worker(id, process, poolName, console, dir.resolve("w" + id)); // its output spool
+      w.recordsAot = aotUse.records();
+      w.startDrains();
+    } catch (RuntimeException | Error e) { // no thread for its drains, say: not left running
+      handshakes.remove(id);
+      process.destroyForcibly();
+      throw e;
+    }
     try {
       OutputStream stdin = process.getOutputStream();
       // the pid too: ProcessHandle.current() costs a worker ~25 ms of start-up (its class
@@ -549,11 +558,23 @@ final class WorkerSet implements Worker.Owner {
     } finally {
       lock.unlock();
     }
-    t.start();
+    try {
+      t.start();
+    } catch (RuntimeException | Error e) { // no thread: no recording, and nothing to wait for
+      lock.lock();
+      try {
+        spawners.remove(t);
+      } finally {
+        lock.unlock();
+      }
+      launched.complete(null);
+      aot.recorded(null);
+    }
   }
 
   private void record(WorkerAotCache.Use use, CompletableFuture<Void> launched) {
-    Process process = null;
+    Worker w = null;
+    Frames frames = null;
     try {
       Launch launch;
       try {
@@ -561,52 +582,58 @@ final class WorkerSet implements Worker.Owner {
       } finally {
         launched.complete(null);
       }
-      Worker w = launch.worker();
-      process = w.process;
+      w = launch.worker();
       w.expectedExit = true; // its exit is the point; the JVM's notes about the cache are not shown
-      Frames frames = launch.frames();
-      boolean asked = false;
+      frames = launch.frames();
       if (frames != null) {
-        // a minute for the task, the exit and the cache's writing together; a kill ends a read
-        CompletableFuture<Void> watchdog = CompletableFuture.runAsync(w::kill,
-            CompletableFuture.delayedExecutor(AOT_WRITE_MILLIS, TimeUnit.MILLISECONDS));
+        Worker recorder = w;
+        // a minute for the task, the exit and the cache's writing together (a kill also ends a
+        // read); run on the delay scheduler's own thread, which a busy common pool cannot hold up
+        CompletableFuture<Void> watchdog = CompletableFuture.runAsync(() -> {
+          if (recorder.process.isAlive()) {
+            recorder.kill();
+          }
+        }, CompletableFuture.delayedExecutor(AOT_WRITE_MILLIS, TimeUnit.MILLISECONDS, Runnable::run));
         try {
-          if (recorderTask != null) {
+          byte[] task = recorderTask.get();
+          if (task != null) {
             Run.write(frames, 1, Run.encode(1, Frames.CALL, RecorderTask.class.getPackageName(),
-                recorderTask, null));
+                task, null));
             while (frames.read().type() != Frames.RESULT) {
               // nothing else is asked of it
             }
           }
           Control.writeShutdown(frames);
-          asked = true;
+          w.process.waitFor(AOT_WRITE_MILLIS, TimeUnit.MILLISECONDS); // it exits, writing the cache
         } catch (IOException e) {
           // gone already
+        } finally {
+          watchdog.cancel(false);
         }
-        if (asked) {
-          process.waitFor(); // the watchdog's kill ends a worker still writing after a minute
-        }
-        watchdog.cancel(false);
       }
-      // the socket stays open until it exits: a worker that loses it halts, writing nothing
-      if (!asked) {
-        w.kill(); // no handshake, or still writing after a minute: no cache this time
-        process.waitFor();
-      }
-      if (frames != null) {
-        frames.close();
-      }
-      w.joinThreads(2000);
     } catch (InterruptedException e) {
-      if (process != null) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        process.onExit().join(); // reaped: a kill ends it at once
-      }
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       // could not start: no cache this time, and the pool's own workers report such failures
     } finally {
+      // whatever happened, no recorder outlives this thread: one still running (no handshake, a
+      // minute gone, an error here) is killed, writing nothing, and reaped; the socket stays open
+      // until then, since a worker that loses it halts, writing nothing either
+      Process process = w == null ? null : w.process;
+      if (process != null && process.isAlive()) {
+        w.kill();
+        process.onExit().join(); // a kill ends it at once
+      }
+      if (frames != null) {
+        frames.close();
+      }
+      if (w != null) {
+        try {
+          w.joinThreads(2000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       aot.recorded(process); // moves a whole cache into place, or cleans up; releases the lock
       lock.lock();
       try {
