@@ -50,13 +50,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * that records one ({@code -XX:AOTCacheOutput}) into a temporary file of its own, if it wins the
  * {@code .lock} file (created exclusively; one left by a dead process or older than 10 minutes is
  * taken over), so two pools, in one JVM or in two, never record the same cache at once. The
- * recorder runs no task: it is asked to exit right after its handshake, so the cache holds the
- * worker's own start-up alone. (The JVM loads and links every class of a cache while it starts;
- * a task's classes in it made every later worker start slower than with no cache at all, as
- * their dependencies were looked up along the whole class path before the handshake.) The JVM
- * writes the cache as the recorder exits (a few seconds of CPU, in the background; a pool's
- * close waits for it, once per cache); then the temporary file is moved into place atomically,
- * so a reader sees a whole cache or none. The pool's workers meanwhile start without one. A new default cache prunes the directory to
+ * recorder runs none of the user's tasks: after its handshake it runs one {@link RecorderTask}
+ * and is asked to exit, so the cache holds the worker's start-up and Gearbox's side of a call.
+ * (The JVM loads and links every class of a cache while it starts; a user task's classes in it
+ * made every later worker start slower than with no cache at all, as what they refer to was
+ * looked up along the whole class path before the handshake.) The JVM writes the cache as the
+ * recorder exits (a few seconds of CPU, in the background; a pool's close waits for it, once
+ * per cache); then the temporary file is moved into place atomically, so a reader sees a whole
+ * cache or none. The pool's workers meanwhile start without one. A new default cache prunes the
+ * directory to
  * the {@link #KEEP} most recently used caches (a worker that maps one touches it) and deletes
  * recordings abandoned for an hour (their pool's JVM died before it could move them).
  *
