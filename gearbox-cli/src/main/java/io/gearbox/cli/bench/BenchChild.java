@@ -97,12 +97,21 @@ public final class BenchChild {
   private int runAll() {
     int warmup = intParam("warmup", 0);
     int runs = intParam("runs", 1);
+    // Stepped: the reader of the parent's "run" lines is made before the first warm-up. Made
+    // after them, it loaded a charset decoder class (US-ASCII's) that the warm-ups had not, and
+    // the JIT threw away every compiled method that had inlined the one decoder class it had seen
+    // (a class-hierarchy dependency): the Apache client's parsing, ~0.6-1.5 s of recompiling in
+    // the first measured run of 10,000 fetches, however long the warm-up.
+    java.io.BufferedReader steps = "true".equals(params.get("stepped"))
+        ? new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+            java.nio.charset.StandardCharsets.US_ASCII))
+        : null;
     primeOnThisThread();
     for (int i = 0; i < warmup; i++) {
       emit("warmup", i);
     }
-    if ("true".equals(params.get("stepped"))) {
-      return runWhenAsked();
+    if (steps != null) {
+      return runWhenAsked(steps);
     }
     for (int i = 0; i < runs; i++) {
       emit("run", i);
@@ -114,9 +123,7 @@ public final class BenchChild {
    * Stepped mode (the parent interleaves strategies): one measured run per "run" line on stdin,
    * until stdin closes, which is also how this JVM learns that the parent is gone.
    */
-  private int runWhenAsked() {
-    java.io.BufferedReader in = new java.io.BufferedReader(
-        new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.US_ASCII));
+  private int runWhenAsked(java.io.BufferedReader in) {
     int index = 0;
     try {
       for (String line; (line = in.readLine()) != null; ) {
