@@ -29,6 +29,7 @@ import java.util.function.IntFunction;
  * {@code warmup}, {@code runs} and the workload's own. For each warm-up and measured run it prints
  * one line, {@link #PREFIX} followed by a JSON object: {@code phase} ("warmup" or "run"),
  * {@code index}, {@code wall_ns}, {@code cpu_ns} (the whole process's CPU time during the run),
+ * {@code jit_ms} (the JIT compilers' time during the run, summed over their threads, or -1),
  * {@code ok}, {@code tasks}, {@code peak_rss_kb} (VmHWM so far), {@code error} (the first task
  * failure, if any) and workload extras. Anything else on stdout is not for the parent.
  *
@@ -166,13 +167,16 @@ public final class BenchChild {
     Map<String, Object> line = new LinkedHashMap<>();
     line.put("phase", phase);
     line.put("index", index);
+    long jit0 = ProcStats.jitMillis();
     long cpu0 = ProcStats.processCpuNanos();
     long t0 = System.nanoTime();
     Outcome outcome = runOnce(line);
     long t1 = System.nanoTime();
     long cpu1 = ProcStats.processCpuNanos();
+    long jit1 = ProcStats.jitMillis();
     line.put("wall_ns", t1 - t0);
     line.put("cpu_ns", cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1);
+    line.put("jit_ms", jit0 >= 0 && jit1 >= 0 ? jit1 - jit0 : -1);
     line.put("ok", outcome.ok());
     line.put("tasks", outcome.tasks());
     line.put("peak_rss_kb", ProcStats.peakRssKb());

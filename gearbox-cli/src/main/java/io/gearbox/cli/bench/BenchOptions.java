@@ -17,7 +17,9 @@ final class BenchOptions {
 
   @Option(names = "--warmup", paramLabel = "W",
       description = "Warm-up runs per strategy, not measured (default: 2 for io and overhead, "
-          + "1 for cpu; memory runs each run in a fresh JVM and has none).")
+          + "1 for cpu; memory runs each run in a fresh JVM and has none). After them a JVM "
+          + "warms up more while its JIT compiler is busy (over 10% of a run), for up to 60 s; "
+          + "0: none at all, cold runs.")
   Integer warmup;
 
   @Option(names = "--budget", paramLabel = "S",

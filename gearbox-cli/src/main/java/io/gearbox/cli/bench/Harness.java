@@ -47,6 +47,18 @@ final class Harness {
   /** Warm-up runs that {@link #warmUpAtLeast} adds at most per child. */
   static final int MAX_TIMED_WARMUPS = 100;
 
+  /**
+   * A warm-up run in which the child's JIT compilers spent more than this share of its wall time
+   * compiling is followed by another ({@link #warmUpWhileCompiling}).
+   */
+  static final double JIT_BUSY_SHARE = 0.10;
+
+  /** Warm-up runs that {@link #warmUpWhileCompiling} adds at most per child. */
+  static final int MAX_JIT_WARMUPS = 20;
+
+  /** How long the warm-up runs added while the JIT compiles may take per child; zero: none. */
+  private Duration warmUpWhileCompiling = Duration.ZERO;
+
   Harness(String workload, List<String> jvmArgs, Progress progress) {
     this(workload, jvmArgs, progress, Duration.ofMinutes(CHILD_TIMEOUT_MINUTES));
   }
@@ -69,6 +81,20 @@ final class Harness {
    */
   Harness warmUpAtLeast(Duration atLeast) {
     this.warmUpAtLeast = atLeast;
+    return this;
+  }
+
+  /**
+   * Makes {@link #interleave}'s children that warm up at all keep warming up while their JIT
+   * compilers are still busy: after the other warm-up runs, one more each time the last one spent
+   * more than {@link #JIT_BUSY_SHARE} of its wall time compiling, until those added runs took
+   * {@code atMost} of wall time (at most {@link #MAX_JIT_WARMUPS} runs). A JVM running 10,000
+   * fetches through an HTTP client compiled for 7-8 runs of them, ~1 s of compiling each at first,
+   * on the same 2 cores as the runs. A child that says nothing of its JIT (Python) adds none.
+   * Returns this.
+   */
+  Harness warmUpWhileCompiling(Duration atMost) {
+    this.warmUpWhileCompiling = atMost;
     return this;
   }
 
@@ -108,6 +134,11 @@ final class Harness {
       }
     }
     return new StrategyResult(job, measured(samples), peak, null);
+  }
+
+  /** Whether the run's JIT compiling took more than {@link #JIT_BUSY_SHARE} of its wall time. */
+  static boolean jitBusy(Sample s) {
+    return s.jitMillis() >= 0 && s.jitMillis() * 1e6 > JIT_BUSY_SHARE * s.wallNanos();
   }
 
   private static List<Sample> measured(List<Sample> samples) {
@@ -334,7 +365,7 @@ final class Harness {
   private static List<StrategyResult> results(List<LiveChild> children) {
     List<StrategyResult> results = new ArrayList<>();
     for (LiveChild c : children) {
-      results.add(new StrategyResult(c.job, List.copyOf(c.samples), c.peak, c.error));
+      results.add(new StrategyResult(c.job, List.copyOf(c.samples), c.peak, c.error, c.warmups));
     }
     return results;
   }
@@ -350,6 +381,7 @@ final class Harness {
     final Job job;
     final List<Sample> samples = new ArrayList<>();
     long peak = -1;
+    int warmups;
     String error;
     private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private Process process;
@@ -391,11 +423,13 @@ final class Harness {
         }
       });
       long warmed = 0; // the warm-up runs' wall time (not the JVM's start)
+      Sample last = null;
       for (int i = 0; i < job.warmup() && error == null; i++) {
         Sample s = next();
         if (s != null) {
           warmed += s.wallNanos();
-          progress.ran(workload, job, s, -1);
+          last = s;
+          warmedUp(s);
         }
       }
       // more warm-up runs (measured runs of the child, not kept) until it has warmed up long enough
@@ -405,9 +439,27 @@ final class Harness {
         Sample s = ask();
         if (s != null) {
           warmed += s.wallNanos();
-          progress.ran(workload, job, s, -1);
+          last = s;
+          warmedUp(s);
         }
       }
+      // and while its JIT compilers still work: their threads take the cores the runs need
+      long compiling = 0;
+      for (int i = 0; i < MAX_JIT_WARMUPS && error == null && last != null
+          && jitBusy(last) && compiling < warmUpWhileCompiling.toNanos(); i++) {
+        progress.extend(1);
+        Sample s = ask();
+        if (s != null) {
+          compiling += s.wallNanos();
+          last = s;
+          warmedUp(s);
+        }
+      }
+    }
+
+    private void warmedUp(Sample s) {
+      warmups++;
+      progress.ran(workload, job, s, -1);
     }
 
     void runOnce() {

@@ -40,6 +40,16 @@ final class ProcStats {
     return -1;
   }
 
+  /**
+   * Milliseconds the JIT compilers have spent compiling since the JVM started (summed over the
+   * compiler threads), or -1 where the JVM does not say.
+   */
+  static long jitMillis() {
+    java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported()
+        ? jit.getTotalCompilationTime() : -1;
+  }
+
   /** cutime + cstime from /proc/self/stat (clock ticks of 10 ms), or 0 where unavailable. */
   static long reapedChildrenCpuNanos() {
     String[] f = selfStat();

@@ -48,7 +48,8 @@ final class Progress {
         : runIndex < job.runs() ? "run " + (runIndex + 1) + "/" + job.runs()
         : "run " + (runIndex + 1) + " (more runs to separate the verdict)";
     String text = String.format(Locale.ROOT, "%s %s %s: %.3f s, %d/%d ok",
-        workload, label(job), phase, sample.wallNanos() / 1e9, sample.ok(), sample.tasks());
+        workload, label(job), phase, sample.wallNanos() / 1e9, sample.ok(), sample.tasks())
+        + (sample.jitMillis() > 0 ? ", JIT compiling " + sample.jitMillis() + " ms" : "");
     if (bar) {
       draw(text);
     } else {

@@ -104,6 +104,14 @@ final class Report {
     } else {
       row.putNull("cpu_s");
     }
+    row.put("warmup_runs", r.warmups());
+    double[] jit = r.samples().stream().mapToLong(Sample::jitMillis).filter(j -> j >= 0)
+        .mapToDouble(j -> j).toArray();
+    if (jit.length > 0) {
+      row.put("jit_ms", round(median(jit), 1));
+    } else {
+      row.putNull("jit_ms");
+    }
     if (baseline != null && walls.length > 0 && baseMedian > 0) {
       row.put("speedup", round(baseMedian / median(walls), 3));
       row.put("baseline", baseline);
@@ -284,7 +292,8 @@ final class Report {
   /** One line saying what was run. */
   static String describe(JsonNode doc) {
     JsonNode p = doc.path("params");
-    String runs = p.path("runs").asInt() + " runs after " + p.path("warmup").asInt() + " warm-up";
+    String runs = p.path("runs").asInt() + " runs after " + p.path("warmup").asInt() + " warm-up"
+        + addedWarmups(doc);
     return switch (doc.path("workload").asString()) {
       case "io" -> p.path("tasks").asInt() + " fetches of "
           + (p.path("url_given").asBoolean() ? p.path("url").asString()
@@ -304,6 +313,28 @@ final class Report {
           + p.path("runs").asInt() + " runs";
       default -> runs;
     };
+  }
+
+  /**
+   * ", and more while the JIT compiled (virtual 7, jdk 6)" when a strategy's JVM warmed up more
+   * than it was asked to; empty otherwise.
+   */
+  private static String addedWarmups(JsonNode doc) {
+    int asked = doc.path("params").path("warmup").asInt();
+    Map<String, Integer> made = new LinkedHashMap<>();
+    for (JsonNode row : doc.path("results")) {
+      int runs = row.path("warmup_runs").asInt(asked);
+      if (runs > asked) {
+        made.merge(row.path("strategy").asString(), runs, Math::max);
+      }
+    }
+    if (made.isEmpty()) {
+      return "";
+    }
+    StringBuilder text = new StringBuilder(", and more while the JIT compiled (");
+    made.forEach((strategy, runs) -> text.append(text.charAt(text.length() - 1) == '(' ? "" : ", ")
+        .append(strategy).append(' ').append(runs));
+    return text.append(')').toString();
   }
 
   private static String fmt(double value) {

@@ -8,6 +8,8 @@ import tools.jackson.databind.JsonNode;
  * @param warmup whether it was a warm-up run (not counted)
  * @param wallNanos wall time of the run, pool start and close included
  * @param cpuNanos CPU time of the child process during the run (all threads), or -1
+ * @param jitMillis time the child's JIT compilers spent compiling during the run, or -1 (a
+ *     Python child, or a JVM that does not say)
  * @param ok tasks that succeeded
  * @param tasks tasks run
  * @param peakRssKb the child's VmHWM after the run
@@ -18,6 +20,7 @@ record Sample(
     boolean warmup,
     long wallNanos,
     long cpuNanos,
+    long jitMillis,
     int ok,
     int tasks,
     long peakRssKb,
@@ -30,6 +33,7 @@ record Sample(
         "warmup".equals(line.path("phase").asString()),
         line.path("wall_ns").asLong(),
         line.path("cpu_ns").asLong(-1),
+        line.path("jit_ms").asLong(-1),
         line.path("ok").asInt(),
         line.path("tasks").asInt(),
         line.path("peak_rss_kb").asLong(-1),

@@ -31,6 +31,12 @@ import tools.jackson.databind.node.ObjectNode;
  */
 abstract class WorkloadBench implements Callable<Integer> {
 
+  /**
+   * How long each strategy's JVM may go on warming up, after its --warmup runs, while its JIT
+   * compilers are still busy ({@link Harness#warmUpWhileCompiling}).
+   */
+  static final java.time.Duration WARM_UP_WHILE_COMPILING = java.time.Duration.ofSeconds(60);
+
   @Spec CommandSpec spec;
 
   @Mixin BenchOptions options;
@@ -133,6 +139,8 @@ abstract class WorkloadBench implements Callable<Integer> {
     ObjectNode params = params();
     params.put("runs", runs);
     params.put("warmup", jobs.getFirst().forkPerRun() ? 0 : warmup);
+    params.put("warmup_while_jit_busy_s",
+        jobs.getFirst().forkPerRun() || warmup == 0 ? 0 : WARM_UP_WHILE_COMPILING.toSeconds());
     params.put("budget_s", jobs.getFirst().forkPerRun() ? 0 : budget);
     ArrayNode flags = params.putArray("jvm_args");
     jvmArgs.forEach(flags::add);
@@ -152,7 +160,8 @@ abstract class WorkloadBench implements Callable<Integer> {
       }
       err.flush();
       Progress progress = Progress.on(err, jobs.stream().mapToInt(Job::steps).sum());
-      Harness harness = new Harness(workload(), jvmArgs, progress);
+      Harness harness = new Harness(workload(), jvmArgs, progress)
+          .warmUpWhileCompiling(WARM_UP_WHILE_COMPILING);
       List<Job> resolved = withPoolOptions(resolve(jobs));
       if (resolved.getFirst().forkPerRun()) {
         for (Job job : resolved) {

@@ -109,6 +109,45 @@ class InterleavedRunsTest {
   }
 
   @Test
+  void childrenWarmUpMoreWhileTheirJitCompiles_andNotAtAllWhenAskedForNoWarmUp() {
+    // -Xcomp: a method is compiled before its first call, so a fresh JVM's first run of a pool
+    // spends most of its time compiling, and the harness asks for more warm-up runs
+    List<String> compileAll = List.of("-XX:+UseSerialGC", "-Xmx64m", "-Xcomp",
+        "-XX:TieredStopAtLevel=1");
+    Job job = new Job("virtual", "virtual", Map.of("tasks", "10"), 1, 2, false);
+    StringWriter busy = new StringWriter();
+    StrategyResult r = new Harness("overhead", compileAll,
+        Progress.on(new PrintWriter(busy, true), 3)).warmUpWhileCompiling(Duration.ofSeconds(60))
+        .interleave(List.of(job), Harness.Rounds.exactly(2)).getFirst();
+    assertThat(r.error()).as(busy.toString()).isNull();
+    assertThat(r.samples()).hasSize(2);
+    assertThat(r.warmups()).as(busy.toString())
+        .isEqualTo(busy.toString().lines().filter(l -> l.contains(" warm-up: ")).count())
+        .isGreaterThan(1).isLessThanOrEqualTo(1 + Harness.MAX_JIT_WARMUPS);
+    assertThat(busy.toString()).contains(" warm-up: ", " s, 10/10 ok, JIT compiling ");
+
+    // --warmup 0 means cold runs: no warm-up is added, however busy the JIT
+    Job cold = new Job("virtual", "virtual", Map.of("tasks", "10"), 0, 2, false);
+    StringWriter none = new StringWriter();
+    StrategyResult c = new Harness("overhead", compileAll,
+        Progress.on(new PrintWriter(none, true), 2)).warmUpWhileCompiling(Duration.ofSeconds(60))
+        .interleave(List.of(cold), Harness.Rounds.exactly(2)).getFirst();
+    assertThat(c.error()).as(none.toString()).isNull();
+    assertThat(c.warmups()).isZero();
+    assertThat(none.toString()).doesNotContain(" warm-up: ");
+
+    // an interpreter-only JVM compiles nothing: its own warm-up run only
+    StringWriter idle = new StringWriter();
+    StrategyResult i = new Harness("overhead", List.of("-XX:+UseSerialGC", "-Xmx64m", "-Xint"),
+        Progress.on(new PrintWriter(idle, true), 3)).warmUpWhileCompiling(Duration.ofSeconds(60))
+        .interleave(List.of(job), Harness.Rounds.exactly(2)).getFirst();
+    assertThat(i.error()).as(idle.toString()).isNull();
+    assertThat(i.warmups()).as(idle.toString()).isEqualTo(1);
+    assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList())
+        .isEmpty();
+  }
+
+  @Test
   void aChildThatDiesMidwayKeepsItsRunsAndTheOthersGoOn() {
     // an unknown workload: the child's first run throws and it exits; the good job runs on
     Job bad = new Job("virtual", "virtual", Map.of("tasks", "10"), 0, 2, false);
