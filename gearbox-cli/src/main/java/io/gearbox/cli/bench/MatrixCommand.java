@@ -94,6 +94,7 @@ public final class MatrixCommand implements Callable<Integer> {
       params.put("quick", quick);
       params.put("warmup", sizes.warmup());
       params.put("warmup_at_least_s", sizes.warmupAtLeast().toMillis() / 1000.0);
+      params.put("warmup_while_jit_busy_s", sizes.warmupWhileCompiling().toMillis() / 1000.0);
       params.put("runs", sizes.runs());
       params.put("max_runs", sizes.maxRuns());
       params.put("row_budget_s", sizes.rowBudget().toSeconds());

@@ -38,7 +38,8 @@ final class MatrixPlan {
       int sharedTasks, int sharedUpdates, int sharedKeys, int sharedWork,
       int memoryTasks,
       int warmup, int runs, int scaleWarmup, int scaleRuns,
-      Duration skipOver, int maxRuns, Duration rowBudget, Duration warmupAtLeast) {}
+      Duration skipOver, int maxRuns, Duration rowBudget, Duration warmupAtLeast,
+      Duration warmupWhileCompiling) {}
 
   static final Sizes FULL = new Sizes(
       8, Duration.ofMillis(50),
@@ -55,7 +56,11 @@ final class MatrixPlan {
       // and each tool's JVM keeps warming up until its warm-up runs took 1 s: the many-io row's
       // runs (30-90 ms) fell from 60-90 ms to 18-30 ms over a row after a single warm-up run, the
       // JIT still compiling, so the row's medians depended on where runs fell on that slope
-      Duration.ofSeconds(1));
+      Duration.ofSeconds(1),
+      // then for up to 3 s more while its JIT compiler is still busy (over 10% of a run): after
+      // 1 s of warm-up the many-io row's virtual and auto runs (~22 ms) still had 10-12 ms of
+      // compiling each, on the same 2 cores
+      Duration.ofSeconds(3));
 
   static final Sizes QUICK = new Sizes(
       4, Duration.ofMillis(10),
@@ -68,7 +73,7 @@ final class MatrixPlan {
       // verdict is unsure of until they are separated (5 runs at least: Stats.MIN_RUNS) or have
       // 12 runs or 4 s more have passed
       1, 3, 0, 3,
-      Duration.ofSeconds(3), 12, Duration.ofSeconds(4), Duration.ZERO);
+      Duration.ofSeconds(3), 12, Duration.ofSeconds(4), Duration.ZERO, Duration.ZERO);
 
   /**
    * One row of the seed's matrix.
