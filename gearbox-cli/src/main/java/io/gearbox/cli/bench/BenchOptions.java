@@ -18,7 +18,8 @@ final class BenchOptions {
   @Option(names = "--warmup", paramLabel = "W",
       description = "Warm-up runs per strategy, not measured (default: 2 for io and overhead, "
           + "1 for cpu; memory runs each run in a fresh JVM and has none). After them a JVM "
-          + "warms up more while its JIT compiler is busy (over 10% of a run), for up to 60 s; "
+          + "warms up more while its JIT compiler is busy (until two runs in a row compiled for "
+          + "at most 10% of their time), for up to 60 s; "
           + "0: none at all, cold runs.")
   Integer warmup;
 

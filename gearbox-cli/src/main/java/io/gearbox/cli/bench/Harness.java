@@ -53,6 +53,12 @@ final class Harness {
    */
   static final double JIT_BUSY_SHARE = 0.10;
 
+  /**
+   * Warm-up runs in a row, not busy compiling, after which the JIT counts as settled: it compiles
+   * in bursts, and one quiet run of 10,000 fetches (75 ms) was followed by runs of 370 and 237 ms.
+   */
+  static final int JIT_QUIET_RUNS = 2;
+
   /** Warm-up runs that {@link #warmUpWhileCompiling} adds at most per child. */
   static final int MAX_JIT_WARMUPS = 20;
 
@@ -86,9 +92,9 @@ final class Harness {
 
   /**
    * Makes {@link #interleave}'s children that warm up at all keep warming up while their JIT
-   * compilers are still busy: after the other warm-up runs, one more each time the last one spent
-   * more than {@link #JIT_BUSY_SHARE} of its wall time compiling, until those added runs took
-   * {@code atMost} of wall time (at most {@link #MAX_JIT_WARMUPS} runs). A JVM running 10,000
+   * compilers are still busy: after the other warm-up runs, more until {@link #JIT_QUIET_RUNS}
+   * runs in a row spent at most {@link #JIT_BUSY_SHARE} of their wall time compiling, or those
+   * added runs took {@code atMost} of wall time (at most {@link #MAX_JIT_WARMUPS} runs). A JVM running 10,000
    * fetches through an HTTP client compiled for 7-8 runs of them, ~1 s of compiling each at first,
    * on the same 2 cores as the runs. A child that says nothing of its JIT (Python) adds none.
    * Returns this.
@@ -382,6 +388,8 @@ final class Harness {
     final List<Sample> samples = new ArrayList<>();
     long peak = -1;
     int warmups;
+    /** The warm-up runs just made whose JIT compiling was not {@linkplain #jitBusy busy}. */
+    private int quietInARow;
     String error;
     private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private Process process;
@@ -446,7 +454,8 @@ final class Harness {
       // and while its JIT compilers still work: their threads take the cores the runs need
       long compiling = 0;
       for (int i = 0; i < MAX_JIT_WARMUPS && error == null && last != null
-          && jitBusy(last) && compiling < warmUpWhileCompiling.toNanos(); i++) {
+          && last.jitMillis() >= 0 && quietInARow < JIT_QUIET_RUNS
+          && compiling < warmUpWhileCompiling.toNanos(); i++) {
         progress.extend(1);
         Sample s = ask();
         if (s != null) {
@@ -459,6 +468,7 @@ final class Harness {
 
     private void warmedUp(Sample s) {
       warmups++;
+      quietInARow = jitBusy(s) ? 0 : quietInARow + 1;
       progress.ran(workload, job, s, -1);
     }
 

@@ -123,7 +123,8 @@ class InterleavedRunsTest {
     assertThat(r.samples()).hasSize(2);
     assertThat(r.warmups()).as(busy.toString())
         .isEqualTo(busy.toString().lines().filter(l -> l.contains(" warm-up: ")).count())
-        .isGreaterThan(1).isLessThanOrEqualTo(1 + Harness.MAX_JIT_WARMUPS);
+        .isGreaterThanOrEqualTo(1 + Harness.JIT_QUIET_RUNS)
+        .isLessThanOrEqualTo(1 + Harness.MAX_JIT_WARMUPS);
     assertThat(busy.toString()).contains(" warm-up: ", " s, 10/10 ok, JIT compiling ");
 
     // --warmup 0 means cold runs: no warm-up is added, however busy the JIT
@@ -136,7 +137,7 @@ class InterleavedRunsTest {
     assertThat(c.warmups()).isZero();
     assertThat(none.toString()).doesNotContain(" warm-up: ");
 
-    // an interpreter-only JVM compiles nothing: its own warm-up run only
+    // an interpreter-only JVM has no JIT to wait for: its own warm-up run only
     StringWriter idle = new StringWriter();
     StrategyResult i = new Harness("overhead", List.of("-XX:+UseSerialGC", "-Xmx64m", "-Xint"),
         Progress.on(new PrintWriter(idle, true), 3)).warmUpWhileCompiling(Duration.ofSeconds(60))
