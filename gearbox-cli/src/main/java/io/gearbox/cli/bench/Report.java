@@ -321,11 +321,17 @@ final class Report {
    */
   private static String addedWarmups(JsonNode doc) {
     int asked = doc.path("params").path("warmup").asInt();
+    java.util.Set<String> variants = new java.util.HashSet<>();
+    doc.path("results").forEach(row -> variants.add(row.path("variant").asString()));
     Map<String, Integer> made = new LinkedHashMap<>();
     for (JsonNode row : doc.path("results")) {
       int runs = row.path("warmup_runs").asInt(asked);
+      String variant = row.path("variant").asString();
+      String strategy = row.path("strategy").asString();
       if (runs > asked) {
-        made.merge(row.path("strategy").asString(), runs, Math::max);
+        // as the progress lines name them: "virtual/jdk" is the JDK executor of the virtual kind
+        made.put(variants.size() > 1 && !variant.equals(strategy)
+            ? variant + "/" + strategy : strategy, runs);
       }
     }
     if (made.isEmpty()) {
