@@ -273,7 +273,8 @@ final class ClusterBench implements Callable<Integer> {
   }
 
   private static Sample sample(long wallNanos, int tasks) {
-    return new Sample(false, wallNanos, -1, -1, tasks, tasks, -1, null, Report.JSON.createObjectNode());
+    return new Sample(false, wallNanos, -1, -1, tasks, tasks, -1, null,
+        Report.JSON.createObjectNode());
   }
 
   /** Time from embedded() to the first result, in this JVM, on a free port of 127.0.0.1. */

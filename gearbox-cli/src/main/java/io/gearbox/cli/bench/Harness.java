@@ -94,10 +94,10 @@ final class Harness {
    * Makes {@link #interleave}'s children that warm up at all keep warming up while their JIT
    * compilers are still busy: after the other warm-up runs, more until {@link #JIT_QUIET_RUNS}
    * runs in a row spent at most {@link #JIT_BUSY_SHARE} of their wall time compiling, or those
-   * added runs took {@code atMost} of wall time (at most {@link #MAX_JIT_WARMUPS} runs). A JVM running 10,000
-   * fetches through an HTTP client compiled for 7-8 runs of them, ~1 s of compiling each at first,
-   * on the same 2 cores as the runs. A child that says nothing of its JIT (Python) adds none.
-   * Returns this.
+   * added runs took {@code atMost} of wall time (at most {@link #MAX_JIT_WARMUPS} runs). A JVM
+   * running 10,000 fetches through an HTTP client compiled for 7-9 runs of them, 1-4 s of
+   * compiling each at first, on the same 2 cores as the runs. A child that says nothing of its JIT
+   * (Python, {@code -Xint}) adds none. Returns this.
    */
   Harness warmUpWhileCompiling(Duration atMost) {
     this.warmUpWhileCompiling = atMost;

@@ -57,9 +57,9 @@ final class MatrixPlan {
       // runs (30-90 ms) fell from 60-90 ms to 18-30 ms over a row after a single warm-up run, the
       // JIT still compiling, so the row's medians depended on where runs fell on that slope
       Duration.ofSeconds(1),
-      // then for up to 3 s more while its JIT compiler is still busy (over 10% of a run): after
-      // 1 s of warm-up the many-io row's virtual and auto runs (~22 ms) still had 10-12 ms of
-      // compiling each, on the same 2 cores
+      // then for up to 3 s more while its JIT compiler is still busy (Harness.JIT_BUSY_SHARE):
+      // after 1 s of warm-up the many-io row's virtual and auto runs (~22 ms) still had 10-12 ms
+      // of compiling each, on the same 2 cores
       Duration.ofSeconds(3));
 
   static final Sizes QUICK = new Sizes(
