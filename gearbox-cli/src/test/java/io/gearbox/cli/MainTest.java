@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
+import picocli.CommandLine.Option;
 
 /** Runs {@link Main} in-process, as the launcher would, and checks exit codes and output. */
 @ExtendWith(Leaks.class)
@@ -57,6 +58,32 @@ class MainTest {
       String help = cl.getUsageMessage();
       assertThat(help.lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(width));
     }
+  }
+
+  @Test
+  void helpOfEveryCommand_optionDescriptionsAreValidFormats() {
+    // picocli formats descriptions (%n is a line break); a bare % ("10% of") left one
+    // unformatted, and picocli warned on stderr each time it drew the help
+    CommandLine root = Main.configure(new CommandLine(new Main(Style.PLAIN)),
+        new PrintWriter(out, true), new PrintWriter(err, true), Style.PLAIN);
+    List<CommandLine> commands = new java.util.ArrayList<>(List.of(root));
+    for (int i = 0; i < commands.size(); i++) {
+      commands.addAll(commands.get(i).getSubcommands().values());
+    }
+    int checked = 0;
+    for (CommandLine cl : commands) {
+      for (picocli.CommandLine.Model.OptionSpec option : cl.getCommandSpec().options()) {
+        if (option.userObject() instanceof java.lang.reflect.Field field
+            && field.getAnnotation(Option.class) != null) {
+          String raw = String.join("%n", field.getAnnotation(Option.class).description());
+          checked++;
+          org.assertj.core.api.Assertions.assertThatCode(() -> String.format(raw))
+              .as("%s of gearbox %s", option.longestName(), cl.getCommandName())
+              .doesNotThrowAnyException();
+        }
+      }
+    }
+    assertThat(checked).isGreaterThan(50);
   }
 
   @Test

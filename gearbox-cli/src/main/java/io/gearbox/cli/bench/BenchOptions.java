@@ -19,7 +19,7 @@ final class BenchOptions {
       description = "Warm-up runs per strategy, not measured (default: 2 for io and overhead, "
           + "1 for cpu; memory runs each run in a fresh JVM and has none). After them a JVM "
           + "warms up more while its JIT compiler is busy (until two runs in a row compiled for "
-          + "at most 10% of their time), for up to 60 s; "
+          + "at most 10%% of their time), for up to 60 s; "
           + "0: none at all, cold runs.")
   Integer warmup;
 
