@@ -388,6 +388,8 @@ final class Harness {
     final List<Sample> samples = new ArrayList<>();
     long peak = -1;
     int warmups;
+    /** The latest warm-up run, or null before the first. */
+    private Sample lastWarmUp;
     /** The warm-up runs just made whose JIT compiling was not {@linkplain #jitBusy busy}. */
     private int quietInARow;
     String error;
@@ -431,12 +433,10 @@ final class Harness {
         }
       });
       long warmed = 0; // the warm-up runs' wall time (not the JVM's start)
-      Sample last = null;
       for (int i = 0; i < job.warmup() && error == null; i++) {
         Sample s = next();
         if (s != null) {
           warmed += s.wallNanos();
-          last = s;
           warmedUp(s);
         }
       }
@@ -447,20 +447,18 @@ final class Harness {
         Sample s = ask();
         if (s != null) {
           warmed += s.wallNanos();
-          last = s;
           warmedUp(s);
         }
       }
       // and while its JIT compilers still work: their threads take the cores the runs need
       long compiling = 0;
-      for (int i = 0; i < MAX_JIT_WARMUPS && error == null && last != null
-          && last.jitMillis() >= 0 && quietInARow < JIT_QUIET_RUNS
+      for (int i = 0; i < MAX_JIT_WARMUPS && error == null && lastWarmUp != null
+          && lastWarmUp.jitMillis() >= 0 && quietInARow < JIT_QUIET_RUNS
           && compiling < warmUpWhileCompiling.toNanos(); i++) {
         progress.extend(1);
         Sample s = ask();
         if (s != null) {
           compiling += s.wallNanos();
-          last = s;
           warmedUp(s);
         }
       }
@@ -468,6 +466,7 @@ final class Harness {
 
     private void warmedUp(Sample s) {
       warmups++;
+      lastWarmUp = s;
       quietInARow = jitBusy(s) ? 0 : quietInARow + 1;
       progress.ran(workload, job, s, -1);
     }

@@ -32,7 +32,7 @@ final class MatrixRun {
     Harness harness = new Harness(row.workload(), MatrixPlan.args(MatrixPlan.JVM_ARGS), progress,
         MatrixPlan.timeLimit(sizes, 1))
         .warmUpAtLeast(row.warmup() > 0 ? sizes.warmupAtLeast() : Duration.ZERO)
-        .warmUpWhileCompiling(row.warmup() > 0 ? sizes.warmupWhileCompiling() : Duration.ZERO);
+        .warmUpWhileCompiling(sizes.warmupWhileCompiling()); // none where no run warms up
     Harness.Rounds rounds = new Harness.Rounds(row.runs(), Math.max(row.runs(), sizes.maxRuns()),
         sizes.rowBudget(), results -> more(row, jobs, results));
     List<StrategyResult> results = jobs.isEmpty() ? List.of() : harness.interleave(jobs, rounds);

@@ -321,26 +321,21 @@ final class Report {
    */
   private static String addedWarmups(JsonNode doc) {
     int asked = doc.path("params").path("warmup").asInt();
-    java.util.Set<String> variants = new java.util.HashSet<>();
+    Set<String> variants = new java.util.HashSet<>();
     doc.path("results").forEach(row -> variants.add(row.path("variant").asString()));
-    Map<String, Integer> made = new LinkedHashMap<>();
+    List<String> made = new ArrayList<>();
     for (JsonNode row : doc.path("results")) {
       int runs = row.path("warmup_runs").asInt(asked);
       String variant = row.path("variant").asString();
       String strategy = row.path("strategy").asString();
       if (runs > asked) {
-        // as the progress lines name them: "virtual/jdk" is the JDK executor of the virtual kind
-        made.put(variants.size() > 1 && !variant.equals(strategy)
-            ? variant + "/" + strategy : strategy, runs);
+        // with several variants, "cpu/jdk" is the JDK executor of the cpu kind
+        made.add((variants.size() > 1 && !variant.equals(strategy)
+            ? variant + "/" + strategy : strategy) + " " + runs);
       }
     }
-    if (made.isEmpty()) {
-      return "";
-    }
-    StringBuilder text = new StringBuilder(", and more while the JIT compiled (");
-    made.forEach((strategy, runs) -> text.append(text.charAt(text.length() - 1) == '(' ? "" : ", ")
-        .append(strategy).append(' ').append(runs));
-    return text.append(')').toString();
+    return made.isEmpty() ? ""
+        : ", and more while the JIT compiled (" + String.join(", ", made) + ")";
   }
 
   private static String fmt(double value) {

@@ -58,9 +58,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * recorder exits (a few seconds of CPU, in the background; a pool's close waits for it, once
  * per cache); then the temporary file is moved into place atomically, so a reader sees a whole
  * cache or none. The pool's workers meanwhile start without one. A new default cache prunes the
- * directory to
- * the {@link #KEEP} most recently used caches (a worker that maps one touches it) and deletes
- * recordings abandoned for an hour (their pool's JVM died before it could move them).
+ * directory to the {@link #KEEP} most recently used caches (a worker that maps one touches it)
+ * and deletes recordings abandoned for an hour (their pool's JVM died before it could move them).
  *
  * <p><b>Stale or corrupt.</b> The JVM checks a cache's header and class path and ignores one that
  * does not match; its warnings are switched off ({@code -Xlog:aot*=off,cds*=off}) so none reaches
